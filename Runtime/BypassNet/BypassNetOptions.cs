@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Logging;
+
+namespace BypassNet;
+
+/// <summary>Settings of a <see cref="BypassRuntime"/>: engine choice, rings, buffer sizes, logging.</summary>
+public sealed class BypassNetOptions
+{
+    /// <summary>The environment variable that forces an engine: <c>socket</c> or <c>iouring</c>. It wins over <see cref="Engine"/>.</summary>
+    public const string EngineEnvironmentVariable = "BYPASSNET_ENGINE";
+
+    /// <summary>Which engine to use; <see cref="EngineKind.Auto"/> (the default) picks io_uring when the kernel offers it.</summary>
+    public EngineKind Engine { get; set; } = EngineKind.Auto;
+
+    /// <summary>Number of rings, each with its own event-loop thread. Default: one per processor.</summary>
+    public int RingCount { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Submission queue entries per ring (a power of two). The completion queue gets four times as many.</summary>
+    public int SubmissionQueueEntries { get; set; } = 512;
+
+    /// <summary>Bytes per receive buffer (rounded up to the page size).</summary>
+    public int ReceiveBufferSize { get; set; } = 16 * 1024;
+
+    /// <summary>Receive buffers per ring (a power of two): the provided buffer ring's size.</summary>
+    public int ReceiveBuffersPerRing { get; set; } = 512;
+
+    /// <summary>Bytes per buffer of <see cref="BypassRuntime.Buffers"/> (rounded up to the page size).</summary>
+    public int SendBufferSize { get; set; } = 64 * 1024;
+
+    /// <summary>Buffers in <see cref="BypassRuntime.Buffers"/>.</summary>
+    public int SendBufferCount { get; set; } = 256;
+
+    /// <summary>Owned sends of at least this many bytes go out with SEND_ZC (when the kernel has it and does not copy anyway).</summary>
+    public int ZeroCopyThreshold { get; set; } = 32 * 1024;
+
+    /// <summary>
+    /// Run await continuations of socket operations directly on the ring thread. Fastest (no thread hop, batched
+    /// submissions), but code after an <c>await</c> then runs on the ring: it must not block. Off by default.
+    /// </summary>
+    public bool InlineContinuations { get; set; }
+
+    /// <summary>io_uring features to pretend are missing, to exercise degraded paths (tests, or to work around a kernel bug).</summary>
+    public IoUringFeatures DisabledFeatures { get; set; }
+
+    /// <summary>Where engine choice and degradations are logged. Default: no logging.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    internal BypassNetOptions Clone() => (BypassNetOptions)MemberwiseClone();
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(RingCount);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SubmissionQueueEntries);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ReceiveBufferSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SendBufferSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SendBufferCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(ZeroCopyThreshold);
+        if (ReceiveBuffersPerRing <= 0 || (ReceiveBuffersPerRing & (ReceiveBuffersPerRing - 1)) != 0 || ReceiveBuffersPerRing > 32768)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReceiveBuffersPerRing), ReceiveBuffersPerRing, "Must be a power of two up to 32768.");
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+
+namespace BypassNet.Diagnostics;
+
+/// <summary>Every log event BypassNet writes, with stable event ids (1xx engine choice, 2xx degradations, 3xx ring faults).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(100, LogLevel.Information, "BypassNet engine: io_uring with {RingCount} ring(s) ({Capabilities})")]
+    public static partial void IoUringSelected(ILogger logger, int ringCount, Capabilities capabilities);
+
+    [LoggerMessage(101, LogLevel.Warning, "BypassNet engine: falling back to System.Net.Sockets: {Reason}")]
+    public static partial void FallbackSelected(ILogger logger, string reason);
+
+    [LoggerMessage(102, LogLevel.Information, "BypassNet engine: System.Net.Sockets forced by {Source}")]
+    public static partial void SocketEngineForced(ILogger logger, string source);
+
+    [LoggerMessage(200, LogLevel.Warning, "Ring {Ring}: buffer registration failed (errno {Errno}: {Reason}); zero-copy sends will pin pages per request instead")]
+    public static partial void FixedBuffersUnavailable(ILogger logger, int ring, int errno, string reason);
+
+    [LoggerMessage(201, LogLevel.Warning, "Ring {Ring}: provided buffer ring registration failed (errno {Errno}); receives use single-shot RECV into pool buffers")]
+    public static partial void BufferRingUnavailable(ILogger logger, int ring, int errno);
+
+    [LoggerMessage(202, LogLevel.Information, "io_uring feature(s) {Features} unavailable or disabled; using the degraded path for each")]
+    public static partial void FeaturesDegraded(ILogger logger, IoUringFeatures features);
+
+    [LoggerMessage(203, LogLevel.Debug, "Socket {Fd}: the kernel copied a zero-copy send (loopback or no SG support); switching this socket to plain SEND")]
+    public static partial void ZeroCopyCopied(ILogger logger, int fd);
+
+    [LoggerMessage(300, LogLevel.Error, "Ring {Ring}: a completion handler threw")]
+    public static partial void CompletionHandlerFailed(ILogger logger, int ring, Exception exception);
+
+    [LoggerMessage(301, LogLevel.Critical, "Ring {Ring} failed; its memory is kept (never freed while the kernel may write it)")]
+    public static partial void RingFailed(ILogger logger, int ring, Exception exception);
+
+    [LoggerMessage(302, LogLevel.Error, "Ring {Ring}: {InFlight} operation(s) did not complete after cancellation; the ring and its buffers are leaked on purpose so the kernel never writes freed memory")]
+    public static partial void DrainTimedOut(ILogger logger, int ring, int inFlight);
+}

@@ -1,0 +1,96 @@
+using BypassNet.Diagnostics;
+using BypassNet.Engines.IoUring;
+using BypassNet.Engines.Managed;
+using BypassNet.Ring;
+using Microsoft.Extensions.Logging;
+
+namespace BypassNet.Engines;
+
+/// <summary>Chooses the engine: the environment variable, then the options, then the kernel probe. Every choice is logged.</summary>
+internal static class EngineSelector
+{
+    /// <summary>Test hook: pretend io_uring_setup failed with this errno (ENOSYS, EPERM, ...). 0 = no fault.</summary>
+    internal static int SimulatedSetupErrno { get; set; }
+
+    public static SocketEngine Create(BypassNetOptions options, ILogger logger, out string? fallbackReason)
+    {
+        fallbackReason = null;
+        EngineKind requested = options.Engine;
+        string source = "BypassNetOptions.Engine";
+        string? forced = Environment.GetEnvironmentVariable(BypassNetOptions.EngineEnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(forced))
+        {
+            switch (forced.Trim().ToLowerInvariant())
+            {
+                case "socket" or "sockets":
+                    requested = EngineKind.Socket;
+                    source = BypassNetOptions.EngineEnvironmentVariable;
+                    break;
+                case "iouring" or "io_uring":
+                    requested = EngineKind.IoUring;
+                    source = BypassNetOptions.EngineEnvironmentVariable;
+                    break;
+                case "auto":
+                    requested = EngineKind.Auto;
+                    break;
+                default:
+                    logger.LogWarning("Ignoring {Variable}={Value}: expected socket, iouring or auto", BypassNetOptions.EngineEnvironmentVariable, forced);
+                    break;
+            }
+        }
+
+        if (requested == EngineKind.Socket)
+        {
+            Log.SocketEngineForced(logger, source);
+            fallbackReason = $"forced by {source}";
+            return new ManagedSocketEngine(options);
+        }
+
+        string? reason;
+        Capabilities? capabilities;
+        if (SimulatedSetupErrno != 0)
+        {
+            capabilities = null;
+            reason = $"io_uring_setup failed with errno {SimulatedSetupErrno} (simulated)";
+        }
+        else
+        {
+            capabilities = RingProbe.Probe(out reason);
+        }
+
+        if (capabilities is not null && !capabilities.NoDrop)
+        {
+            reason = $"kernel {capabilities.KernelRelease} lacks IORING_FEAT_NODROP, so completions could be lost";
+            capabilities = null;
+        }
+
+        if (capabilities is null)
+        {
+            fallbackReason = reason ?? "io_uring is unavailable";
+            Log.FallbackSelected(logger, fallbackReason);
+            return new ManagedSocketEngine(options);
+        }
+
+        IoUringFeatures wanted = IoUringFeatures.BufferRings | IoUringFeatures.MultishotReceive | IoUringFeatures.MultishotAccept
+            | IoUringFeatures.SendZeroCopy | IoUringFeatures.FixedBuffers;
+        IoUringFeatures usable = capabilities.Features & ~options.DisabledFeatures;
+        capabilities = new Capabilities(capabilities.KernelRelease, usable, capabilities.RawFeatures, capabilities.SetupFlags);
+        if ((usable & wanted) != wanted)
+        {
+            Log.FeaturesDegraded(logger, wanted & ~usable);
+        }
+
+        try
+        {
+            var engine = new IoUringSocketEngine(options, capabilities, logger);
+            Log.IoUringSelected(logger, options.RingCount, capabilities);
+            return engine;
+        }
+        catch (Exception ex) when (ex is IOException or OutOfMemoryException or InvalidOperationException)
+        {
+            fallbackReason = $"creating the rings failed: {ex.Message}";
+            Log.FallbackSelected(logger, fallbackReason);
+            return new ManagedSocketEngine(options);
+        }
+    }
+}

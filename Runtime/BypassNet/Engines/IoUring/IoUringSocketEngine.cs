@@ -1,0 +1,146 @@
+using System.Net.Sockets;
+using BypassNet.Buffers;
+using BypassNet.Interop;
+using BypassNet.Ring;
+using BypassNet.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace BypassNet.Engines.IoUring;
+
+/// <summary>
+/// The io_uring engine: one ring and event-loop thread per <see cref="BypassNetOptions.RingCount"/>, one slab of
+/// page-aligned memory shared by all of them (send pool first, then one provided-buffer region per ring), and the
+/// slab registered with every ring as fixed buffer 0 so any buffer can be sent zero-copy on any ring.
+/// </summary>
+internal sealed class IoUringSocketEngine : SocketEngine
+{
+    private readonly RingContext[] _rings;
+    private readonly NativeSlab _slab;
+    private readonly BufferPool _sendPool;
+    private readonly EngineStatistics _statistics = new();
+    private int _next;
+
+    public IoUringSocketEngine(BypassNetOptions options, Capabilities capabilities, ILogger logger)
+    {
+        Options = options;
+        Capabilities = capabilities;
+        Logger = logger;
+        int page = Environment.SystemPageSize;
+        int sendSize = RoundUp(options.SendBufferSize, page);
+        int receiveSize = RoundUp(options.ReceiveBufferSize, page);
+        bool bufferRings = capabilities.Has(IoUringFeatures.BufferRings | IoUringFeatures.MultishotReceive);
+        nuint sendBytes = (nuint)sendSize * (nuint)options.SendBufferCount;
+        nuint receiveBytesPerRing = bufferRings ? (nuint)receiveSize * (nuint)options.ReceiveBuffersPerRing : 0;
+        _slab = new NativeSlab(sendBytes + receiveBytesPerRing * (nuint)options.RingCount);
+        _sendPool = new BufferPool(_slab, ownsSlab: false, 0, sendSize, options.SendBufferCount);
+        ReceiveBufferSize = receiveSize;
+
+        uint entries = (uint)options.SubmissionQueueEntries;
+        _rings = new RingContext[options.RingCount];
+        try
+        {
+            for (int i = 0; i < _rings.Length; i++)
+            {
+                var context = new RingContext(i);
+                nuint receiveOffset = sendBytes + receiveBytesPerRing * (nuint)i;
+                var settings = new RingLoopSettings
+                {
+                    SubmissionEntries = entries,
+                    CompletionEntries = entries * 4,
+                    SetupFlags = capabilities.SetupFlags,
+                    OnStarted = loop => Attach(loop, context, bufferRings, receiveOffset, receiveSize),
+                };
+                context.Loop = RingEventLoop.Start(i, settings, logger);
+                _rings[i] = context;
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public BypassNetOptions Options { get; }
+
+    public Capabilities Capabilities { get; }
+
+    public ILogger Logger { get; }
+
+    public int ReceiveBufferSize { get; }
+
+    public override EngineKind Kind => EngineKind.IoUring;
+
+    public override BufferPool Buffers => _sendPool;
+
+    public override EngineStatistics Statistics => _statistics;
+
+    public IReadOnlyList<RingContext> Rings => _rings;
+
+    /// <summary>Largest number of received chunks a socket may queue before its multishot receive is paused.</summary>
+    public int MaxQueuedChunksPerSocket => Math.Max(4, Options.ReceiveBuffersPerRing / 8);
+
+    /// <summary>True when <paramref name="address"/> lies in the slab registered as fixed buffer 0.</summary>
+    public bool SlabContains(nint address) => address >= _slab.Address && address < _slab.Address + (nint)_slab.Length;
+
+    public override SocketTransport CreateTransport(Socket socket, bool connected)
+    {
+        RingContext ring = _rings[(int)((uint)Interlocked.Increment(ref _next) % (uint)_rings.Length)];
+        return new IoUringSocketTransport(this, ring, socket, connected);
+    }
+
+    /// <summary>Sums the rings' own counters (enter calls, completions, wakeups).</summary>
+    public (long Enters, long Submitted, long Completions, long Wakeups) RingTotals()
+    {
+        long enters = 0, submitted = 0, completions = 0, wakeups = 0;
+        foreach (RingContext? ring in _rings)
+        {
+            if (ring?.Loop is { } loop)
+            {
+                enters += loop.EnterCalls;
+                submitted += loop.SubmittedEntries;
+                completions += Volatile.Read(ref loop.Statistics.Completions);
+                wakeups += Volatile.Read(ref loop.Statistics.Wakeups);
+            }
+        }
+
+        return (enters, submitted, completions, wakeups);
+    }
+
+    public override void Dispose()
+    {
+        foreach (RingContext? ring in _rings)
+        {
+            ring?.Loop?.Dispose();
+        }
+
+        _sendPool.Dispose();
+        // The slab is freed when the pool, every ring registration and every lease have let go of it.
+        _slab.Dispose();
+    }
+
+    private void Attach(RingEventLoop loop, RingContext context, bool bufferRings, nuint receiveOffset, int receiveSize)
+    {
+        if (Capabilities.FixedBuffers)
+        {
+            context.FixedBuffers = RegisteredSlab.TryRegister(loop, _slab);
+            if (context.FixedBuffers is not null)
+            {
+                loop.Attachments.Add(context.FixedBuffers);
+            }
+        }
+
+        if (bufferRings)
+        {
+            ProvidedBufferRing? ring = ProvidedBufferRing.TryCreate(loop, _slab, receiveOffset, receiveSize, Options.ReceiveBuffersPerRing, group: 0);
+            if (ring is not null)
+            {
+                ring.Replenished = new RingContext.RearmWork(context);
+                context.ReceiveRing = ring;
+                loop.Attachments.Add(ring);
+            }
+        }
+    }
+
+    private static int RoundUp(int value, int page) => checked((value + page - 1) / page * page);
+}

@@ -1,0 +1,121 @@
+using System.Net;
+using System.Net.Sockets;
+using BypassNet.Buffers;
+using BypassNet.Sockets;
+
+namespace BypassNet.Engines.Managed;
+
+/// <summary>Data plane over System.Net.Sockets. Errors are reported the way the io_uring transport reports them.</summary>
+internal sealed class ManagedSocketTransport : SocketTransport
+{
+    private readonly BufferPool _receivePool;
+    private readonly EngineStatistics _statistics;
+    private volatile bool _closed;
+
+    public ManagedSocketTransport(Socket socket, BufferPool receivePool, EngineStatistics statistics)
+        : base(socket)
+    {
+        _receivePool = receivePool;
+        _statistics = statistics;
+    }
+
+    public override bool Connected => !_closed && Socket.Connected;
+
+    public override int Available => Socket.Available;
+
+    public override async ValueTask<Socket> AcceptAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            Socket accepted = await Socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            _statistics.Add(ref _statistics.Accepts);
+            return accepted;
+        }
+        catch (SocketException ex) when (_closed && ex.SocketErrorCode == SocketError.OperationAborted)
+        {
+            throw Disposed();
+        }
+    }
+
+    public override async ValueTask ConnectAsync(EndPoint remoteEndPoint, CancellationToken cancellationToken)
+    {
+        await Socket.ConnectAsync(remoteEndPoint, cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async ValueTask<int> SendAsync(OwnedBuffer buffer, CancellationToken cancellationToken)
+    {
+        BufferLease lease = buffer.HandOff();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_closed, this);
+            var memory = new NativeMemoryManager(lease).Memory;
+            int sent = await Guard(Socket.SendAsync(memory, SocketFlags.None, cancellationToken)).ConfigureAwait(false);
+            _statistics.Add(ref _statistics.Sends);
+            _statistics.Add(ref _statistics.BytesSent, sent);
+            return sent;
+        }
+        finally
+        {
+            // The socket engine copies into the kernel during the call, so the buffer is free once it returns.
+            lease.Release();
+        }
+    }
+
+    public override async ValueTask<OwnedBuffer> ReceiveAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_closed, this);
+        // Waiting for a buffer is the same backpressure the io_uring engine applies when its buffer ring runs dry.
+        OwnedBuffer buffer = await _receivePool.RentAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            int received = await Guard(Socket.ReceiveAsync(buffer.Memory, SocketFlags.None, cancellationToken)).ConfigureAwait(false);
+            buffer.Length = received;
+            _statistics.Add(ref _statistics.Receives);
+            _statistics.Add(ref _statistics.BytesReceived, received);
+            return buffer;
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+    }
+
+    public override ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, SocketFlags socketFlags, CancellationToken cancellationToken)
+    {
+        ValidateFlags(socketFlags, receive: false);
+        return Guard(Socket.SendAsync(buffer, socketFlags, cancellationToken));
+    }
+
+    public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags socketFlags, CancellationToken cancellationToken)
+    {
+        ValidateFlags(socketFlags, receive: true);
+        return Guard(Socket.ReceiveAsync(buffer, socketFlags, cancellationToken));
+    }
+
+    public override void Close()
+    {
+        _closed = true;
+        Socket.Dispose();
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        Close();
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask<int> Guard(ValueTask<int> operation)
+    {
+        try
+        {
+            return await operation.ConfigureAwait(false);
+        }
+        catch (SocketException ex) when (_closed && ex.SocketErrorCode == SocketError.OperationAborted)
+        {
+            throw Disposed();
+        }
+    }
+
+    private static ObjectDisposedException Disposed() => new(nameof(BypassSocket), "The socket was disposed while the operation was pending.");
+}

@@ -1,0 +1,489 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using BypassNet.Diagnostics;
+using BypassNet.Interop;
+using Microsoft.Extensions.Logging;
+
+namespace BypassNet.Ring;
+
+/// <summary>
+/// One ring and the thread that owns it. Only this thread writes the SQ and reaps the CQ; other threads post
+/// <see cref="RingWork"/> and wake it through an eventfd the ring always has a READ armed on. Each loop iteration
+/// submits everything prepared since the last one and waits for completions in a single io_uring_enter.
+/// </summary>
+internal sealed unsafe class RingEventLoop : IDisposable
+{
+    /// <summary>user_data of completions nobody waits for (cancel requests).</summary>
+    internal const ulong InternalUserData = ulong.MaxValue;
+
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
+
+    [ThreadStatic]
+    private static RingEventLoop? t_current;
+
+    private readonly ConcurrentQueue<(RingWork Work, RingCommand Command)> _incoming = new();
+    private readonly OperationTable _operations = new(1024);
+    private readonly ILogger _logger;
+    private readonly RingLoopSettings _settings;
+    private readonly Thread _thread;
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<RingWork> _afterReap = new();
+    private IoUring? _ring;
+    private FileDescriptorHandle? _eventFd;
+    private WakeOperation? _wake;
+    private int _sleeping;
+    private volatile bool _stopping;
+    private volatile bool _stoppedFlag;
+
+    private RingEventLoop(int index, RingLoopSettings settings, ILogger logger)
+    {
+        Index = index;
+        _settings = settings;
+        _logger = logger;
+        _thread = new Thread(Run)
+        {
+            IsBackground = true,
+            Name = $"BypassNet ring {index}",
+        };
+    }
+
+    public int Index { get; }
+
+    /// <summary>True on this loop's own thread.</summary>
+    public bool IsCurrentThread => ReferenceEquals(t_current, this);
+
+    /// <summary>The loop whose thread is running, or null on other threads.</summary>
+    public static RingEventLoop? Current => t_current;
+
+    public bool IsStopping => _stopping;
+
+    /// <summary>True once the thread has exited; nothing posted after that runs.</summary>
+    public bool IsStopped => _stoppedFlag;
+
+    public RingLoopSettings Settings => _settings;
+
+    public ILogger Logger => _logger;
+
+    /// <summary>
+    /// Resources that live exactly as long as the ring (registered buffers, buffer rings); disposed on the loop
+    /// thread in reverse order after the last completion and before the ring closes — or never, if the drain failed.
+    /// </summary>
+    public List<IDisposable> Attachments { get; } = new();
+
+    public RingStatistics Statistics { get; } = new();
+
+    public int OperationsInFlight => _operations.InFlight;
+
+    /// <summary>io_uring_enter calls so far (read from any thread; a figure, not a synchronisation point).</summary>
+    public long EnterCalls => _ring?.EnterCalls ?? 0;
+
+    /// <summary>SQEs the kernel has consumed so far.</summary>
+    public long SubmittedEntries => _ring?.Submitted ?? 0;
+
+    /// <summary>Starts the loop thread and waits until its ring is set up. Throws when the ring cannot be created.</summary>
+    public static RingEventLoop Start(int index, RingLoopSettings settings, ILogger logger)
+    {
+        var loop = new RingEventLoop(index, settings, logger);
+        loop._thread.Start();
+        loop._started.Task.GetAwaiter().GetResult();
+        return loop;
+    }
+
+    /// <summary>Runs <paramref name="work"/> now when called on this loop's thread, otherwise posts it and wakes the loop.</summary>
+    public void Execute(RingWork work, RingCommand command)
+    {
+        if (IsCurrentThread)
+        {
+            work.Execute(this, command);
+        }
+        else
+        {
+            Post(work, command);
+        }
+    }
+
+    /// <summary>Queues <paramref name="work"/> for the loop thread and wakes it if it sleeps in the kernel.</summary>
+    public void Post(RingWork work, RingCommand command)
+    {
+        _incoming.Enqueue((work, command));
+        Wake();
+    }
+
+    /// <summary>Runs <paramref name="work"/> after the current batch of completions has been dispatched (loop thread only).</summary>
+    public void RunAfterCompletions(RingWork work)
+    {
+        Debug.Assert(IsCurrentThread);
+        _afterReap.Add(work);
+    }
+
+    /// <summary>Takes a table slot for <paramref name="operation"/> and returns the SQE to fill (loop thread only).</summary>
+    public ref IoUringSqe Submit(RingOperation operation, out ulong userData)
+    {
+        Debug.Assert(IsCurrentThread);
+        ref IoUringSqe sqe = ref NextSqe();
+        userData = _operations.Add(operation);
+        return ref sqe;
+    }
+
+    /// <summary>An SQE whose completion nobody waits for; the caller sets user_data to <see cref="InternalUserData"/> (loop thread only).</summary>
+    public ref IoUringSqe SubmitUntracked()
+    {
+        Debug.Assert(IsCurrentThread);
+        return ref NextSqe();
+    }
+
+    /// <summary>Asks the kernel to cancel <paramref name="operation"/>; its final completion still arrives and releases it.</summary>
+    public void Cancel(RingOperation operation)
+    {
+        Debug.Assert(IsCurrentThread);
+        if (!operation.InFlight)
+        {
+            return;
+        }
+
+        ref IoUringSqe sqe = ref NextSqe();
+        Sqe.Cancel(ref sqe, operation.UserData, InternalUserData);
+    }
+
+    /// <summary>Stops the loop: cancels everything in flight, waits for every final completion, then frees the ring.</summary>
+    public void Dispose()
+    {
+        if (_stopping)
+        {
+            _stopped.Task.Wait(DrainTimeout + TimeSpan.FromSeconds(5));
+            return;
+        }
+
+        _stopping = true;
+        ForceWake();
+        if (!IsCurrentThread)
+        {
+            _stopped.Task.Wait(DrainTimeout + TimeSpan.FromSeconds(5));
+        }
+    }
+
+    /// <summary>A task that completes when the loop thread has exited.</summary>
+    public Task Stopped => _stopped.Task;
+
+    internal void Dispatch(ulong userData, int result, uint flags)
+    {
+        Statistics.Completions++;
+        if (userData == InternalUserData)
+        {
+            return;
+        }
+
+        RingOperation? operation = _operations.Find(userData);
+        if (operation is null)
+        {
+            // Only possible for a completion whose operation was already finalised: ignore, never misdeliver.
+            Statistics.StaleCompletions++;
+            return;
+        }
+
+        bool final;
+        try
+        {
+            final = operation.OnCompletion(this, result, flags);
+        }
+        catch (Exception ex)
+        {
+            Log.CompletionHandlerFailed(_logger, Index, ex);
+            final = (flags & IoUringConstants.CqeFMore) == 0;
+        }
+
+        if (final)
+        {
+            _operations.Remove(operation);
+            try
+            {
+                operation.OnReleased(this);
+            }
+            catch (Exception ex)
+            {
+                Log.CompletionHandlerFailed(_logger, Index, ex);
+            }
+        }
+    }
+
+    private ref IoUringSqe NextSqe()
+    {
+        IoUring ring = _ring!;
+        ref IoUringSqe sqe = ref ring.TryGetSqe();
+        while (System.Runtime.CompilerServices.Unsafe.IsNullRef(ref sqe))
+        {
+            // SQ full: hand what we have to the kernel (no waiting, no reaping: we may be inside a completion handler).
+            Statistics.SqFull++;
+            int rc = ring.SubmitAndWait(0);
+            if (rc < 0 && rc != -Libc.EINTR && rc != -Libc.EBUSY && rc != -Libc.EAGAIN)
+            {
+                throw new InvalidOperationException($"io_uring_enter failed with errno {-rc} while the submission queue was full.");
+            }
+
+            if (rc <= 0)
+            {
+                Thread.Yield();
+            }
+
+            sqe = ref ring.TryGetSqe();
+        }
+
+        return ref sqe;
+    }
+
+    private void Wake()
+    {
+        if (Interlocked.Exchange(ref _sleeping, 0) == 1)
+        {
+            WriteEventFd();
+        }
+    }
+
+    private void ForceWake()
+    {
+        Interlocked.Exchange(ref _sleeping, 0);
+        WriteEventFd();
+    }
+
+    private void WriteEventFd()
+    {
+        FileDescriptorHandle? eventFd = _eventFd;
+        if (eventFd is null || eventFd.IsClosed)
+        {
+            return;
+        }
+
+        ulong one = 1;
+        Libc.Write(eventFd.Fd, &one, sizeof(ulong));
+        Statistics.Wakeups++;
+    }
+
+    private void Run()
+    {
+        t_current = this;
+        try
+        {
+            Setup();
+        }
+        catch (Exception ex)
+        {
+            _stoppedFlag = true;
+            _started.TrySetException(ex);
+            _stopped.TrySetResult();
+            return;
+        }
+
+        _started.TrySetResult();
+        bool leaked = false;
+        try
+        {
+            leaked = Loop();
+        }
+        catch (Exception ex)
+        {
+            // A failing ring must not free memory the kernel may still write: keep it, log it.
+            leaked = _operations.InFlight > 0;
+            Log.RingFailed(_logger, Index, ex);
+        }
+        finally
+        {
+            _stoppedFlag = true;
+            Teardown(leaked);
+            _stopped.TrySetResult();
+        }
+    }
+
+    private void Setup()
+    {
+        int rc = IoUring.TryCreate(_settings.SubmissionEntries, _settings.CompletionEntries, _settings.SetupFlags, out IoUring? ring);
+        if (rc < 0)
+        {
+            throw new IOException($"io_uring_setup failed with errno {-rc} for ring {Index}.");
+        }
+
+        _ring = ring!;
+        int efd = Libc.EventFd(0, Libc.EFD_CLOEXEC);
+        if (efd < 0)
+        {
+            int errno = Marshal.GetLastSystemError();
+            _ring.Dispose();
+            throw new IOException($"eventfd failed with errno {errno}.");
+        }
+
+        _eventFd = new FileDescriptorHandle(efd);
+        _wake = new WakeOperation(efd);
+        _wake.Arm(this);
+
+        _settings.OnStarted?.Invoke(this);
+    }
+
+    /// <summary>io_uring_register on this loop's ring (loop thread only, as single-issuer rings require). Returns the result or -errno.</summary>
+    public int Register(uint opcode, void* argument, uint count)
+    {
+        Debug.Assert(IsCurrentThread);
+        return _ring!.Register(opcode, argument, count);
+    }
+
+    private bool Loop()
+    {
+        IoUring ring = _ring!;
+        var handler = new DispatchHandler(this);
+        long drainDeadline = 0;
+        bool cancelIssued = false;
+        while (true)
+        {
+            RunIncoming();
+            if (_stopping)
+            {
+                if (!cancelIssued)
+                {
+                    cancelIssued = true;
+                    drainDeadline = Stopwatch.GetTimestamp() + (long)(DrainTimeout.TotalSeconds * Stopwatch.Frequency);
+                    Sqe.CancelAll(ref NextSqe(), InternalUserData);
+                }
+
+                if (_operations.InFlight == 0 && ring.PendingSubmissions == 0)
+                {
+                    return false;
+                }
+
+                if (Stopwatch.GetTimestamp() > drainDeadline)
+                {
+                    Log.DrainTimedOut(_logger, Index, _operations.InFlight);
+                    return true;
+                }
+            }
+
+            uint wait = 1;
+            if (_stopping || !_incoming.IsEmpty || ring.HasOverflowBacklog || _afterReap.Count > 0)
+            {
+                wait = 0;
+            }
+            else
+            {
+                Interlocked.Exchange(ref _sleeping, 1);
+                if (!_incoming.IsEmpty)
+                {
+                    wait = 0;
+                    Volatile.Write(ref _sleeping, 0);
+                }
+            }
+
+            int rc = ring.SubmitAndWait(wait);
+            Volatile.Write(ref _sleeping, 0);
+            if (rc < 0 && rc != -Libc.EINTR && rc != -Libc.EBUSY && rc != -Libc.EAGAIN && rc != -Libc.ETIME)
+            {
+                throw new IOException($"io_uring_enter failed with errno {-rc}.");
+            }
+
+            if (rc == -Libc.EBUSY)
+            {
+                // NODROP backlog could not be flushed completely: reaping below makes room; go round again.
+                Statistics.OverflowRetries++;
+            }
+
+            if (ring.ReapCompletions(ref handler) == 0 && _stopping)
+            {
+                Thread.Sleep(1);
+            }
+
+            if (ring.HasOverflowBacklog)
+            {
+                Statistics.OverflowRetries++;
+            }
+
+            RunAfterReap();
+        }
+    }
+
+    private void RunIncoming()
+    {
+        // Bounded so a producer that posts continuously cannot starve completions.
+        int budget = 4096;
+        while (budget-- > 0 && _incoming.TryDequeue(out (RingWork Work, RingCommand Command) item))
+        {
+            try
+            {
+                item.Work.Execute(this, item.Command);
+            }
+            catch (Exception ex)
+            {
+                Log.CompletionHandlerFailed(_logger, Index, ex);
+            }
+        }
+    }
+
+    private void RunAfterReap()
+    {
+        if (_afterReap.Count == 0)
+        {
+            return;
+        }
+
+        // Handlers may add more while running; process a stable copy of the count.
+        int count = _afterReap.Count;
+        for (int i = 0; i < count; i++)
+        {
+            RingWork work = _afterReap[i];
+            try
+            {
+                work.Execute(this, RingCommand.Custom);
+            }
+            catch (Exception ex)
+            {
+                Log.CompletionHandlerFailed(_logger, Index, ex);
+            }
+        }
+
+        _afterReap.RemoveRange(0, count);
+    }
+
+    private void Teardown(bool leaked)
+    {
+        // Work posted after the thread decided to stop is failed, never silently dropped.
+        while (_incoming.TryDequeue(out (RingWork Work, RingCommand Command) item))
+        {
+            if (item.Work is IRejectable rejectable)
+            {
+                rejectable.Reject(new ObjectDisposedException("BypassNet ring", "The ring was stopped."));
+            }
+        }
+
+        if (leaked)
+        {
+            // Operations still in flight may write into the slab or pinned memory: keep ring, slab and buffers alive forever.
+            GC.KeepAlive(this);
+            s_leakedLoops.Add(this);
+            return;
+        }
+
+        for (int i = Attachments.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                Attachments[i].Dispose();
+            }
+            catch (Exception ex)
+            {
+                Log.CompletionHandlerFailed(_logger, Index, ex);
+            }
+        }
+
+        _wake?.Free();
+        _ring?.Dispose();
+        _eventFd?.Dispose();
+    }
+
+    private static readonly ConcurrentBag<RingEventLoop> s_leakedLoops = new();
+
+    private struct DispatchHandler : ICompletionHandler
+    {
+        private readonly RingEventLoop _loop;
+
+        public DispatchHandler(RingEventLoop loop) => _loop = loop;
+
+        public void OnCompletion(ulong userData, int result, uint flags) => _loop.Dispatch(userData, result, flags);
+    }
+}

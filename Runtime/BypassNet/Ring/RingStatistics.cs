@@ -1,0 +1,11 @@
+namespace BypassNet.Ring;
+
+/// <summary>Counters of one ring, written only by its thread and read by anyone (figures, not synchronisation).</summary>
+internal sealed class RingStatistics
+{
+    public long Completions;
+    public long StaleCompletions;
+    public long Wakeups;
+    public long SqFull;
+    public long OverflowRetries;
+}

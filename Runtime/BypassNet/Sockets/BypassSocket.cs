@@ -1,0 +1,448 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using BypassNet.Ring;
+using BypassNet.Sockets;
+
+namespace BypassNet;
+
+/// <summary>
+/// A TCP socket on BypassNet. Two faces:
+/// <list type="bullet">
+/// <item><description>The owned-buffer path, <see cref="SendAsync(OwnedBuffer, CancellationToken)"/> and
+/// <see cref="ReceiveAsync(CancellationToken)"/>: buffers move between the application and the kernel without
+/// user-space copies (registered buffers, provided buffer rings, multishot receive, zero-copy send).</description></item>
+/// <item><description>The drop-in path: the constructors, methods, properties and exceptions of
+/// <see cref="System.Net.Sockets.Socket"/> for TCP, so existing code compiles and behaves the same after swapping the type.</description></item>
+/// </list>
+/// Without io_uring (older kernel, seccomp, io_uring_disabled, other OS) the same API runs on System.Net.Sockets.
+/// </summary>
+public sealed class BypassSocket : IDisposable, IAsyncDisposable
+{
+    private readonly BypassRuntime _runtime;
+    private readonly SocketTransport _transport;
+    private int _disposed;
+
+    /// <summary>Creates a socket on <see cref="BypassRuntime.Shared"/>, like <c>new Socket(addressFamily, socketType, protocolType)</c>.</summary>
+    /// <exception cref="SocketException">The operating system could not create the socket.</exception>
+    /// <exception cref="NotSupportedException"><paramref name="socketType"/> is not <see cref="SocketType.Stream"/>.</exception>
+    public BypassSocket(AddressFamily addressFamily, SocketType socketType, ProtocolType protocolType)
+        : this(BypassRuntime.Shared, addressFamily, socketType, protocolType)
+    {
+    }
+
+    /// <summary>Creates a dual-mode (IPv6 and IPv4) socket on <see cref="BypassRuntime.Shared"/>, like <c>new Socket(socketType, protocolType)</c>.</summary>
+    public BypassSocket(SocketType socketType, ProtocolType protocolType)
+        : this(BypassRuntime.Shared, AddressFamily.InterNetworkV6, socketType, protocolType)
+    {
+        DualMode = true;
+    }
+
+    /// <summary>Creates a socket on <paramref name="runtime"/>.</summary>
+    /// <exception cref="SocketException">The operating system could not create the socket.</exception>
+    /// <exception cref="NotSupportedException"><paramref name="socketType"/> is not <see cref="SocketType.Stream"/>.</exception>
+    public BypassSocket(BypassRuntime runtime, AddressFamily addressFamily, SocketType socketType, ProtocolType protocolType)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        if (socketType != SocketType.Stream)
+        {
+            throw new NotSupportedException($"BypassSocket carries stream (TCP) sockets; use System.Net.Sockets.Socket for {socketType}.");
+        }
+
+        _runtime = runtime;
+        var socket = new Socket(addressFamily, socketType, protocolType);
+        try
+        {
+            _transport = runtime.EngineImpl.CreateTransport(socket, connected: false);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private BypassSocket(BypassRuntime runtime, Socket accepted)
+    {
+        _runtime = runtime;
+        _transport = runtime.EngineImpl.CreateTransport(accepted, connected: true);
+    }
+
+    /// <summary>The runtime this socket runs on.</summary>
+    public BypassRuntime Runtime => _runtime;
+
+    /// <summary>The engine carrying this socket.</summary>
+    public EngineKind Engine => _runtime.Engine;
+
+    /// <summary>The runtime's buffer pool: rent here, fill, and hand to <see cref="SendAsync(OwnedBuffer, CancellationToken)"/>.</summary>
+    public BufferPool Buffers => _runtime.Buffers;
+
+    /// <summary>The underlying descriptor (as <see cref="Socket.Handle"/>).</summary>
+    public IntPtr Handle => Socket.Handle;
+
+    /// <summary>True when the socket is connected to a peer (as <see cref="Socket.Connected"/>).</summary>
+    public bool Connected => _transport.Connected;
+
+    /// <summary>Bytes received and not yet read (as <see cref="Socket.Available"/>).</summary>
+    public int Available => _transport.Available;
+
+    /// <summary>The local endpoint (as <see cref="Socket.LocalEndPoint"/>).</summary>
+    public EndPoint? LocalEndPoint => Socket.LocalEndPoint;
+
+    /// <summary>The remote endpoint (as <see cref="Socket.RemoteEndPoint"/>).</summary>
+    public EndPoint? RemoteEndPoint => Socket.RemoteEndPoint;
+
+    /// <summary>The address family.</summary>
+    public AddressFamily AddressFamily => Socket.AddressFamily;
+
+    /// <summary>The socket type (always <see cref="SocketType.Stream"/>).</summary>
+    public SocketType SocketType => Socket.SocketType;
+
+    /// <summary>The protocol.</summary>
+    public ProtocolType ProtocolType => Socket.ProtocolType;
+
+    /// <summary>True once bound to a local endpoint.</summary>
+    public bool IsBound => Socket.IsBound;
+
+    /// <summary>Disables Nagle's algorithm (TCP_NODELAY).</summary>
+    public bool NoDelay
+    {
+        get => Socket.NoDelay;
+        set => Socket.NoDelay = value;
+    }
+
+    /// <summary>Whether an IPv6 socket also carries IPv4.</summary>
+    public bool DualMode
+    {
+        get => Socket.DualMode;
+        set => Socket.DualMode = value;
+    }
+
+    /// <summary>SO_LINGER.</summary>
+    public LingerOption? LingerState
+    {
+        get => Socket.LingerState;
+        set => Socket.LingerState = value!;
+    }
+
+    /// <summary>SO_RCVBUF.</summary>
+    public int ReceiveBufferSize
+    {
+        get => Socket.ReceiveBufferSize;
+        set => Socket.ReceiveBufferSize = value;
+    }
+
+    /// <summary>SO_SNDBUF.</summary>
+    public int SendBufferSize
+    {
+        get => Socket.SendBufferSize;
+        set => Socket.SendBufferSize = value;
+    }
+
+    /// <summary>Timeout in milliseconds of the synchronous <see cref="Receive(Span{byte})"/> family; 0 or -1 waits forever.</summary>
+    public int ReceiveTimeout { get; set; }
+
+    /// <summary>Timeout in milliseconds of the synchronous <see cref="Send(ReadOnlySpan{byte})"/> family; 0 or -1 waits forever.</summary>
+    public int SendTimeout { get; set; }
+
+    /// <summary>SO_REUSEADDR-style exclusivity (as <see cref="Socket.ExclusiveAddressUse"/>).</summary>
+    public bool ExclusiveAddressUse
+    {
+        get => Socket.ExclusiveAddressUse;
+        set => Socket.ExclusiveAddressUse = value;
+    }
+
+    private Socket Socket
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            return _transport.Socket;
+        }
+    }
+
+    /// <summary>
+    /// Sends an owned buffer's <see cref="OwnedBuffer.Length"/> bytes. Ownership moves to BypassNet at the call, even if
+    /// it throws: the buffer goes back to its pool once the kernel is done with it (after the zero-copy notification).
+    /// </summary>
+    /// <returns>The number of bytes sent: all of them.</returns>
+    /// <exception cref="ObjectDisposedException">The buffer was already handed off or disposed, or the socket was disposed.</exception>
+    /// <exception cref="SocketException">The send failed (for example <see cref="SocketError.ConnectionReset"/>).</exception>
+    /// <exception cref="OperationCanceledException">The token was canceled; the connection's byte stream is then undefined.</exception>
+    public ValueTask<int> SendAsync([TakesOwnership] OwnedBuffer buffer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            // Still a handoff: the buffer goes back to its pool, the caller gets the error.
+            buffer.Dispose();
+            throw new ObjectDisposedException(nameof(BypassSocket));
+        }
+
+        return _transport.SendAsync(buffer, cancellationToken);
+    }
+
+    /// <summary>
+    /// Receives the next chunk of the byte stream into a page-aligned buffer the kernel filled. The caller owns it and
+    /// must dispose it or hand it on (it can be sent on without a copy). <see cref="OwnedBuffer.Length"/> == 0 means the
+    /// peer closed its side.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The socket was disposed.</exception>
+    /// <exception cref="SocketException">The connection failed (for example <see cref="SocketError.ConnectionReset"/>).</exception>
+    /// <exception cref="OperationCanceledException">The token was canceled; no data is lost, the next receive gets it.</exception>
+    public ValueTask<OwnedBuffer> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return _transport.ReceiveAsync(cancellationToken);
+    }
+
+    /// <summary>Binds to a local endpoint (as <see cref="Socket.Bind"/>).</summary>
+    public void Bind(EndPoint localEP) => Socket.Bind(localEP);
+
+    /// <summary>Starts listening with the default backlog (as <see cref="Socket.Listen()"/>).</summary>
+    public void Listen() => Socket.Listen();
+
+    /// <summary>Starts listening (as <see cref="Socket.Listen(int)"/>).</summary>
+    public void Listen(int backlog) => Socket.Listen(backlog);
+
+    /// <summary>Accepts a connection (as <see cref="Socket.AcceptAsync()"/>).</summary>
+    public Task<BypassSocket> AcceptAsync() => AcceptAsync(CancellationToken.None).AsTask();
+
+    /// <summary>Accepts a connection (as <see cref="Socket.AcceptAsync(CancellationToken)"/>).</summary>
+    public async ValueTask<BypassSocket> AcceptAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        Socket accepted = await _transport.AcceptAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return new BypassSocket(_runtime, accepted);
+        }
+        catch
+        {
+            accepted.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Connects (as <see cref="Socket.ConnectAsync(EndPoint)"/>).</summary>
+    public Task ConnectAsync(EndPoint remoteEP) => ConnectAsync(remoteEP, CancellationToken.None).AsTask();
+
+    /// <summary>Connects (as <see cref="Socket.ConnectAsync(EndPoint, CancellationToken)"/>).</summary>
+    public ValueTask ConnectAsync(EndPoint remoteEP, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(remoteEP);
+        ThrowIfDisposed();
+        return _transport.ConnectAsync(remoteEP, cancellationToken);
+    }
+
+    /// <summary>Connects (as <see cref="Socket.ConnectAsync(IPAddress, int)"/>).</summary>
+    public Task ConnectAsync(IPAddress address, int port) => ConnectAsync(new IPEndPoint(address, port));
+
+    /// <summary>Connects (as <see cref="Socket.ConnectAsync(IPAddress, int, CancellationToken)"/>).</summary>
+    public ValueTask ConnectAsync(IPAddress address, int port, CancellationToken cancellationToken) =>
+        ConnectAsync(new IPEndPoint(address, port), cancellationToken);
+
+    /// <summary>Connects to the first address that accepts (as <see cref="Socket.ConnectAsync(IPAddress[], int)"/>).</summary>
+    public Task ConnectAsync(IPAddress[] addresses, int port) => ConnectAsync(addresses, port, CancellationToken.None).AsTask();
+
+    /// <summary>Connects to the first address that accepts (as <see cref="Socket.ConnectAsync(IPAddress[], int, CancellationToken)"/>).</summary>
+    public async ValueTask ConnectAsync(IPAddress[] addresses, int port, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(addresses);
+        SocketException? last = null;
+        foreach (IPAddress address in addresses)
+        {
+            try
+            {
+                await ConnectAsync(new IPEndPoint(address, port), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (SocketException ex)
+            {
+                last = ex;
+            }
+        }
+
+        if (last is not null)
+        {
+            throw last;
+        }
+
+        throw new ArgumentException("No addresses to connect to.", nameof(addresses));
+    }
+
+    /// <summary>Resolves and connects (as <see cref="Socket.ConnectAsync(string, int)"/>).</summary>
+    public Task ConnectAsync(string host, int port) => ConnectAsync(new DnsEndPoint(host, port));
+
+    /// <summary>Resolves and connects (as <see cref="Socket.ConnectAsync(string, int, CancellationToken)"/>).</summary>
+    public ValueTask ConnectAsync(string host, int port, CancellationToken cancellationToken) =>
+        ConnectAsync(new DnsEndPoint(host, port), cancellationToken);
+
+    /// <summary>Sends all of <paramref name="buffer"/> (as <see cref="Socket.SendAsync(ArraySegment{byte})"/>).</summary>
+    public Task<int> SendAsync(ArraySegment<byte> buffer) => SendAsync(buffer, SocketFlags.None);
+
+    /// <summary>Sends all of <paramref name="buffer"/> (as <see cref="Socket.SendAsync(ArraySegment{byte}, SocketFlags)"/>).</summary>
+    public Task<int> SendAsync(ArraySegment<byte> buffer, SocketFlags socketFlags) =>
+        SendAsync((ReadOnlyMemory<byte>)buffer, socketFlags, CancellationToken.None).AsTask();
+
+    /// <summary>Sends all of <paramref name="buffer"/> (as <see cref="Socket.SendAsync(ReadOnlyMemory{byte}, CancellationToken)"/>).</summary>
+    public ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        SendAsync(buffer, SocketFlags.None, cancellationToken);
+
+    /// <summary>
+    /// Sends all of <paramref name="buffer"/> (as <see cref="Socket.SendAsync(ReadOnlyMemory{byte}, SocketFlags, CancellationToken)"/>).
+    /// The memory must not change until the returned task completes. Only <see cref="SocketFlags.None"/> is supported.
+    /// </summary>
+    public ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, SocketFlags socketFlags, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return _transport.SendAsync(buffer, socketFlags, cancellationToken);
+    }
+
+    /// <summary>Receives into <paramref name="buffer"/> (as <see cref="Socket.ReceiveAsync(ArraySegment{byte})"/>).</summary>
+    public Task<int> ReceiveAsync(ArraySegment<byte> buffer) => ReceiveAsync(buffer, SocketFlags.None);
+
+    /// <summary>Receives into <paramref name="buffer"/> (as <see cref="Socket.ReceiveAsync(ArraySegment{byte}, SocketFlags)"/>).</summary>
+    public Task<int> ReceiveAsync(ArraySegment<byte> buffer, SocketFlags socketFlags) =>
+        ReceiveAsync((Memory<byte>)buffer, socketFlags, CancellationToken.None).AsTask();
+
+    /// <summary>Receives into <paramref name="buffer"/> (as <see cref="Socket.ReceiveAsync(Memory{byte}, CancellationToken)"/>); 0 means the peer closed.</summary>
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+
+    /// <summary>
+    /// Receives into <paramref name="buffer"/> (as <see cref="Socket.ReceiveAsync(Memory{byte}, SocketFlags, CancellationToken)"/>);
+    /// 0 means the peer closed. <see cref="SocketFlags.None"/> and <see cref="SocketFlags.Peek"/> are supported.
+    /// </summary>
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags socketFlags, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return _transport.ReceiveAsync(buffer, socketFlags, cancellationToken);
+    }
+
+    /// <summary>Sends all of <paramref name="buffer"/>, blocking (as <see cref="Socket.Send(byte[])"/>).</summary>
+    public int Send(byte[] buffer) => Send(buffer.AsSpan(), SocketFlags.None);
+
+    /// <summary>Sends, blocking (as <see cref="Socket.Send(byte[], int, int, SocketFlags)"/>).</summary>
+    public int Send(byte[] buffer, int offset, int size, SocketFlags socketFlags) => Send(buffer.AsSpan(offset, size), socketFlags);
+
+    /// <summary>Sends all of <paramref name="buffer"/>, blocking (as <see cref="Socket.Send(ReadOnlySpan{byte})"/>).</summary>
+    public int Send(ReadOnlySpan<byte> buffer) => Send(buffer, SocketFlags.None);
+
+    /// <summary>Sends all of <paramref name="buffer"/>, blocking (as <see cref="Socket.Send(ReadOnlySpan{byte}, SocketFlags)"/>).</summary>
+    public int Send(ReadOnlySpan<byte> buffer, SocketFlags socketFlags)
+    {
+        byte[] copy = ArrayPool<byte>.Shared.Rent(buffer.Length);
+        try
+        {
+            buffer.CopyTo(copy);
+            return Block(SendAsync(copy.AsMemory(0, buffer.Length), socketFlags, Timeout(SendTimeout)), SendTimeout);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    /// <summary>Receives, blocking (as <see cref="Socket.Receive(byte[])"/>).</summary>
+    public int Receive(byte[] buffer) => Receive(buffer.AsSpan(), SocketFlags.None);
+
+    /// <summary>Receives, blocking (as <see cref="Socket.Receive(byte[], int, int, SocketFlags)"/>).</summary>
+    public int Receive(byte[] buffer, int offset, int size, SocketFlags socketFlags) => Receive(buffer.AsSpan(offset, size), socketFlags);
+
+    /// <summary>Receives, blocking (as <see cref="Socket.Receive(Span{byte})"/>).</summary>
+    public int Receive(Span<byte> buffer) => Receive(buffer, SocketFlags.None);
+
+    /// <summary>Receives, blocking (as <see cref="Socket.Receive(Span{byte}, SocketFlags)"/>).</summary>
+    public int Receive(Span<byte> buffer, SocketFlags socketFlags)
+    {
+        byte[] copy = ArrayPool<byte>.Shared.Rent(buffer.Length);
+        try
+        {
+            int received = Block(ReceiveAsync(copy.AsMemory(0, buffer.Length), socketFlags, Timeout(ReceiveTimeout)), ReceiveTimeout);
+            copy.AsSpan(0, received).CopyTo(buffer);
+            return received;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    /// <summary>Shuts down sending, receiving or both (as <see cref="Socket.Shutdown"/>).</summary>
+    public void Shutdown(SocketShutdown how) => Socket.Shutdown(how);
+
+    /// <summary>Sets a socket option (as <see cref="Socket.SetSocketOption(SocketOptionLevel, SocketOptionName, int)"/>).</summary>
+    public void SetSocketOption(SocketOptionLevel optionLevel, SocketOptionName optionName, int optionValue) =>
+        Socket.SetSocketOption(optionLevel, optionName, optionValue);
+
+    /// <summary>Sets a socket option (as <see cref="Socket.SetSocketOption(SocketOptionLevel, SocketOptionName, bool)"/>).</summary>
+    public void SetSocketOption(SocketOptionLevel optionLevel, SocketOptionName optionName, bool optionValue) =>
+        Socket.SetSocketOption(optionLevel, optionName, optionValue);
+
+    /// <summary>Sets a socket option (as <see cref="Socket.SetSocketOption(SocketOptionLevel, SocketOptionName, object)"/>).</summary>
+    public void SetSocketOption(SocketOptionLevel optionLevel, SocketOptionName optionName, object optionValue) =>
+        Socket.SetSocketOption(optionLevel, optionName, optionValue);
+
+    /// <summary>Reads a socket option (as <see cref="Socket.GetSocketOption(SocketOptionLevel, SocketOptionName)"/>).</summary>
+    public object? GetSocketOption(SocketOptionLevel optionLevel, SocketOptionName optionName) =>
+        Socket.GetSocketOption(optionLevel, optionName);
+
+    /// <summary>Closes the socket (as <see cref="Socket.Close()"/>).</summary>
+    public void Close() => Dispose();
+
+    /// <summary>Closes the socket; a <paramref name="timeout"/> of 0 resets the connection (as <see cref="Socket.Close(int)"/>).</summary>
+    public void Close(int timeout)
+    {
+        if (timeout == 0 && Volatile.Read(ref _disposed) == 0)
+        {
+            Socket.LingerState = new LingerOption(true, 0);
+        }
+
+        Dispose();
+    }
+
+    /// <summary>
+    /// Closes the socket. Pending operations complete with <see cref="ObjectDisposedException"/>; the descriptor is closed
+    /// once the kernel has finished every operation on it.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _transport.Close();
+        }
+    }
+
+    /// <summary>Closes the socket and waits until the kernel has finished every operation on it.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Interlocked.Exchange(ref _disposed, 1);
+        return _transport.DisposeAsync();
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"BypassSocket({Engine}, {(_disposed != 0 ? "disposed" : _transport.Socket.LocalEndPoint?.ToString() ?? "unbound")})";
+
+    private static CancellationToken Timeout(int milliseconds) =>
+        milliseconds > 0 ? new CancellationTokenSource(milliseconds).Token : CancellationToken.None;
+
+    private static int Block(ValueTask<int> operation, int timeout)
+    {
+        if (RingEventLoop.Current is not null)
+        {
+            throw new InvalidOperationException("A blocking socket call on a BypassNet ring thread would deadlock the ring; use the async methods.");
+        }
+
+        try
+        {
+            return operation.AsTask().GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (timeout > 0)
+        {
+            throw new SocketException((int)SocketError.TimedOut);
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+}
