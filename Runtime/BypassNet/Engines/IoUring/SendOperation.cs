@@ -19,6 +19,8 @@ internal sealed class SendOperation : RingOperation, IValueTaskSource<int>
     private static readonly Action<object?> s_cancel = static state =>
     {
         var operation = (SendOperation)state!;
+        // Remembered, so a cancel that lands between two parts of a short send still ends the send.
+        operation._cancelRequested = true;
         operation._transport.Ring.Loop.Post(operation, RingCommand.Cancel);
     };
 
@@ -32,6 +34,7 @@ internal sealed class SendOperation : RingOperation, IValueTaskSource<int>
     private int _errno;
     private bool _zeroCopy;
     private bool _reusable;
+    private volatile bool _cancelRequested;
     private CancellationToken _token;
     private CancellationTokenRegistration _registration;
 
@@ -56,7 +59,7 @@ internal sealed class SendOperation : RingOperation, IValueTaskSource<int>
 
     internal override void Start(RingEventLoop loop)
     {
-        if (_transport.IsClosing)
+        if (_transport.IsClosing || _cancelRequested)
         {
             _errno = Libc.ECANCELED;
             Finish();
@@ -114,8 +117,9 @@ internal sealed class SendOperation : RingOperation, IValueTaskSource<int>
     internal override void OnReleased(RingEventLoop loop)
     {
         _transport.OnReleased();
-        if (_errno == 0 && _sent < _total && !_transport.IsClosing)
+        if (_errno == 0 && _sent < _total)
         {
+            // A short send: the rest goes out in a new request (which honours a cancel or close that came meanwhile).
             Start(loop);
             return;
         }
@@ -152,6 +156,7 @@ internal sealed class SendOperation : RingOperation, IValueTaskSource<int>
         _errno = 0;
         _token = cancellationToken;
         _reusable = true;
+        _cancelRequested = false;
         if (cancellationToken.CanBeCanceled)
         {
             _registration = cancellationToken.UnsafeRegister(s_cancel, this);

@@ -84,13 +84,13 @@ internal sealed class ManagedSocketTransport : SocketTransport
     public override ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, SocketFlags socketFlags, CancellationToken cancellationToken)
     {
         ValidateFlags(socketFlags, receive: false);
-        return Guard(Socket.SendAsync(buffer, socketFlags, cancellationToken));
+        return Count(Socket.SendAsync(buffer, socketFlags, cancellationToken), send: true);
     }
 
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags socketFlags, CancellationToken cancellationToken)
     {
         ValidateFlags(socketFlags, receive: true);
-        return Guard(Socket.ReceiveAsync(buffer, socketFlags, cancellationToken));
+        return Count(Socket.ReceiveAsync(buffer, socketFlags, cancellationToken), send: false);
     }
 
     public override void Close()
@@ -103,6 +103,39 @@ internal sealed class ManagedSocketTransport : SocketTransport
     {
         Close();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Counts a drop-in operation, on the synchronous fast path without an async state machine.</summary>
+    private ValueTask<int> Count(ValueTask<int> operation, bool send)
+    {
+        if (operation.IsCompletedSuccessfully)
+        {
+            Record(operation.Result, send);
+            return operation;
+        }
+
+        return CountAsync(operation, send);
+    }
+
+    private async ValueTask<int> CountAsync(ValueTask<int> operation, bool send)
+    {
+        int bytes = await Guard(operation).ConfigureAwait(false);
+        Record(bytes, send);
+        return bytes;
+    }
+
+    private void Record(int bytes, bool send)
+    {
+        if (send)
+        {
+            _statistics.Add(ref _statistics.Sends);
+            _statistics.Add(ref _statistics.BytesSent, bytes);
+        }
+        else
+        {
+            _statistics.Add(ref _statistics.Receives);
+            _statistics.Add(ref _statistics.BytesReceived, bytes);
+        }
     }
 
     private async ValueTask<int> Guard(ValueTask<int> operation)
