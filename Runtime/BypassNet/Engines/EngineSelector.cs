@@ -9,8 +9,14 @@ namespace BypassNet.Engines;
 /// <summary>Chooses the engine: the environment variable, then the options, then the kernel probe. Every choice is logged.</summary>
 internal static class EngineSelector
 {
-    /// <summary>Test hook: pretend io_uring_setup failed with this errno (ENOSYS, EPERM, ...). 0 = no fault.</summary>
-    internal static int SimulatedSetupErrno { get; set; }
+    /// <summary>
+    /// Fault injection for tests and drills: pretend io_uring_setup failed with this errno (ENOSYS, EPERM, ...),
+    /// which the kernel will not produce on demand. Unset or 0 = no fault.
+    /// </summary>
+    internal const string SimulateSetupErrnoVariable = "BYPASSNET_SIMULATE_SETUP_ERRNO";
+
+    private static int SimulatedSetupErrno =>
+        int.TryParse(Environment.GetEnvironmentVariable(SimulateSetupErrnoVariable), out int errno) ? errno : 0;
 
     public static SocketEngine Create(BypassNetOptions options, ILogger logger, out string? fallbackReason)
     {
@@ -51,7 +57,7 @@ internal static class EngineSelector
         if (SimulatedSetupErrno != 0)
         {
             capabilities = null;
-            reason = $"io_uring_setup failed with errno {SimulatedSetupErrno} (simulated)";
+            reason = RingProbe.DescribeSetupFailure(SimulatedSetupErrno, string.Empty) + $" (simulated by {SimulateSetupErrnoVariable})";
         }
         else
         {

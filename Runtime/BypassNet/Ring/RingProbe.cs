@@ -132,7 +132,7 @@ internal static unsafe class RingProbe
         }
     }
 
-    private static string DescribeSetupFailure(int errno, string disabledSysctl) => errno switch
+    internal static string DescribeSetupFailure(int errno, string disabledSysctl) => errno switch
     {
         Libc.ENOSYS => $"io_uring_setup is not implemented by kernel {KernelRelease()} (ENOSYS)",
         Libc.EPERM when disabledSysctl == "1" => "io_uring_setup was refused (EPERM): kernel.io_uring_disabled=1 limits io_uring to the io_uring_group",

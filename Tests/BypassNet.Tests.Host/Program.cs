@@ -1,0 +1,58 @@
+using System.Net;
+using System.Net.Sockets;
+using BypassNet;
+using BypassNet.Tests.Host;
+using Microsoft.Extensions.Logging;
+
+// Creates a runtime, echoes 256 KiB over loopback with owned buffers, and prints what happened.
+using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(new ConsoleLoggerProvider()).SetMinimumLevel(LogLevel.Debug));
+using BypassRuntime runtime = BypassRuntime.Create(new BypassNetOptions { RingCount = 1, LoggerFactory = loggerFactory });
+Console.WriteLine($"engine={runtime.Engine}");
+Console.WriteLine($"fallback={runtime.FallbackReason ?? "none"}");
+
+using var listener = new BypassSocket(runtime, AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+listener.Listen();
+await using var client = new BypassSocket(runtime, AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+Task<BypassSocket> accepting = listener.AcceptAsync();
+await client.ConnectAsync(listener.LocalEndPoint!);
+await using BypassSocket server = await accepting;
+
+byte[] payload = new byte[256 * 1024];
+new Random(7).NextBytes(payload);
+Task echo = Task.Run(async () =>
+{
+    while (true)
+    {
+        OwnedBuffer received = await server.ReceiveAsync();
+        if (received.Length == 0)
+        {
+            received.Dispose();
+            return;
+        }
+
+        await server.SendAsync(received);
+    }
+});
+
+Task send = client.SendAsync(payload.AsMemory(), SocketFlags.None).AsTask();
+byte[] echoed = new byte[payload.Length];
+int filled = 0;
+while (filled < echoed.Length)
+{
+    using OwnedBuffer buffer = await client.ReceiveAsync();
+    if (buffer.Length == 0)
+    {
+        break;
+    }
+
+    buffer.Span.CopyTo(echoed.AsSpan(filled));
+    filled += buffer.Length;
+}
+
+await send;
+client.Shutdown(SocketShutdown.Send);
+await echo;
+bool intact = echoed.AsSpan().SequenceEqual(payload);
+Console.WriteLine($"echo={(intact ? "ok" : "corrupt")}");
+return intact ? 0 : 1;

@@ -1,0 +1,68 @@
+using BypassNet.Engines.IoUring;
+using BypassNet.Tests.Sockets;
+using BypassNet.Tests.Support;
+
+namespace BypassNet.Tests.Buffers;
+
+public sealed class ProvidedBufferRingTests
+{
+    [SkippableFact]
+    public async Task A_receive_ring_is_recycled_a_hundred_times_its_size_without_losing_a_slot()
+    {
+        Skip.IfNot(TestEngines.IoUringAvailable, "io_uring is unavailable on this machine");
+        using BypassRuntime runtime = TestEngines.Create(EngineKind.IoUring, o =>
+        {
+            o.RingCount = 1;
+            o.ReceiveBuffersPerRing = 8;
+        });
+        var engine = (IoUringSocketEngine)runtime.EngineImpl;
+        var ring = engine.Rings[0].ReceiveRing!;
+        Assert.Equal(8, ring.Count);
+        using BypassSocket listener = TestEngines.Listen(runtime);
+        (BypassSocket client, BypassSocket server) = await TestEngines.ConnectPairAsync(runtime, listener);
+        await using (client)
+        await using (server)
+        {
+            Task echo = SocketBehaviourTests.EchoUntilClosedAsync(server);
+            const int roundTrips = 1000;
+            for (int i = 0; i < roundTrips; i++)
+            {
+                byte[] message = BitConverter.GetBytes(i);
+                await SocketBehaviourTests.SendOwnedAsync(runtime, client, message);
+                Assert.Equal(message, await TestEngines.ReceiveExactlyAsync(client, message.Length));
+            }
+
+            client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            await echo.WaitAsync(TimeSpan.FromSeconds(30));
+            // Each round trip took a slot twice (server and client side): at least 250x the ring's 8 slots.
+            Assert.True(runtime.GetStatistics().Receives >= 100 * ring.Count, $"only {runtime.GetStatistics().Receives} receives");
+        }
+
+        // Every slot is back on the ring once nobody holds a buffer.
+        Assert.Equal(ring.Count, ring.Available);
+    }
+
+    [SkippableFact]
+    public async Task Received_buffers_are_page_aligned_slots_of_the_registered_slab()
+    {
+        Skip.IfNot(TestEngines.IoUringAvailable, "io_uring is unavailable on this machine");
+        using BypassRuntime runtime = TestEngines.Create(EngineKind.IoUring);
+        var engine = (IoUringSocketEngine)runtime.EngineImpl;
+        Assert.All(engine.Rings, r => Assert.NotNull(r.FixedBuffers));
+        using BypassSocket listener = TestEngines.Listen(runtime);
+        (BypassSocket client, BypassSocket server) = await TestEngines.ConnectPairAsync(runtime, listener);
+        await using (client)
+        await using (server)
+        {
+            await SocketBehaviourTests.SendOwnedAsync(runtime, client, new byte[100]);
+            using OwnedBuffer received = await server.ReceiveAsync();
+            Assert.Equal(100, received.Length);
+            unsafe
+            {
+                using var pin = received.Pin();
+                Assert.Equal(0, (long)pin.Pointer % Environment.SystemPageSize);
+                Assert.True(engine.SlabContains((nint)pin.Pointer));
+            }
+        }
+    }
+}
