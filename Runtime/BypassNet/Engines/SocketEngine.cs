@@ -1,11 +1,14 @@
+using System.Collections.Concurrent;
 using System.Net.Sockets;
 using BypassNet.Sockets;
 
 namespace BypassNet.Engines;
 
-/// <summary>An engine: creates the data plane for sockets and owns the buffers they use.</summary>
+/// <summary>An engine: creates the data plane for sockets, owns the buffers they use, and closes what is left when disposed.</summary>
 internal abstract class SocketEngine : IDisposable
 {
+    private readonly ConcurrentDictionary<SocketTransport, byte> _live = new();
+
     public abstract EngineKind Kind { get; }
 
     /// <summary>The pool applications rent send buffers from.</summary>
@@ -13,7 +16,29 @@ internal abstract class SocketEngine : IDisposable
 
     public abstract EngineStatistics Statistics { get; }
 
-    public abstract SocketTransport CreateTransport(Socket socket, bool connected);
+    /// <summary>Sockets not yet closed.</summary>
+    public int LiveSockets => _live.Count;
+
+    public SocketTransport CreateTransport(Socket socket, bool connected)
+    {
+        SocketTransport transport = Create(socket, connected);
+        _live.TryAdd(transport, 0);
+        return transport;
+    }
+
+    /// <summary>Called by a transport once its descriptor is closed.</summary>
+    public void Forget(SocketTransport transport) => _live.TryRemove(transport, out _);
 
     public abstract void Dispose();
+
+    protected abstract SocketTransport Create(Socket socket, bool connected);
+
+    /// <summary>Closes every socket still open, so their pending operations fail with ObjectDisposedException on both engines alike.</summary>
+    protected void CloseAll()
+    {
+        foreach (SocketTransport transport in _live.Keys)
+        {
+            transport.Close();
+        }
+    }
 }

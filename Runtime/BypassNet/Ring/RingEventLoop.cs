@@ -108,6 +108,13 @@ internal sealed unsafe class RingEventLoop : IDisposable
     public void Post(RingWork work, RingCommand command)
     {
         _incoming.Enqueue((work, command));
+        if (_stoppedFlag)
+        {
+            // The thread is gone (or going): whoever gets here first fails what is queued, so nothing waits forever.
+            RejectQueued();
+            return;
+        }
+
         Wake();
     }
 
@@ -442,14 +449,7 @@ internal sealed unsafe class RingEventLoop : IDisposable
 
     private void Teardown(bool leaked)
     {
-        // Work posted after the thread decided to stop is failed, never silently dropped.
-        while (_incoming.TryDequeue(out (RingWork Work, RingCommand Command) item))
-        {
-            if (item.Work is IRejectable rejectable)
-            {
-                rejectable.Reject(new ObjectDisposedException("BypassNet ring", "The ring was stopped."));
-            }
-        }
+        RejectQueued();
 
         if (leaked)
         {
@@ -477,6 +477,25 @@ internal sealed unsafe class RingEventLoop : IDisposable
     }
 
     private static readonly ConcurrentBag<RingEventLoop> s_leakedLoops = new();
+
+    /// <summary>Work posted after the thread decided to stop is failed, never silently dropped.</summary>
+    private void RejectQueued()
+    {
+        while (_incoming.TryDequeue(out (RingWork Work, RingCommand Command) item))
+        {
+            if (item.Command != RingCommand.Cancel && item.Work is IRejectable rejectable)
+            {
+                try
+                {
+                    rejectable.Reject(new ObjectDisposedException(nameof(BypassRuntime), "The BypassNet runtime was disposed; its rings are stopped."));
+                }
+                catch (Exception ex)
+                {
+                    Log.CompletionHandlerFailed(_logger, Index, ex);
+                }
+            }
+        }
+    }
 
     private struct DispatchHandler : ICompletionHandler
     {

@@ -308,6 +308,33 @@ public sealed class SocketBehaviourTests
 
     [Theory]
     [MemberData(nameof(TestEngines.Both), MemberType = typeof(TestEngines))]
+    public async Task Disposing_the_runtime_fails_everything_pending_and_closes_its_sockets(EngineKind engine)
+    {
+        BypassRuntime runtime = TestEngines.Create(engine);
+        BypassSocket listener = TestEngines.Listen(runtime);
+        (BypassSocket client, BypassSocket server) = await TestEngines.ConnectPairAsync(runtime, listener);
+        ValueTask<OwnedBuffer> receive = client.ReceiveAsync();
+        Task<int> send = await FillUntilASendBlocksAsync(runtime, client, CancellationToken.None);
+        Task<BypassSocket> accept = listener.AcceptAsync();
+        OwnedBuffer held = runtime.Buffers.Rent();
+
+        runtime.Dispose();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await receive.AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => send.WaitAsync(TimeSpan.FromSeconds(30)));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => accept.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.ThrowsAny<ObjectDisposedException>(() => server.ReceiveAsync().AsTask().GetAwaiter().GetResult());
+        Assert.ThrowsAny<ObjectDisposedException>(() => new BypassSocket(runtime, AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+        // A buffer the application still holds stays valid memory until it is returned.
+        held.Span.Fill(1);
+        held.Dispose();
+        client.Dispose();
+        server.Dispose();
+        listener.Dispose();
+    }
+
+    [Theory]
+    [MemberData(nameof(TestEngines.Both), MemberType = typeof(TestEngines))]
     public async Task A_buffer_handed_to_SendAsync_is_dead_to_its_former_owner(EngineKind engine)
     {
         using BypassRuntime runtime = TestEngines.Create(engine);

@@ -26,6 +26,12 @@ internal sealed class AcceptOperation : RingOperation
             return;
         }
 
+        if (loop.IsStopping)
+        {
+            _transport.OnRingStopped();
+            return;
+        }
+
         _failed = false;
         ref IoUringSqe sqe = ref loop.Submit(this, out ulong userData);
         Sqe.Accept(ref sqe, _transport.Fd, _multishot, userData);
@@ -37,6 +43,10 @@ internal sealed class AcceptOperation : RingOperation
         if (result >= 0)
         {
             _transport.OnAccepted(result);
+        }
+        else if (result == -Libc.ECANCELED && loop.IsStopping)
+        {
+            _transport.OnRingStopped();
         }
         else if (result != -Libc.ECANCELED)
         {

@@ -5,7 +5,7 @@ using BypassNet.Ring;
 namespace BypassNet.Engines.IoUring;
 
 /// <summary>An io_uring CONNECT; the sockaddr lives in native memory until the final completion.</summary>
-internal sealed class ConnectOperation : RingOperation, IValueTaskSource<int>
+internal sealed class ConnectOperation : RingOperation, IValueTaskSource<int>, IRejectable
 {
     private static readonly Action<object?> s_cancel = static state =>
     {
@@ -40,7 +40,7 @@ internal sealed class ConnectOperation : RingOperation, IValueTaskSource<int>
 
     internal override void Start(RingEventLoop loop)
     {
-        if (_transport.IsClosing)
+        if (_transport.IsClosing || loop.IsStopping)
         {
             Finish(-Libc.ECANCELED);
             return;
@@ -62,6 +62,9 @@ internal sealed class ConnectOperation : RingOperation, IValueTaskSource<int>
         _transport.OnReleased();
         Finish(_result);
     }
+
+    /// <summary>The ring stopped before this operation reached it.</summary>
+    public void Reject(Exception reason) => Finish(-Libc.ECANCELED);
 
     int IValueTaskSource<int>.GetResult(short token) => _core.GetResult(token);
 

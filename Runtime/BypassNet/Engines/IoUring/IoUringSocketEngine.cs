@@ -83,7 +83,7 @@ internal sealed class IoUringSocketEngine : SocketEngine
     /// <summary>True when <paramref name="address"/> lies in the slab registered as fixed buffer 0.</summary>
     public bool SlabContains(nint address) => address >= _slab.Address && address < _slab.Address + (nint)_slab.Length;
 
-    public override SocketTransport CreateTransport(Socket socket, bool connected)
+    protected override SocketTransport Create(Socket socket, bool connected)
     {
         RingContext ring = _rings[(int)((uint)Interlocked.Increment(ref _next) % (uint)_rings.Length)];
         return new IoUringSocketTransport(this, ring, socket, connected);
@@ -109,10 +109,15 @@ internal sealed class IoUringSocketEngine : SocketEngine
 
     public override void Dispose()
     {
+        // Sockets first (each cancels its own operations), then the rings cancel and drain whatever is left.
+        CloseAll();
         foreach (RingContext? ring in _rings)
         {
             ring?.Loop?.Dispose();
         }
+
+        // A close that was still waiting for completions finishes now that the rings have drained.
+        CloseAll();
 
         _sendPool.Dispose();
         // The slab is freed when the pool, every ring registration and every lease have let go of it.

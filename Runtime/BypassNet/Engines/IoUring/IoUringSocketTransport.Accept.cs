@@ -48,7 +48,7 @@ internal sealed partial class IoUringSocketTransport : IValueTaskSource<Socket>
         short version;
         lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(_closing, this);
+            ThrowIfUnusable();
             if (_acceptWaiting)
             {
                 throw new InvalidOperationException("An accept is already pending on this socket; await it before starting another.");

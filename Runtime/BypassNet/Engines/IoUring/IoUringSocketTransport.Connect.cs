@@ -10,7 +10,7 @@ internal sealed partial class IoUringSocketTransport
 {
     public override async ValueTask ConnectAsync(EndPoint remoteEndPoint, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_closing, this);
+        ThrowIfUnusable();
         if (_connected)
         {
             throw new SocketException((int)SocketError.IsConnected);
@@ -59,7 +59,7 @@ internal sealed partial class IoUringSocketTransport
         {
             if (result == -Libc.ECANCELED)
             {
-                ObjectDisposedException.ThrowIf(_closing, this);
+                ObjectDisposedException.ThrowIf(_closing || _ring.Loop.IsStopping, this);
                 cancellationToken.ThrowIfCancellationRequested();
             }
 

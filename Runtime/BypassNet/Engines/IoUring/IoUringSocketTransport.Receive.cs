@@ -49,7 +49,7 @@ internal sealed partial class IoUringSocketTransport : IValueTaskSource<OwnedBuf
         short version;
         lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(_closing, this);
+            ThrowIfUnusable();
             ThrowIfReceivePending();
             if (_chunks.Count > 0)
             {
@@ -94,7 +94,7 @@ internal sealed partial class IoUringSocketTransport : IValueTaskSource<OwnedBuf
         short version;
         lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(_closing, this);
+            ThrowIfUnusable();
             ThrowIfReceivePending();
             if (_chunks.Count > 0)
             {
@@ -440,7 +440,7 @@ internal sealed partial class IoUringSocketTransport : IValueTaskSource<OwnedBuf
 
     private ValueTask<int> ReceiveSingleShotAsync(Memory<byte> buffer, bool peek, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_closing, this);
+        ThrowIfUnusable();
         SingleReceiveOperation operation = _singleRecv ??= new SingleReceiveOperation(this);
         return operation.Receive(buffer, peek, cancellationToken);
     }

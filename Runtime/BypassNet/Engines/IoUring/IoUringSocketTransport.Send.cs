@@ -14,10 +14,10 @@ internal sealed partial class IoUringSocketTransport
     {
         // Ownership moves first, so the buffer is never leaked or reusable by the caller, whatever happens next.
         BufferLease lease = buffer.HandOff();
-        if (_closing || !_connected || cancellationToken.IsCancellationRequested)
+        if (_closing || !_connected || cancellationToken.IsCancellationRequested || _ring.Loop.IsStopping)
         {
             lease.Release();
-            ObjectDisposedException.ThrowIf(_closing, this);
+            ThrowIfUnusable();
             if (cancellationToken.IsCancellationRequested)
             {
                 return ValueTask.FromCanceled<int>(cancellationToken);
@@ -32,7 +32,7 @@ internal sealed partial class IoUringSocketTransport
     public override ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, SocketFlags socketFlags, CancellationToken cancellationToken)
     {
         ValidateFlags(socketFlags, receive: false);
-        ObjectDisposedException.ThrowIf(_closing, this);
+        ThrowIfUnusable();
         if (!_connected)
         {
             throw new SocketException((int)SocketError.NotConnected);

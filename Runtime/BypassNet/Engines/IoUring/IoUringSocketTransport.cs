@@ -23,6 +23,7 @@ internal sealed partial class IoUringSocketTransport : SocketTransport
     private volatile bool _closing;
     private volatile bool _connected;
     private int _inFlight;
+    private int _finished;
 
     public IoUringSocketTransport(IoUringSocketEngine engine, RingContext ring, Socket socket, bool connected)
         : base(socket)
@@ -46,7 +47,7 @@ internal sealed partial class IoUringSocketTransport : SocketTransport
     {
         get
         {
-            ObjectDisposedException.ThrowIf(_closing, this);
+            ThrowIfUnusable();
             return Socket.Available + Volatile.Read(ref _queuedBytes);
         }
     }
@@ -67,6 +68,12 @@ internal sealed partial class IoUringSocketTransport : SocketTransport
         {
             if (_closing)
             {
+                if (_ring.Loop.IsStopped)
+                {
+                    // The ring drained every operation: nothing can still name the descriptor.
+                    FinishClose();
+                }
+
                 return;
             }
 
@@ -107,6 +114,31 @@ internal sealed partial class IoUringSocketTransport : SocketTransport
         }
     }
 
+    /// <summary>The runtime was disposed under this socket: waiters fail, later calls throw, nothing hangs.</summary>
+    internal void OnRingStopped()
+    {
+        var error = new ObjectDisposedException(nameof(BypassRuntime), "The BypassNet runtime under this socket was disposed.");
+        lock (_gate)
+        {
+            if (_receiveErrno == 0 && !_eof)
+            {
+                _receiveErrno = Libc.ECANCELED;
+            }
+        }
+
+        FailPendingReceive(error);
+        FailPendingAccept(error);
+    }
+
+    private void ThrowIfUnusable()
+    {
+        ObjectDisposedException.ThrowIf(_closing, this);
+        if (_ring.Loop.IsStopping)
+        {
+            throw new ObjectDisposedException(nameof(BypassRuntime), "The BypassNet runtime under this socket was disposed.");
+        }
+    }
+
     internal ObjectDisposedException Disposed(string what) => new(nameof(BypassSocket), $"The socket was disposed while {what} was pending.");
 
     private void StartReceiving()
@@ -136,7 +168,7 @@ internal sealed partial class IoUringSocketTransport : SocketTransport
 
     private void FinishClose()
     {
-        if (_closed.Task.IsCompleted)
+        if (Interlocked.Exchange(ref _finished, 1) != 0)
         {
             return;
         }
@@ -144,6 +176,7 @@ internal sealed partial class IoUringSocketTransport : SocketTransport
         ReleaseQueuedChunks();
         CloseQueuedAccepts();
         Socket.Dispose();
+        _engine.Forget(this);
         _closed.TrySetResult();
     }
 

@@ -24,6 +24,13 @@ internal sealed class MultishotReceiveOperation : RingOperation
             return;
         }
 
+        if (loop.IsStopping)
+        {
+            _ended = true;
+            _transport.OnRingStopped();
+            return;
+        }
+
         ProvidedBufferRing ring = _transport.Ring.ReceiveRing!;
         ref IoUringSqe sqe = ref loop.Submit(this, out ulong userData);
         Sqe.RecvMultishot(ref sqe, _transport.Fd, ring.Group, userData);
@@ -58,6 +65,10 @@ internal sealed class MultishotReceiveOperation : RingOperation
                 case Libc.ENOBUFS:
                     _starved = true;
                     _transport.Engine.Statistics.Add(ref _transport.Engine.Statistics.BufferStarvations);
+                    break;
+                case Libc.ECANCELED when loop.IsStopping:
+                    _ended = true;
+                    _transport.OnRingStopped();
                     break;
                 case Libc.ECANCELED:
                     break;

@@ -14,7 +14,7 @@ namespace BypassNet.Engines.IoUring;
 /// awaiting caller resumes, only after the last completion — for zero-copy that is the notification, after which the
 /// kernel no longer reads the pages.
 /// </summary>
-internal sealed class SendOperation : RingOperation, IValueTaskSource<int>
+internal sealed class SendOperation : RingOperation, IValueTaskSource<int>, IRejectable
 {
     private static readonly Action<object?> s_cancel = static state =>
     {
@@ -59,7 +59,7 @@ internal sealed class SendOperation : RingOperation, IValueTaskSource<int>
 
     internal override void Start(RingEventLoop loop)
     {
-        if (_transport.IsClosing || _cancelRequested)
+        if (_transport.IsClosing || _cancelRequested || loop.IsStopping)
         {
             _errno = Libc.ECANCELED;
             Finish();
@@ -124,6 +124,13 @@ internal sealed class SendOperation : RingOperation, IValueTaskSource<int>
             return;
         }
 
+        Finish();
+    }
+
+    /// <summary>The ring stopped before this send reached it.</summary>
+    public void Reject(Exception reason)
+    {
+        _errno = Libc.ECANCELED;
         Finish();
     }
 
@@ -199,7 +206,7 @@ internal sealed class SendOperation : RingOperation, IValueTaskSource<int>
             statistics.Add(ref statistics.BytesSent, _sent);
             _core.SetResult(_sent);
         }
-        else if (_errno == Libc.ECANCELED && _transport.IsClosing)
+        else if (_errno == Libc.ECANCELED && (_transport.IsClosing || _transport.Ring.Loop.IsStopping))
         {
             _core.SetException(_transport.Disposed("a send"));
         }

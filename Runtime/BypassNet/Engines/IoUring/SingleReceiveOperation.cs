@@ -10,7 +10,7 @@ namespace BypassNet.Engines.IoUring;
 /// A single-shot RECV straight into caller memory, pinned until the completion: the degraded receive path for kernels
 /// without buffer rings or multishot receive. One per socket; one receive at a time, like the multishot path.
 /// </summary>
-internal sealed class SingleReceiveOperation : RingOperation, IValueTaskSource<int>
+internal sealed class SingleReceiveOperation : RingOperation, IValueTaskSource<int>, IRejectable
 {
     private static readonly Action<object?> s_cancel = static state =>
     {
@@ -63,7 +63,7 @@ internal sealed class SingleReceiveOperation : RingOperation, IValueTaskSource<i
 
     internal override void Start(RingEventLoop loop)
     {
-        if (_transport.IsClosing)
+        if (_transport.IsClosing || loop.IsStopping)
         {
             Finish(-Libc.ECANCELED);
             return;
@@ -91,6 +91,9 @@ internal sealed class SingleReceiveOperation : RingOperation, IValueTaskSource<i
         Finish(_result);
     }
 
+    /// <summary>The ring stopped before this operation reached it.</summary>
+    public void Reject(Exception reason) => Finish(-Libc.ECANCELED);
+
     int IValueTaskSource<int>.GetResult(short token) => _core.GetResult(token);
 
     ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _core.GetStatus(token);
@@ -110,7 +113,7 @@ internal sealed class SingleReceiveOperation : RingOperation, IValueTaskSource<i
             _transport.Engine.Statistics.Add(ref _transport.Engine.Statistics.BytesReceived, result);
             _core.SetResult(result);
         }
-        else if (result == -Libc.ECANCELED && _transport.IsClosing)
+        else if (result == -Libc.ECANCELED && (_transport.IsClosing || _transport.Ring.Loop.IsStopping))
         {
             _core.SetException(_transport.Disposed("a receive"));
         }

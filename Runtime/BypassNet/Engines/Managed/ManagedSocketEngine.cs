@@ -22,10 +22,11 @@ internal sealed class ManagedSocketEngine : SocketEngine
 
     public override EngineStatistics Statistics => _statistics;
 
-    public override SocketTransport CreateTransport(Socket socket, bool connected) => new ManagedSocketTransport(socket, _receivePool, _statistics);
+    protected override SocketTransport Create(Socket socket, bool connected) => new ManagedSocketTransport(this, socket, _receivePool, _statistics);
 
     public override void Dispose()
     {
+        CloseAll();
         _sendPool.Dispose();
         _receivePool.Dispose();
     }

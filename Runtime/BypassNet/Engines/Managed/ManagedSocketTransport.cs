@@ -8,13 +8,15 @@ namespace BypassNet.Engines.Managed;
 /// <summary>Data plane over System.Net.Sockets. Errors are reported the way the io_uring transport reports them.</summary>
 internal sealed class ManagedSocketTransport : SocketTransport
 {
+    private readonly ManagedSocketEngine _engine;
     private readonly BufferPool _receivePool;
     private readonly EngineStatistics _statistics;
     private volatile bool _closed;
 
-    public ManagedSocketTransport(Socket socket, BufferPool receivePool, EngineStatistics statistics)
+    public ManagedSocketTransport(ManagedSocketEngine engine, Socket socket, BufferPool receivePool, EngineStatistics statistics)
         : base(socket)
     {
+        _engine = engine;
         _receivePool = receivePool;
         _statistics = statistics;
     }
@@ -97,6 +99,7 @@ internal sealed class ManagedSocketTransport : SocketTransport
     {
         _closed = true;
         Socket.Dispose();
+        _engine.Forget(this);
     }
 
     public override ValueTask DisposeAsync()
