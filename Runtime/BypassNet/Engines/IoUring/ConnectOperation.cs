@@ -1,54 +1,35 @@
-using System.Threading.Tasks.Sources;
 using BypassNet.Interop;
 using BypassNet.Ring;
 
 namespace BypassNet.Engines.IoUring;
 
-/// <summary>An io_uring CONNECT; the sockaddr lives in native memory until the final completion.</summary>
-internal sealed class ConnectOperation : RingOperation, IValueTaskSource<int>, IRejectable
+/// <summary>An io_uring CONNECT; the sockaddr lives in native memory until the final completion. The result is 0 or -errno.</summary>
+internal sealed class ConnectOperation : CompletionSource
 {
-    private static readonly Action<object?> s_cancel = static state =>
-    {
-        var operation = (ConnectOperation)state!;
-        operation._transport.Ring.Loop.Post(operation, RingCommand.Cancel);
-    };
-
-    private readonly IoUringSocketTransport _transport;
     private readonly NativeBuffer _sockaddr;
-    private ManualResetValueTaskSourceCore<int> _core;
-    private CancellationTokenRegistration _registration;
     private int _result;
 
     public ConnectOperation(IoUringSocketTransport transport, ReadOnlySpan<byte> sockaddr)
-    {
-        _transport = transport;
-        _sockaddr = new NativeBuffer(sockaddr);
-        _core.RunContinuationsAsynchronously = true;
-    }
+        : base(transport) => _sockaddr = new NativeBuffer(sockaddr);
 
-    /// <summary>Connects; the result is 0 or -errno.</summary>
     public ValueTask<int> Run(CancellationToken cancellationToken)
     {
-        if (cancellationToken.CanBeCanceled)
-        {
-            _registration = cancellationToken.UnsafeRegister(s_cancel, this);
-        }
-
-        _transport.Ring.Loop.Execute(this, RingCommand.Submit);
-        return new ValueTask<int>(this, _core.Version);
+        short version = Begin(cancellationToken, runContinuationsAsynchronously: true);
+        Transport.Ring.Loop.Execute(this, RingCommand.Submit);
+        return new ValueTask<int>(this, version);
     }
 
     internal override void Start(RingEventLoop loop)
     {
-        if (_transport.IsClosing || loop.IsStopping)
+        if (Transport.IsClosing || loop.IsStopping || CancelRequested)
         {
             Finish(-Libc.ECANCELED);
             return;
         }
 
         ref IoUringSqe sqe = ref loop.Submit(this, out ulong userData);
-        Sqe.Connect(ref sqe, _transport.Fd, _sockaddr.Address, _sockaddr.Length, userData);
-        _transport.OnSubmitted();
+        Sqe.Connect(ref sqe, Transport.Fd, _sockaddr.Address, _sockaddr.Length, userData);
+        Transport.OnSubmitted();
     }
 
     internal override bool OnCompletion(RingEventLoop loop, int result, uint flags)
@@ -59,24 +40,16 @@ internal sealed class ConnectOperation : RingOperation, IValueTaskSource<int>, I
 
     internal override void OnReleased(RingEventLoop loop)
     {
-        _transport.OnReleased();
+        Transport.OnReleased();
         Finish(_result);
     }
 
-    /// <summary>The ring stopped before this operation reached it.</summary>
-    public void Reject(Exception reason) => Finish(-Libc.ECANCELED);
-
-    int IValueTaskSource<int>.GetResult(short token) => _core.GetResult(token);
-
-    ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _core.GetStatus(token);
-
-    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _core.OnCompleted(continuation, state, token, flags);
+    public override void Reject(Exception reason) => Finish(-Libc.ECANCELED);
 
     private void Finish(int result)
     {
-        _registration.Unregister();
+        EndCancellation();
         _sockaddr.Dispose();
-        _core.SetResult(result);
+        SetResult(result);
     }
 }

@@ -1,10 +1,7 @@
 using System.Buffers;
-using System.Threading.Tasks.Sources;
 using BypassNet.Buffers;
-using BypassNet.Diagnostics;
 using BypassNet.Interop;
 using BypassNet.Ring;
-using BypassNet.Sockets;
 
 namespace BypassNet.Engines.IoUring;
 
@@ -14,18 +11,8 @@ namespace BypassNet.Engines.IoUring;
 /// awaiting caller resumes, only after the last completion — for zero-copy that is the notification, after which the
 /// kernel no longer reads the pages.
 /// </summary>
-internal sealed class SendOperation : RingOperation, IValueTaskSource<int>, IRejectable
+internal sealed class SendOperation : CompletionSource
 {
-    private static readonly Action<object?> s_cancel = static state =>
-    {
-        var operation = (SendOperation)state!;
-        // Remembered, so a cancel that lands between two parts of a short send still ends the send.
-        operation._cancelRequested = true;
-        operation._transport.Ring.Loop.Post(operation, RingCommand.Cancel);
-    };
-
-    private readonly IoUringSocketTransport _transport;
-    private ManualResetValueTaskSourceCore<int> _core;
     private BufferLease _lease;
     private MemoryHandle _pin;
     private nint _address;
@@ -33,12 +20,11 @@ internal sealed class SendOperation : RingOperation, IValueTaskSource<int>, IRej
     private int _sent;
     private int _errno;
     private bool _zeroCopy;
-    private bool _reusable;
-    private volatile bool _cancelRequested;
-    private CancellationToken _token;
-    private CancellationTokenRegistration _registration;
 
-    public SendOperation(IoUringSocketTransport transport) => _transport = transport;
+    public SendOperation(IoUringSocketTransport transport)
+        : base(transport)
+    {
+    }
 
     /// <summary>Sends an owned buffer; the lease is released after the final completion.</summary>
     public ValueTask<int> Send(in BufferLease lease, CancellationToken cancellationToken)
@@ -59,7 +45,7 @@ internal sealed class SendOperation : RingOperation, IValueTaskSource<int>, IRej
 
     internal override void Start(RingEventLoop loop)
     {
-        if (_transport.IsClosing || _cancelRequested || loop.IsStopping)
+        if (Transport.IsClosing || CancelRequested || loop.IsStopping)
         {
             _errno = Libc.ECANCELED;
             Finish();
@@ -69,18 +55,18 @@ internal sealed class SendOperation : RingOperation, IValueTaskSource<int>, IRej
         nint address = _address + _sent;
         uint length = (uint)(_total - _sent);
         ref IoUringSqe sqe = ref loop.Submit(this, out ulong userData);
-        _zeroCopy = !_lease.IsEmpty && _transport.UseZeroCopy((int)length);
+        _zeroCopy = !_lease.IsEmpty && Transport.UseZeroCopy((int)length);
         if (_zeroCopy)
         {
-            int fixedIndex = _transport.Ring.FixedBuffers is not null && _transport.Engine.SlabContains(address) ? RegisteredSlab.BufferIndex : -1;
-            Sqe.SendZeroCopy(ref sqe, _transport.Fd, address, length, fixedIndex, userData);
+            int fixedIndex = Transport.Ring.FixedBuffers is not null && Transport.Engine.SlabContains(address) ? RegisteredSlab.BufferIndex : -1;
+            Sqe.SendZeroCopy(ref sqe, Transport.Fd, address, length, fixedIndex, userData);
         }
         else
         {
-            Sqe.Send(ref sqe, _transport.Fd, address, length, userData);
+            Sqe.Send(ref sqe, Transport.Fd, address, length, userData);
         }
 
-        _transport.OnSubmitted();
+        Transport.OnSubmitted();
     }
 
     internal override bool OnCompletion(RingEventLoop loop, int result, uint flags)
@@ -88,11 +74,11 @@ internal sealed class SendOperation : RingOperation, IValueTaskSource<int>, IRej
         if ((flags & IoUringConstants.CqeFNotif) != 0)
         {
             // The zero-copy notification: the kernel is done with the pages. It also says whether it copied after all.
-            EngineStatistics statistics = _transport.Engine.Statistics;
+            EngineStatistics statistics = Transport.Engine.Statistics;
             if (((uint)result & IoUringConstants.NotifUsageZcCopied) != 0)
             {
                 statistics.Add(ref statistics.ZeroCopyCopied);
-                _transport.OnZeroCopyCopied();
+                Transport.OnZeroCopyCopied();
             }
             else
             {
@@ -116,7 +102,7 @@ internal sealed class SendOperation : RingOperation, IValueTaskSource<int>, IRej
 
     internal override void OnReleased(RingEventLoop loop)
     {
-        _transport.OnReleased();
+        Transport.OnReleased();
         if (_errno == 0 && _sent < _total)
         {
             // A short send: the rest goes out in a new request (which honours a cancel or close that came meanwhile).
@@ -127,56 +113,40 @@ internal sealed class SendOperation : RingOperation, IValueTaskSource<int>, IRej
         Finish();
     }
 
-    /// <summary>The ring stopped before this send reached it.</summary>
-    public void Reject(Exception reason)
+    public override void Reject(Exception reason)
     {
         _errno = Libc.ECANCELED;
         Finish();
     }
 
-    int IValueTaskSource<int>.GetResult(short token)
+    public override int GetResult(short token)
     {
         try
         {
-            return _core.GetResult(token);
+            return base.GetResult(token);
         }
         finally
         {
-            if (_reusable)
+            if (Reusable)
             {
-                _transport.ReturnSendOperation(this);
+                Transport.ReturnSendOperation(this);
             }
         }
     }
 
-    ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _core.GetStatus(token);
-
-    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _core.OnCompleted(continuation, state, token, flags);
-
     private ValueTask<int> Begin(int length, CancellationToken cancellationToken)
     {
-        _core.Reset();
-        _core.RunContinuationsAsynchronously = _transport.RunContinuationsAsynchronously;
         _total = length;
         _sent = 0;
         _errno = 0;
-        _token = cancellationToken;
-        _reusable = true;
-        _cancelRequested = false;
-        if (cancellationToken.CanBeCanceled)
-        {
-            _registration = cancellationToken.UnsafeRegister(s_cancel, this);
-        }
-
-        short version = _core.Version;
+        short version = Begin(cancellationToken, Transport.RunContinuationsAsynchronously);
         if (length == 0)
         {
             Finish();
         }
         else
         {
-            _transport.Ring.Loop.Execute(this, RingCommand.Submit);
+            Transport.Ring.Loop.Execute(this, RingCommand.Submit);
         }
 
         return new ValueTask<int>(this, version);
@@ -184,13 +154,7 @@ internal sealed class SendOperation : RingOperation, IValueTaskSource<int>, IRej
 
     private void Finish()
     {
-        if (!_registration.Unregister() && _token.CanBeCanceled && _token.IsCancellationRequested)
-        {
-            // The cancel callback may still post a Cancel for this object: never reuse it for another send.
-            _reusable = false;
-        }
-
-        _registration = default;
+        EndCancellation();
         if (!_lease.IsEmpty)
         {
             _lease.Release();
@@ -199,24 +163,16 @@ internal sealed class SendOperation : RingOperation, IValueTaskSource<int>, IRej
 
         _pin.Dispose();
         _pin = default;
-        EngineStatistics statistics = _transport.Engine.Statistics;
         if (_errno == 0)
         {
+            EngineStatistics statistics = Transport.Engine.Statistics;
             statistics.Add(ref statistics.Sends);
             statistics.Add(ref statistics.BytesSent, _sent);
-            _core.SetResult(_sent);
-        }
-        else if (_errno == Libc.ECANCELED && (_transport.IsClosing || _transport.Ring.Loop.IsStopping))
-        {
-            _core.SetException(_transport.Disposed("a send"));
-        }
-        else if (_errno == Libc.ECANCELED && _token.IsCancellationRequested)
-        {
-            _core.SetException(new OperationCanceledException(_token));
+            SetResult(_sent);
         }
         else
         {
-            _core.SetException(SocketErrors.Exception(_errno));
+            SetError(_errno, "a send");
         }
     }
 }
