@@ -1,0 +1,63 @@
+using System.Collections.Immutable;
+using BypassNet.Analyzers.Flow;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace BypassNet.Analyzers;
+
+/// <summary>
+/// Runs the shared ownership flow analysis on every method body that touches an [Owned] type or a
+/// [TakesOwnership] parameter, and reports the findings of one rule.
+/// </summary>
+public abstract class OwnershipAnalyzerBase : DiagnosticAnalyzer
+{
+    private protected OwnershipAnalyzerBase()
+    {
+    }
+
+    /// <summary>The rule this analyzer reports.</summary>
+    private protected abstract DiagnosticDescriptor Rule { get; }
+
+    /// <inheritdoc />
+    public sealed override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+    /// <inheritdoc />
+    public sealed override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            // Per-compilation state lives in this closure, never in a field of the analyzer.
+            var symbols = OwnershipSymbols.TryCreate(start.Compilation);
+            if (symbols is null)
+            {
+                return;
+            }
+
+            var rule = Rule;
+            start.RegisterOperationBlockAction(block => AnalyzeBlock(block, symbols, rule));
+        });
+    }
+
+    private static void AnalyzeBlock(OperationBlockAnalysisContext context, OwnershipSymbols symbols, DiagnosticDescriptor rule)
+    {
+        foreach (var body in context.OperationBlocks)
+        {
+            if (body.Parent is not null
+                || body.Kind is not (OperationKind.MethodBody or OperationKind.ConstructorBody or OperationKind.Block))
+            {
+                continue;
+            }
+
+            var findings = OwnershipFlowAnalysis.Run(body, context.OwningSymbol, symbols, context.GetControlFlowGraph, context.CancellationToken);
+            foreach (var diagnostic in findings)
+            {
+                if (diagnostic.Id == rule.Id)
+                {
+                    context.ReportDiagnostic(diagnostic);
+                }
+            }
+        }
+    }
+}
