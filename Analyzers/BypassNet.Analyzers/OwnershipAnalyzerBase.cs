@@ -42,15 +42,22 @@ public abstract class OwnershipAnalyzerBase : DiagnosticAnalyzer
 
     private static void AnalyzeBlock(OperationBlockAnalysisContext context, OwnershipSymbols symbols, DiagnosticDescriptor rule)
     {
-        foreach (var body in context.OperationBlocks)
+        // An operation block may be the body under an IMethodBodyOperation; the graph is built for its root.
+        var seen = new HashSet<IOperation>();
+        foreach (var block in context.OperationBlocks)
         {
-            if (body.Parent is not null
-                || body.Kind is not (OperationKind.MethodBody or OperationKind.ConstructorBody or OperationKind.Block))
+            var root = block;
+            while (root.Parent is not null)
+            {
+                root = root.Parent;
+            }
+
+            if (root.Kind is not (OperationKind.MethodBody or OperationKind.ConstructorBody or OperationKind.Block) || !seen.Add(root))
             {
                 continue;
             }
 
-            var findings = OwnershipFlowAnalysis.Run(body, context.OwningSymbol, symbols, context.GetControlFlowGraph, context.CancellationToken);
+            var findings = OwnershipFlowAnalysis.Run(root, context.OwningSymbol, symbols, _ => context.GetControlFlowGraph(block), context.CancellationToken);
             foreach (var diagnostic in findings)
             {
                 if (diagnostic.Id == rule.Id)

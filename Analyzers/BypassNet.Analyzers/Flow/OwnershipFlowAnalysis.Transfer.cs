@@ -44,8 +44,8 @@ internal sealed partial class OwnershipFlowAnalysis
             case IReturnOperation { ReturnedValue: { } returned }:
                 Escape(Evaluate(returned, state).Objects, state);
                 return default;
-            case IIsNullOperation isNull:
-                EvaluateNullTested(isNull.Operand, state);
+            case IIsNullOperation:
+                // Only the compiler writes IIsNullOperation (?., ??, using): never a use.
                 return default;
             case IBinaryOperation binary when NullComparand(binary) is { } compared:
                 EvaluateNullTested(compared, state);
@@ -97,7 +97,13 @@ internal sealed partial class OwnershipFlowAnalysis
     private VarValue ReadVariable(ISymbol variable, IOperation reference, OwnershipState state, bool nullTest)
     {
         var value = ValueOf(state, variable);
-        CheckUse(value.Objects, value.IsView, state, reference, nullTest);
+
+        // Compiler-generated reads (the using's Dispose and null test, foreach plumbing) are not the user's uses.
+        if (!reference.IsImplicit)
+        {
+            CheckUse(value.Objects, value.IsView, state, reference, nullTest);
+        }
+
         return value;
     }
 
@@ -281,7 +287,7 @@ internal sealed partial class OwnershipFlowAnalysis
 
         if (declared is not null)
         {
-            state.Vars[declared] = new VarValue(value.Objects, Symbols.IsView(MethodFacts.TypeOf(declared)));
+            AssignVariable(declared, value.Objects, isPattern, state);
         }
     }
 
@@ -322,16 +328,13 @@ internal sealed partial class OwnershipFlowAnalysis
         }
 
         var value = Evaluate(assignment.Value, state);
-        var objects = value.Objects;
-        if (objects.IsEmpty && _run.Facts.IsTrackedOwner(variable) && !IsNullConstant(assignment.Value))
+        var objects = IsNullConstant(assignment.Value)
+            ? ObjSet.Empty
+            : AssignVariable(variable, value.Objects, assignment, state);
+        if (objects.IsEmpty)
         {
-            // Reinitialised from something we do not track: a fresh owned value, not one this body acquired.
-            var id = _objects.GetOrAdd(("assigned", assignment), ObjectKind.Unknown, assignment);
-            state.Objects[id] = new ObjState(ObjFlags.Live, null, null);
-            objects = ObjSet.Of(id);
+            state.Vars[variable] = new VarValue(objects, Symbols.IsView(MethodFacts.TypeOf(variable)));
         }
-
-        state.Vars[variable] = new VarValue(objects, Symbols.IsView(MethodFacts.TypeOf(variable)));
         if (variable is IFieldSymbol or IPropertySymbol
             || variable is IParameterSymbol { RefKind: not RefKind.None }
             || variable is ILocalSymbol { IsRef: true })
@@ -341,6 +344,21 @@ internal sealed partial class OwnershipFlowAnalysis
         }
 
         return new VarValue(objects, value.IsView);
+    }
+
+    /// <summary>Points a variable at the assigned objects; a tracked owner assigned from something untracked gets a fresh object.</summary>
+    private ObjSet AssignVariable(ISymbol variable, ObjSet objects, IOperation site, OwnershipState state)
+    {
+        if (objects.IsEmpty && _run.Facts.IsTrackedOwner(variable))
+        {
+            // Reinitialised from something we do not track: a fresh owned value, not one this body acquired.
+            var id = _objects.GetOrAdd(("assigned", site), ObjectKind.Unknown, site);
+            state.Objects[id] = new ObjState(ObjFlags.Live, null, null);
+            objects = ObjSet.Of(id);
+        }
+
+        state.Vars[variable] = new VarValue(objects, Symbols.IsView(MethodFacts.TypeOf(variable)));
+        return objects;
     }
 
     private VarValue Create(IObjectCreationOperation creation, OwnershipState state)

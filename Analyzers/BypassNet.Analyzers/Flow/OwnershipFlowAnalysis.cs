@@ -316,12 +316,17 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
             var (whenTrue, whenFalse) = Refine(condition, state);
             var conditional = block.ConditionKind == ControlFlowConditionKind.WhenTrue ? whenTrue : whenFalse;
             var fallThrough = block.ConditionKind == ControlFlowConditionKind.WhenTrue ? whenFalse : whenTrue;
-            if (block.ConditionalSuccessor is { } conditionalBranch)
+
+            // `while (true)` has no exit edge: a constant condition takes one branch only.
+            bool? taken = condition.ConstantValue is { HasValue: true, Value: bool constant }
+                ? constant == (block.ConditionKind == ControlFlowConditionKind.WhenTrue)
+                : null;
+            if (block.ConditionalSuccessor is { } conditionalBranch && taken != false)
             {
                 result.Add((conditionalBranch, conditional));
             }
 
-            if (block.FallThroughSuccessor is { } fallThroughBranch)
+            if (block.FallThroughSuccessor is { } fallThroughBranch && taken != true)
             {
                 result.Add((fallThroughBranch, fallThrough));
             }
