@@ -409,7 +409,7 @@ internal sealed partial class OwnershipFlowAnalysis
     }
 
     private void ReportLeak(IOperation site) =>
-        _run.Report(Descriptors.OwnedValueLeak, site.Syntax.GetLocation(), site.Type?.Name ?? "value");
+        _run.Report(Descriptors.OwnedValueLeak, site.Syntax.GetLocation(), (site is IArgumentOperation argument ? argument.Parameter?.Type : site.Type)?.Name ?? "value");
 
     private VarValue Invoke(IOperation call, IMethodSymbol method, IOperation? instance, ImmutableArray<IArgumentOperation> arguments, OwnershipState state)
     {

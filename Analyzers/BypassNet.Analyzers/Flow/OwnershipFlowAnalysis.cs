@@ -156,7 +156,7 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
             {
                 if (_tryStates.TryGetValue(tryRegion, out var tryState))
                 {
-                    joined = JoinInto(joined, tryState);
+                    joined = JoinInto(joined, WithoutLeakDuty(tryState));
                 }
             }
         }
@@ -167,6 +167,24 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
         }
 
         return joined;
+    }
+
+    // A handler is entered because something threw; whether it threw before a live value's release is a guess,
+    // so values still live there are not blamed for leaking along the handler (quiet, like drop on unwind).
+    // Handoff and dispose history is kept: a use in the handler after a handoff in the try is still reported.
+    private OwnershipState WithoutLeakDuty(OwnershipState state)
+    {
+        var copy = state.Clone();
+        foreach (var pair in state.Objects)
+        {
+            if (_objects[pair.Key].Kind == ObjectKind.Acquired && (pair.Value.Flags & ObjFlags.Live) != 0)
+            {
+                var flags = (pair.Value.Flags & ~(ObjFlags.Live | ObjFlags.Unconfirmed)) | ObjFlags.Escaped;
+                copy.Objects[pair.Key] = new ObjState(flags, pair.Value.MovedAt, pair.Value.DisposedAt);
+            }
+        }
+
+        return copy;
     }
 
     private OwnershipState JoinInto(OwnershipState? target, OwnershipState source)
