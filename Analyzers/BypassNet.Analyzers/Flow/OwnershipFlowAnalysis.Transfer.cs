@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using BypassNet.Analyzers.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -126,14 +127,13 @@ internal sealed partial class OwnershipFlowAnalysis
             return;
         }
 
-        var descriptor = isView ? Descriptors.ViewOutlivesHandoff : Descriptors.UseAfterHandoff;
-        if ((flags & ObjFlags.Moved) != 0)
+        if (isView)
         {
-            _run.Report(descriptor, reference.Syntax.GetLocation(), NameOf(reference), "handed off", LineOf(moved));
+            ViewOutlivesHandoffRule.CheckRead(_run, flags, moved, disposed, reference, nullTest);
         }
-        else if ((flags & ObjFlags.Disposed) != 0 && !nullTest)
+        else
         {
-            _run.Report(descriptor, reference.Syntax.GetLocation(), NameOf(reference), "disposed", LineOf(disposed));
+            UseAfterHandoffRule.CheckRead(_run, UseAfterHandoffRule.Descriptor, flags, moved, disposed, reference, nullTest);
         }
     }
 
@@ -152,11 +152,6 @@ internal sealed partial class OwnershipFlowAnalysis
 
         return (flags, moved, disposed);
     }
-
-    private static string NameOf(IOperation reference) => reference.Syntax.ToString();
-
-    private static string LineOf(IOperation? site) =>
-        site is null ? "?" : (site.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     // A capture of a bare variable (the compiler's temporary for ?., ??, using, switch...) is not judged when it is
     // made: an implicit null test or Dispose of it must not count as a use. Its read is judged when consumed.
@@ -399,17 +394,14 @@ internal sealed partial class OwnershipFlowAnalysis
         var id = _objects.GetOrAdd(site, ObjectKind.Acquired, site);
 
         // The same site acquiring again while the previous value is still live: an earlier iteration leaked it.
-        if (_reporting && IsLeaked(StateOf(state, id).Flags))
+        if (_reporting && OwnedValueLeakRule.IsLeaked(StateOf(state, id).Flags))
         {
-            ReportLeak(site);
+            OwnedValueLeakRule.Report(_run, site);
         }
 
         state.Objects[id] = new ObjState(flags, null, null);
         return new VarValue(ObjSet.Of(id), isView: false);
     }
-
-    private void ReportLeak(IOperation site) =>
-        _run.Report(Descriptors.OwnedValueLeak, site.Syntax.GetLocation(), (site is IArgumentOperation argument ? argument.Parameter?.Type : site.Type)?.Name ?? "value");
 
     private VarValue Invoke(IOperation call, IMethodSymbol method, IOperation? instance, ImmutableArray<IArgumentOperation> arguments, OwnershipState state)
     {
@@ -592,15 +584,7 @@ internal sealed partial class OwnershipFlowAnalysis
         if (isVariable && _reporting && !value.Objects.IsEmpty)
         {
             var (flags, moved, disposed) = Summarize(value.Objects, state);
-            if ((flags & ObjFlags.Moved) != 0)
-            {
-                _run.Report(Descriptors.DoubleHandoff, site.Syntax.GetLocation(), NameOf(site),
-                    ReferenceEquals(moved, site) ? "handed off here in an earlier iteration of this loop" : "handed off", LineOf(moved));
-            }
-            else if ((flags & ObjFlags.Disposed) != 0)
-            {
-                _run.Report(Descriptors.DoubleHandoff, site.Syntax.GetLocation(), NameOf(site), "disposed", LineOf(disposed));
-            }
+            DoubleHandoffRule.CheckHandoff(_run, flags, moved, disposed, site);
         }
 
         for (var i = 0; i < value.Objects.Count; i++)
@@ -618,10 +602,10 @@ internal sealed partial class OwnershipFlowAnalysis
     {
         if (reference is not null && !call.IsImplicit)
         {
-            var (flags, moved, _) = Summarize(receiver.Objects, state);
-            if ((flags & ObjFlags.Moved) != 0 && _reporting)
+            if (_reporting)
             {
-                _run.Report(Descriptors.UseAfterHandoff, reference.Syntax.GetLocation(), NameOf(reference), "handed off", LineOf(moved));
+                var (flags, moved, _) = Summarize(receiver.Objects, state);
+                UseAfterHandoffRule.CheckDispose(_run, flags, moved, reference);
             }
         }
 

@@ -1,3 +1,4 @@
+using BypassNet.Analyzers.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -130,14 +131,12 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
         for (var id = 0; id < _objects.Count; id++)
         {
             var info = _objects[id];
-            if (info.Kind == ObjectKind.Acquired && IsLeaked(StateOf(exit, id).Flags))
+            if (info.Kind == ObjectKind.Acquired && OwnedValueLeakRule.IsLeaked(StateOf(exit, id).Flags))
             {
-                ReportLeak(info.Site!);
+                OwnedValueLeakRule.Report(_run, info.Site!);
             }
         }
     }
-
-    private static bool IsLeaked(ObjFlags flags) => (flags & ObjFlags.Live) != 0 && (flags & ObjFlags.Unconfirmed) == 0;
 
     private OwnershipState? InputOf(BasicBlock block)
     {

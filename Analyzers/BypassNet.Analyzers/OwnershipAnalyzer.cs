@@ -1,28 +1,28 @@
 using System.Collections.Immutable;
 using BypassNet.Analyzers.Flow;
+using BypassNet.Analyzers.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace BypassNet.Analyzers;
 
 /// <summary>
-/// Runs the shared ownership flow analysis on every method body that touches an [Owned] type or a
-/// [TakesOwnership] parameter, and reports the findings of one rule.
+/// Reports the ownership rules BYP001–BYP004. One analyzer runs the shared flow analysis once per method body and
+/// reports every rule's findings from that single pass (four analyzers would build and walk each graph four
+/// times). Each rule's descriptor and reporting decision lives in its own file under Rules/.
 /// </summary>
-public abstract class OwnershipAnalyzerBase : DiagnosticAnalyzer
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
 {
-    private protected OwnershipAnalyzerBase()
-    {
-    }
-
-    /// <summary>The rule this analyzer reports.</summary>
-    private protected abstract DiagnosticDescriptor Rule { get; }
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        UseAfterHandoffRule.Descriptor,
+        DoubleHandoffRule.Descriptor,
+        OwnedValueLeakRule.Descriptor,
+        ViewOutlivesHandoffRule.Descriptor);
 
     /// <inheritdoc />
-    public sealed override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
-
-    /// <inheritdoc />
-    public sealed override void Initialize(AnalysisContext context)
+    public override void Initialize(AnalysisContext context)
     {
         context.EnableConcurrentExecution();
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
@@ -30,17 +30,14 @@ public abstract class OwnershipAnalyzerBase : DiagnosticAnalyzer
         {
             // Per-compilation state lives in this closure, never in a field of the analyzer.
             var symbols = OwnershipSymbols.TryCreate(start.Compilation);
-            if (symbols is null)
+            if (symbols is not null)
             {
-                return;
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(block, symbols));
             }
-
-            var rule = Rule;
-            start.RegisterOperationBlockAction(block => AnalyzeBlock(block, symbols, rule));
         });
     }
 
-    private static void AnalyzeBlock(OperationBlockAnalysisContext context, OwnershipSymbols symbols, DiagnosticDescriptor rule)
+    private static void AnalyzeBlock(OperationBlockAnalysisContext context, OwnershipSymbols symbols)
     {
         // An operation block may be the body under an IMethodBodyOperation; the graph is built for its root.
         var seen = new HashSet<IOperation>();
@@ -60,10 +57,7 @@ public abstract class OwnershipAnalyzerBase : DiagnosticAnalyzer
             var findings = OwnershipFlowAnalysis.Run(root, context.OwningSymbol, symbols, _ => context.GetControlFlowGraph(block), context.CancellationToken);
             foreach (var diagnostic in findings)
             {
-                if (diagnostic.Id == rule.Id)
-                {
-                    context.ReportDiagnostic(diagnostic);
-                }
+                context.ReportDiagnostic(diagnostic);
             }
         }
     }
