@@ -145,40 +145,31 @@ internal sealed partial class IoUringSocketTransport : IValueTaskSource<OwnedBuf
         OwnedBuffer? lease = null;
         int copied = 0;
         bool pause = false;
-        bool returnSlot = false;
         lock (_gate)
         {
             if (_closing)
             {
-                waiting = ReceiveWait.None;
-                returnSlot = true;
+                // Closed before the data arrived: the slot goes straight back to the ring.
+                ring.Return(bid);
+                return;
             }
-            else
-            {
-                _chunks.Enqueue(new ReceivedChunk(bid, length));
-                _queuedBytes += length;
-                waiting = TakeWaiterLocked(out Memory<byte> target, out bool peek);
-                if (waiting == ReceiveWait.Owned)
-                {
-                    lease = DequeueLease();
-                }
-                else if (waiting == ReceiveWait.Copy)
-                {
-                    copied = CopyOut(target.Span, peek);
-                }
-                else if (!_receivePaused && _chunks.Count >= _engine.MaxQueuedChunksPerSocket)
-                {
-                    // Nobody is reading: stop taking ring slots that other sockets need.
-                    _receivePaused = pause = true;
-                }
-            }
-        }
 
-        if (returnSlot)
-        {
-            // Closed before the data arrived: the slot goes straight back to the ring.
-            ring.Return(bid);
-            return;
+            _chunks.Enqueue(new ReceivedChunk(bid, length));
+            _queuedBytes += length;
+            waiting = TakeWaiterLocked(out Memory<byte> target, out bool peek);
+            if (waiting == ReceiveWait.Owned)
+            {
+                lease = DequeueLease();
+            }
+            else if (waiting == ReceiveWait.Copy)
+            {
+                copied = CopyOut(target.Span, peek);
+            }
+            else if (!_receivePaused && _chunks.Count >= _engine.MaxQueuedChunksPerSocket)
+            {
+                // Nobody is reading: stop taking ring slots that other sockets need.
+                _receivePaused = pause = true;
+            }
         }
 
         if (pause)
@@ -261,7 +252,7 @@ internal sealed partial class IoUringSocketTransport : IValueTaskSource<OwnedBuf
         return waiting;
     }
 
-    private void CompleteReceive(ReceiveWait waiting, OwnedBuffer? lease, int copied, Exception? error)
+    private void CompleteReceive(ReceiveWait waiting, [TakesOwnership] OwnedBuffer? lease, int copied, Exception? error)
     {
         if (waiting == ReceiveWait.None)
         {
