@@ -24,6 +24,7 @@ internal static class Comparison
                 : $"  system calls: n/a ({reason}); io_uring_enter calls are shown instead for BypassNet");
         }
 
+        Console.WriteLine($"  load average before: {LoadAverage()} (other work on the machine competes for the same cores)");
         Console.WriteLine($"  {repetitions} repetition(s) x {arguments.Cases.Count} case(s) x {servers.Count} servers, {arguments.Warmup.TotalSeconds:0.#} s warm-up + {window.TotalSeconds:0.#} s measured each");
         Console.WriteLine();
 
@@ -42,7 +43,7 @@ internal static class Comparison
                 foreach (ServerFactory factory in order)
                 {
                     Measurement m = await MeasureAsync(factory, load, arguments.Warmup, window).ConfigureAwait(false);
-                    Console.WriteLine($"    -> {m.RoundTripsPerSecond:N0} round trips/s, {Format(m.SyscallsPerRoundTrip)} syscalls/rt, {Format(m.AllocatedPerRoundTrip)} B/rt");
+                    Console.WriteLine($"    -> {m.RoundTripsPerSecond:N0} round trips/s, {Format(m.SyscallsPerRoundTrip)} syscalls/rt, {Format(m.AllocatedPerRoundTrip)} B/rt, server CPU {m.ServerCpuPercent:0}% ({m.CpuMicrosecondsPerRoundTrip:0.0} us/rt), client CPU {m.ClientCpuPercent:0}%");
                     if (!results.TryGetValue((load, factory.Name), out List<Measurement>? list))
                     {
                         results[(load, factory.Name)] = list = [];
@@ -61,6 +62,7 @@ internal static class Comparison
         }
 
         PrintTargets(arguments, servers, results);
+        Console.WriteLine($"load average after: {LoadAverage()}");
         return 0;
     }
 
@@ -100,6 +102,18 @@ internal static class Comparison
         return runtime.Engine == EngineKind.IoUring
             ? $"engine io_uring ({runtime.Capabilities}), {rings}"
             : $"engine {runtime.Engine}: FELL BACK from io_uring: {runtime.FallbackReason}";
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
     }
 
     private static string Format(double? value) => value is { } v ? v.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) : "n/a";

@@ -9,6 +9,8 @@ namespace BypassNet.Samples.Demo;
 /// <param name="AllocatedBytes">Bytes the server process allocated in its window; null when the server runs elsewhere.</param>
 /// <param name="Syscalls">System calls the server process made in its window; null when perf events are unavailable.</param>
 /// <param name="Ring">The server's io_uring counters over its window, if it has any.</param>
+/// <param name="ServerCpuSeconds">CPU time (user + system) the server process used in its window.</param>
+/// <param name="ClientCpuSeconds">CPU time the load client used over about the same window: on a small machine it competes with the server.</param>
 internal sealed record Measurement(
     string Server,
     LoadCase Load,
@@ -17,7 +19,9 @@ internal sealed record Measurement(
     double ServerSeconds,
     long? AllocatedBytes,
     long? Syscalls,
-    RingFigures? Ring)
+    RingFigures? Ring,
+    double ServerCpuSeconds,
+    double ClientCpuSeconds)
 {
     public double RoundTripsPerSecond => RoundTrips / ClientSeconds;
 
@@ -30,6 +34,14 @@ internal sealed record Measurement(
     public double? AllocatedPerRoundTrip => AllocatedBytes / ServerRoundTrips;
 
     public double? SyscallsPerRoundTrip => Syscalls / ServerRoundTrips;
+
+    /// <summary>Server CPU time per round trip, in microseconds: the cost that decides throughput once cores are busy.</summary>
+    public double CpuMicrosecondsPerRoundTrip => ServerCpuSeconds * 1e6 / ServerRoundTrips;
+
+    /// <summary>Share of one core the server used (200 % = both cores of a two-core machine).</summary>
+    public double ServerCpuPercent => ServerCpuSeconds / ServerSeconds * 100;
+
+    public double ClientCpuPercent => ClientCpuSeconds / ServerSeconds * 100;
 
     public double? EntersPerRoundTrip => Ring?.Enters / ServerRoundTrips;
 

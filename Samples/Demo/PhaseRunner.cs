@@ -16,10 +16,14 @@ internal static class PhaseRunner
         Thread.Sleep(warmup);
 
         using SyscallCounter? syscalls = SyscallCounter.TryCreate(server.ProcessId, out _);
+        using Process serverProcess = Process.GetProcessById(server.ProcessId);
+        using Process clientProcess = Process.GetProcessById(client.ProcessId);
         (long startCount, long startClientTime) = client.Mark();
-        RingFigures? ringStart = server.ReadRingFigures();
+        TimeSpan serverCpuStart = serverProcess.TotalProcessorTime;
+        TimeSpan clientCpuStart = clientProcess.TotalProcessorTime;
         long allocatedStart = server.InProcess ? GC.GetTotalAllocatedBytes(precise: true) : 0;
         syscalls?.Start();
+        RingFigures? ringStart = server.ReadRingFigures();
         long serverStart = Stopwatch.GetTimestamp();
 
         if (syscalls is not null)
@@ -31,14 +35,18 @@ internal static class PhaseRunner
             Thread.Sleep(window);
         }
 
+        RingFigures? ring = server.ReadRingFigures() - ringStart;
         long? syscallCount = syscalls?.Stop();
         double serverSeconds = Stopwatch.GetElapsedTime(serverStart).TotalSeconds;
         long? allocated = server.InProcess ? GC.GetTotalAllocatedBytes(precise: true) - allocatedStart : null;
-        RingFigures? ring = server.ReadRingFigures() - ringStart;
+        serverProcess.Refresh();
+        clientProcess.Refresh();
+        double serverCpu = (serverProcess.TotalProcessorTime - serverCpuStart).TotalSeconds;
+        double clientCpu = (clientProcess.TotalProcessorTime - clientCpuStart).TotalSeconds;
         (long endCount, long endClientTime) = client.Mark();
         client.Stop();
 
         double clientSeconds = (endClientTime - startClientTime) / (double)Stopwatch.Frequency;
-        return new Measurement(server.Name, load, endCount - startCount, clientSeconds, serverSeconds, allocated, syscallCount, ring);
+        return new Measurement(server.Name, load, endCount - startCount, clientSeconds, serverSeconds, allocated, syscallCount, ring, serverCpu, clientCpu);
     }
 }

@@ -9,10 +9,11 @@ internal sealed record ResultRow(
     double? SyscallsPerRoundTrip,
     double? EntersPerRoundTrip,
     double? CompletionsPerEnter,
+    double CpuMicrosecondsPerRoundTrip,
     string? Spread = null)
 {
     public static ResultRow From(Measurement m) => new(
-        m.Server, m.RoundTripsPerSecond, m.MegabytesPerSecond, m.AllocatedPerRoundTrip, m.SyscallsPerRoundTrip, m.EntersPerRoundTrip, m.CompletionsPerEnter);
+        m.Server, m.RoundTripsPerSecond, m.MegabytesPerSecond, m.AllocatedPerRoundTrip, m.SyscallsPerRoundTrip, m.EntersPerRoundTrip, m.CompletionsPerEnter, m.CpuMicrosecondsPerRoundTrip);
 
     /// <summary>Medians of each figure over repetitions, with the round-trip rate's range as the spread.</summary>
     public static ResultRow Median(IReadOnlyList<Measurement> runs)
@@ -26,6 +27,7 @@ internal sealed record ResultRow(
             Median(runs.Select(r => r.SyscallsPerRoundTrip)),
             Median(runs.Select(r => r.EntersPerRoundTrip)),
             Median(runs.Select(r => r.CompletionsPerEnter)),
+            Median([.. runs.Select(r => r.CpuMicrosecondsPerRoundTrip)])!.Value,
             $"{rates.Min():N0}..{rates.Max():N0}");
     }
 

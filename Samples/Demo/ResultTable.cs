@@ -13,7 +13,7 @@ internal static class ResultTable
         var text = new StringBuilder();
         bool spread = rows.Any(r => r.Spread is not null);
         text.AppendLine(CultureInfo.InvariantCulture, $"{load.Title}{(note is null ? string.Empty : $" ({note})")}");
-        string header = $"  {"engine",-26}{"round trips/s",14}{"MB/s",10}{"alloc B/rt",12}{(syscallsAvailable ? "syscalls/rt" : "syscalls/rt*"),13}{"enter/rt",10}{"CQEs/enter",12}";
+        string header = $"  {"engine",-26}{"round trips/s",14}{"MB/s",10}{"alloc B/rt",12}{(syscallsAvailable ? "syscalls/rt" : "syscalls/rt*"),13}{"enter/rt",10}{"CQEs/enter",12}{"CPU us/rt",11}";
         if (spread)
         {
             header += $"  {"round trips/s range",-22}";
@@ -25,7 +25,7 @@ internal static class ResultTable
             string syscalls = row.SyscallsPerRoundTrip is { } s ? s.ToString("0.00", CultureInfo.InvariantCulture)
                 : row.EntersPerRoundTrip is { } e ? $">={e.ToString("0.00", CultureInfo.InvariantCulture)}*"
                 : "n/a";
-            string line = $"  {row.Server,-26}{row.RoundTripsPerSecond,14:N0}{row.MegabytesPerSecond,10:N1}{Number(row.AllocatedPerRoundTrip, "0.0"),12}{syscalls,13}{Number(row.EntersPerRoundTrip, "0.000"),10}{Number(row.CompletionsPerEnter, "0.0"),12}";
+            string line = $"  {row.Server,-26}{row.RoundTripsPerSecond,14:N0}{row.MegabytesPerSecond,10:N1}{Number(row.AllocatedPerRoundTrip, "0.0"),12}{syscalls,13}{Number(row.EntersPerRoundTrip, "0.000"),10}{Number(row.CompletionsPerEnter, "0.0"),12}{Number(row.CpuMicrosecondsPerRoundTrip, "0.00"),11}";
             if (spread)
             {
                 line += $"  {row.Spread,-22}";
@@ -41,7 +41,7 @@ internal static class ResultTable
             {
                 string name = $"{row.Server.Split(' ')[0]} / sockets";
                 text.AppendLine(CultureInfo.InvariantCulture,
-                    $"  {name,-26}{Ratio(row.RoundTripsPerSecond, baseline.RoundTripsPerSecond),14}{Ratio(row.MegabytesPerSecond, baseline.MegabytesPerSecond),10}{Ratio(row.AllocatedPerRoundTrip, baseline.AllocatedPerRoundTrip),12}{Ratio(row.SyscallsPerRoundTrip, baseline.SyscallsPerRoundTrip),13}");
+                    $"  {name,-26}{Ratio(row.RoundTripsPerSecond, baseline.RoundTripsPerSecond),14}{Ratio(row.MegabytesPerSecond, baseline.MegabytesPerSecond),10}{Ratio(row.AllocatedPerRoundTrip, baseline.AllocatedPerRoundTrip),12}{Ratio(row.SyscallsPerRoundTrip, baseline.SyscallsPerRoundTrip),13}{string.Empty,22}{Ratio(row.CpuMicrosecondsPerRoundTrip, baseline.CpuMicrosecondsPerRoundTrip),11}");
             }
         }
 

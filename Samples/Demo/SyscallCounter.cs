@@ -29,6 +29,7 @@ internal sealed unsafe partial class SyscallCounter : IDisposable
     private readonly int[] _fds = new int[MaxThreads];
     private int _count;
     private int _skipTid;
+    private int _keeper = -1;
     private bool _disposed;
 
     private SyscallCounter(ulong tracepointId, long perfEventOpen, long getTid, nint taskDirectory, bool self)
@@ -97,7 +98,9 @@ internal sealed unsafe partial class SyscallCounter : IDisposable
             return null;
         }
 
-        Close(trial);
+        // Kept open (and never read) until Dispose: the first counter on a tracepoint switches the tracepoint on, which
+        // patches kernel text and takes tens of milliseconds; done here, that pause stays out of the window.
+        counter._keeper = trial;
         unavailableReason = null;
         return counter;
     }
@@ -185,6 +188,11 @@ internal sealed unsafe partial class SyscallCounter : IDisposable
 
         _disposed = true;
         CloseAll();
+        if (_keeper >= 0)
+        {
+            Close(_keeper);
+        }
+
         CloseDirectory(_taskDirectory);
     }
 
