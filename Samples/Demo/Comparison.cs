@@ -15,6 +15,8 @@ internal static class Comparison
         Console.WriteLine($"BypassNet {(arguments.Bench ? "benchmark" : "demo")}: echo servers under a ping-pong load from a separate client process");
         Console.WriteLine($"  machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
         Console.WriteLine($"  BypassNet: {DescribeEngine(options)}");
+        Console.WriteLine($"  System.Net.Sockets: as configured for this process (inline completions: {Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") ?? "default, off"})");
+        Console.WriteLine("  load client: a separate process, System.Net.Sockets with inline completions, NoDelay, echoes checked");
         bool syscallsAvailable;
         using (SyscallCounter? probe = SyscallCounter.TryCreate(Environment.ProcessId, out string? reason))
         {
@@ -43,7 +45,7 @@ internal static class Comparison
                 foreach (ServerFactory factory in order)
                 {
                     Measurement m = await MeasureAsync(factory, load, arguments.Warmup, window).ConfigureAwait(false);
-                    Console.WriteLine($"    -> {m.RoundTripsPerSecond:N0} round trips/s, {Format(m.SyscallsPerRoundTrip)} syscalls/rt, {Format(m.AllocatedPerRoundTrip)} B/rt, server CPU {m.ServerCpuPercent:0}% ({m.CpuMicrosecondsPerRoundTrip:0.0} us/rt), client CPU {m.ClientCpuPercent:0}%");
+                    Console.WriteLine($"    -> {m.RoundTripsPerSecond:N0} round trips/s, {Format(m.SyscallsPerRoundTrip)} syscalls/rt, {Format(m.AllocatedPerRoundTrip)} B/rt, server CPU {m.ServerCpuPercent:0}% ({m.CpuMicrosecondsPerRoundTrip:0.0} us/rt), client CPU {m.ClientCpuPercent:0}% ({m.ClientCpuSeconds * 1e6 / (m.RoundTripsPerSecond * m.ServerSeconds):0.0} us/rt)");
                     if (!results.TryGetValue((load, factory.Name), out List<Measurement>? list))
                     {
                         results[(load, factory.Name)] = list = [];
