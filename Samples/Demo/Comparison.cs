@@ -7,7 +7,7 @@ internal static class Comparison
 {
     public static async Task<int> RunAsync(DemoArguments arguments)
     {
-        TimeSpan window = arguments.Duration ?? TimeSpan.FromSeconds(arguments.Bench ? 10 : 6);
+        TimeSpan window = arguments.Duration ?? TimeSpan.FromSeconds(arguments.Bench ? 2 : 6);
         int repetitions = arguments.Bench ? arguments.Repetitions : 1;
         BypassNetOptions options = ServerFactory.BypassNetOptions(arguments);
         IReadOnlyList<ServerFactory> servers = ServerFactory.For(arguments, options);
@@ -27,31 +27,32 @@ internal static class Comparison
         }
 
         Console.WriteLine($"  load average before: {LoadAverage()} (other work on the machine competes for the same cores)");
-        Console.WriteLine($"  {repetitions} repetition(s) x {arguments.Cases.Count} case(s) x {servers.Count} servers, {arguments.Warmup.TotalSeconds:0.#} s warm-up + {window.TotalSeconds:0.#} s measured each");
+        Console.WriteLine(arguments.Bench
+            ? $"  {arguments.Cases.Count} case(s) x {servers.Count} servers: all up at once, {repetitions} rounds, each server measured {window.TotalSeconds:0.#} s per round in turn"
+            : $"  {arguments.Cases.Count} case(s) x {servers.Count} servers, one after the other, {arguments.Warmup.TotalSeconds:0.#} s warm-up + {window.TotalSeconds:0.#} s measured each");
         Console.WriteLine();
 
         var results = new Dictionary<(LoadCase, string), List<Measurement>>();
-        for (int repetition = 0; repetition < repetitions; repetition++)
+        if (arguments.Bench)
         {
-            if (repetitions > 1)
-            {
-                Console.WriteLine($"repetition {repetition + 1}/{repetitions}");
-            }
-
             foreach (LoadCase load in arguments.Cases)
             {
-                // Alternate the order so that neither server always runs on a warmer (or hotter) machine.
-                IEnumerable<ServerFactory> order = repetition % 2 == 0 ? servers : servers.Reverse();
-                foreach (ServerFactory factory in order)
+                List<Measurement>[] rounds = await InterleavedRounds.RunAsync(servers, load, repetitions, arguments.Warmup, window, Console.WriteLine).ConfigureAwait(false);
+                for (int i = 0; i < servers.Count; i++)
+                {
+                    results[(load, servers[i].Name)] = rounds[i];
+                }
+            }
+        }
+        else
+        {
+            foreach (LoadCase load in arguments.Cases)
+            {
+                foreach (ServerFactory factory in servers)
                 {
                     Measurement m = await MeasureAsync(factory, load, arguments.Warmup, window).ConfigureAwait(false);
                     Console.WriteLine($"    -> {m.RoundTripsPerSecond:N0} round trips/s, {Format(m.SyscallsPerRoundTrip)} syscalls/rt, {Format(m.AllocatedPerRoundTrip)} B/rt, server CPU {m.ServerCpuPercent:0}% ({m.CpuMicrosecondsPerRoundTrip:0.0} us/rt), client CPU {m.ClientCpuPercent:0}% ({m.ClientCpuSeconds * 1e6 / (m.RoundTripsPerSecond * m.ServerSeconds):0.0} us/rt)");
-                    if (!results.TryGetValue((load, factory.Name), out List<Measurement>? list))
-                    {
-                        results[(load, factory.Name)] = list = [];
-                    }
-
-                    list.Add(m);
+                    results[(load, factory.Name)] = [m];
                 }
             }
         }
@@ -60,7 +61,13 @@ internal static class Comparison
         foreach (LoadCase load in arguments.Cases)
         {
             List<ResultRow> rows = [.. servers.Select(s => results[(load, s.Name)]).Select(runs => repetitions > 1 ? ResultRow.Median(runs) : ResultRow.From(runs[0]))];
-            Console.WriteLine(ResultTable.Format(load, rows, syscallsAvailable, repetitions > 1 ? $"medians of {repetitions}" : null));
+            Console.Write(ResultTable.Format(load, rows, syscallsAvailable, repetitions > 1 ? $"medians of {repetitions} rounds" : null));
+            if (repetitions > 1)
+            {
+                PrintRoundRatios(results[(load, servers[0].Name)], results[(load, ResultTable.Baseline)]);
+            }
+
+            Console.WriteLine();
         }
 
         PrintTargets(arguments, servers, results);
@@ -96,6 +103,17 @@ internal static class Comparison
         Console.WriteLine($"  allocated bytes per round trip = 0: {Format(bypass.AllocatedPerRoundTrip)} {(bypass.AllocatedPerRoundTrip is < 0.5 ? "met" : "NOT met")}");
         Console.WriteLine($"  system calls per round trip <= 0.2: {Format(bypass.SyscallsPerRoundTrip)} {(bypass.SyscallsPerRoundTrip is <= 0.2 ? "met" : "NOT met")}");
     }
+
+    /// <summary>Ratios taken within each round (same background load for both), then their median and range.</summary>
+    private static void PrintRoundRatios(List<Measurement> bypass, List<Measurement> baseline)
+    {
+        double[] rates = [.. bypass.Zip(baseline, (b, s) => b.RoundTripsPerSecond / s.RoundTripsPerSecond).Order()];
+        double[] cpu = [.. bypass.Zip(baseline, (b, s) => s.CpuMicrosecondsPerRoundTrip / b.CpuMicrosecondsPerRoundTrip).Order()];
+        Console.WriteLine($"  per-round BypassNet/sockets: round trips/s median {Median(rates):0.00}x ({rates[0]:0.00}..{rates[^1]:0.00}), CPU efficiency (sockets CPU/rt over BypassNet CPU/rt) median {Median(cpu):0.00}x ({cpu[0]:0.00}..{cpu[^1]:0.00})");
+    }
+
+    private static double Median(double[] sorted) =>
+        sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
 
     private static string DescribeEngine(BypassNetOptions options)
     {

@@ -8,10 +8,10 @@ internal sealed class DemoArguments
     public const string Usage = """
         usage: Demo [--bench] [options]
           (no mode)            the demo: each standard case on BypassNet and System.Net.Sockets, once (~40 s)
-          --bench              the benchmark: the same, repeated, medians reported
-          --repetitions N      benchmark repetitions (default 5)
-          --warmup S           seconds of load before each measurement (default 2)
-          --duration S         seconds measured per server and case (default: demo 6, benchmark 10)
+          --bench              the benchmark: all servers up at once, measured in alternating slices, medians reported
+          --repetitions N      benchmark rounds (default 15)
+          --warmup S           seconds of load before measuring a server (default 2)
+          --duration S         seconds measured per server: demo 6 per case, benchmark 2 per round
           --rings N            BypassNet rings (default: one per processor)
           --case small|large   run one case only (64 x 64 B, or 4 x 64 KiB)
           --native PATH        also measure this native echo server (PATH PORT; prints "listening")
@@ -27,7 +27,7 @@ internal sealed class DemoArguments
 
     public int MessageSize { get; private set; } = 64;
 
-    public int Repetitions { get; private set; } = 5;
+    public int Repetitions { get; private set; } = 15;
 
     public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(2);
 

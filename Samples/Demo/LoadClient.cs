@@ -8,7 +8,8 @@ namespace BypassNet.Samples.Demo;
 /// allocations never count as the server's. It talks to the parent over stdin/stdout, one line at a time:
 /// it prints <c>ready</c> once every connection is up; <c>mark</c> answers <c>count ROUNDTRIPS TIMESTAMP</c>
 /// (a Stopwatch timestamp: CLOCK_MONOTONIC, comparable across processes); <c>stop</c> (or end of stdin) closes every
-/// connection in order and answers <c>done ROUNDTRIPS</c>.
+/// connection in order and answers <c>done ROUNDTRIPS</c>; <c>pause</c> and <c>resume</c> hold the connections after
+/// their current exchange and let them go again (answered <c>paused</c> and <c>resumed</c>).
 /// </summary>
 internal static class LoadClient
 {
@@ -23,20 +24,30 @@ internal static class LoadClient
                 clients[i] = await LoadConnection.ConnectAsync(server, messageSize, seed: i).ConfigureAwait(false);
             }
 
-            var stop = new StopSignal();
-            Task[] loops = Array.ConvertAll(clients, client => Task.Run(() => client.RunAsync(stop)));
+            var gate = new LoadGate();
+            Task[] loops = Array.ConvertAll(clients, client => Task.Run(() => client.RunAsync(gate)));
             Console.WriteLine("ready");
             Task failed = Task.WhenAny(loops).Unwrap();
             string? command;
             while ((command = await ReadCommandAsync(failed).ConfigureAwait(false)) is not null && command != "stop")
             {
-                if (command == "mark")
+                switch (command)
                 {
-                    Console.WriteLine($"count {Sum(clients)} {Stopwatch.GetTimestamp()}");
+                    case "mark":
+                        Console.WriteLine($"count {Sum(clients)} {Stopwatch.GetTimestamp()}");
+                        break;
+                    case "pause":
+                        gate.Pause();
+                        Console.WriteLine("paused");
+                        break;
+                    case "resume":
+                        gate.Resume();
+                        Console.WriteLine("resumed");
+                        break;
                 }
             }
 
-            stop.Set();
+            gate.Stop();
             await Task.WhenAll(loops).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
             Console.WriteLine($"done {Sum(clients)}");
             return 0;

@@ -40,12 +40,18 @@ internal sealed class LoadConnection : IDisposable
         }
     }
 
-    /// <summary>Ping-pongs until <paramref name="stop"/> is set, finishing the exchange in progress first.</summary>
-    public async Task RunAsync(StopSignal stop)
+    /// <summary>Ping-pongs until <paramref name="gate"/> stops, finishing the exchange in progress first.</summary>
+    public async Task RunAsync(LoadGate gate)
     {
         Memory<byte> response = _response;
-        while (!stop.IsSet)
+        while (true)
         {
+            await gate.WaitWhilePausedAsync().ConfigureAwait(false);
+            if (gate.IsStopped)
+            {
+                break;
+            }
+
             int sent = 0;
             while (sent < _request.Length)
             {

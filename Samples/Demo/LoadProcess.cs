@@ -61,6 +61,12 @@ internal sealed class LoadProcess : IDisposable
         return (long.Parse(parts[1]), long.Parse(parts[2]));
     }
 
+    /// <summary>Holds every connection after its current exchange.</summary>
+    public void Pause() => Command("pause", "paused");
+
+    /// <summary>Lets the connections go again.</summary>
+    public void Resume() => Command("resume", "resumed");
+
     /// <summary>Closes the client's connections in order and waits for it to exit.</summary>
     public void Stop()
     {
@@ -71,6 +77,13 @@ internal sealed class LoadProcess : IDisposable
         {
             throw new TimeoutException("The load client did not exit.");
         }
+    }
+
+    private void Command(string command, string answer)
+    {
+        _process.StandardInput.WriteLine(command);
+        _process.StandardInput.Flush();
+        Expect(answer);
     }
 
     public void Dispose()

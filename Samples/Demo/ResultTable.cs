@@ -41,7 +41,7 @@ internal static class ResultTable
             {
                 string name = $"{row.Server.Split(' ')[0]} / sockets";
                 text.AppendLine(CultureInfo.InvariantCulture,
-                    $"  {name,-26}{Ratio(row.RoundTripsPerSecond, baseline.RoundTripsPerSecond),14}{Ratio(row.MegabytesPerSecond, baseline.MegabytesPerSecond),10}{Ratio(row.AllocatedPerRoundTrip, baseline.AllocatedPerRoundTrip),12}{Ratio(row.SyscallsPerRoundTrip, baseline.SyscallsPerRoundTrip),13}{string.Empty,22}{Ratio(row.CpuMicrosecondsPerRoundTrip, baseline.CpuMicrosecondsPerRoundTrip),11}");
+                    $"  {name,-26}{Ratio(row.RoundTripsPerSecond, baseline.RoundTripsPerSecond),14}{Ratio(row.MegabytesPerSecond, baseline.MegabytesPerSecond),10}{(baseline.AllocatedPerRoundTrip is >= 1 ? Ratio(row.AllocatedPerRoundTrip, baseline.AllocatedPerRoundTrip) : "-"),12}{Ratio(row.SyscallsPerRoundTrip, baseline.SyscallsPerRoundTrip),13}{string.Empty,22}{Ratio(row.CpuMicrosecondsPerRoundTrip, baseline.CpuMicrosecondsPerRoundTrip),11}");
             }
         }
 

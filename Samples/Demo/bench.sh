@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark: BypassNet vs System.Net.Sockets (and a C liburing echo server as an anchor, when liburing-dev is
 # installed), the two standard cases, repeated, medians reported. Extra arguments go to the benchmark, for example
-#   Samples/Demo/bench.sh --repetitions 9 --duration 15
+#   Samples/Demo/bench.sh --repetitions 30 --duration 3
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
