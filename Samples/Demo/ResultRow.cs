@@ -1,0 +1,51 @@
+namespace BypassNet.Samples.Demo;
+
+/// <summary>One line of a result table: a single measurement, or the medians of several.</summary>
+internal sealed record ResultRow(
+    string Server,
+    double RoundTripsPerSecond,
+    double MegabytesPerSecond,
+    double? AllocatedPerRoundTrip,
+    double? SyscallsPerRoundTrip,
+    double? EntersPerRoundTrip,
+    double? CompletionsPerEnter,
+    double CpuMicrosecondsPerRoundTrip,
+    string? Spread = null)
+{
+    public static ResultRow From(Measurement m) => new(
+        m.Server, m.RoundTripsPerSecond, m.MegabytesPerSecond, m.AllocatedPerRoundTrip, m.SyscallsPerRoundTrip, m.EntersPerRoundTrip, m.CompletionsPerEnter, m.CpuMicrosecondsPerRoundTrip);
+
+    /// <summary>Medians of each figure over repetitions, with the round-trip rate's range as the spread.</summary>
+    public static ResultRow Median(IReadOnlyList<Measurement> runs)
+    {
+        double[] rates = [.. runs.Select(r => r.RoundTripsPerSecond)];
+        return new ResultRow(
+            runs[0].Server,
+            Median(rates)!.Value,
+            Median([.. runs.Select(r => r.MegabytesPerSecond)])!.Value,
+            Median(runs.Select(r => r.AllocatedPerRoundTrip)),
+            Median(runs.Select(r => r.SyscallsPerRoundTrip)),
+            Median(runs.Select(r => r.EntersPerRoundTrip)),
+            Median(runs.Select(r => r.CompletionsPerEnter)),
+            Median([.. runs.Select(r => r.CpuMicrosecondsPerRoundTrip)])!.Value,
+            $"{rates.Min():N0}..{rates.Max():N0}");
+    }
+
+    private static double? Median(IEnumerable<double?> values)
+    {
+        double[] present = [.. values.Where(v => v.HasValue).Select(v => v!.Value)];
+        return present.Length == 0 ? null : Median(present);
+    }
+
+    private static double? Median(double[] values)
+    {
+        if (values.Length == 0)
+        {
+            return null;
+        }
+
+        Array.Sort(values);
+        int middle = values.Length / 2;
+        return values.Length % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+    }
+}

@@ -1,0 +1,46 @@
+namespace BypassNet.Samples.EchoServer;
+
+/// <summary>The command line: <c>--port N</c> and <c>--engine iouring|socket</c>.</summary>
+internal sealed record EchoServerArguments(int Port, EngineKind Engine)
+{
+    public const string Usage = "usage: EchoServer [--port N (default 9000)] [--engine iouring|socket]";
+
+    public static bool TryParse(string[] args, out EchoServerArguments parsed, out string? error)
+    {
+        int port = 9000;
+        EngineKind engine = EngineKind.Auto;
+        parsed = new EchoServerArguments(port, engine);
+        for (int i = 0; i < args.Length; i++)
+        {
+            string value = i + 1 < args.Length ? args[i + 1] : string.Empty;
+            switch (args[i])
+            {
+                case "--port" when int.TryParse(value, out port) && port is >= 0 and <= 65535:
+                    i++;
+                    break;
+                case "--engine" when value is "iouring" or "io_uring":
+                    engine = EngineKind.IoUring;
+                    i++;
+                    break;
+                case "--engine" when value is "socket" or "sockets":
+                    engine = EngineKind.Socket;
+                    i++;
+                    break;
+                case "--engine" when value is "auto":
+                    engine = EngineKind.Auto;
+                    i++;
+                    break;
+                case "-h" or "--help":
+                    error = null;
+                    return false;
+                default:
+                    error = $"unexpected argument '{args[i]}'";
+                    return false;
+            }
+        }
+
+        parsed = new EchoServerArguments(port, engine);
+        error = null;
+        return true;
+    }
+}

@@ -1,0 +1,214 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace BypassNet.Samples;
+
+/// <summary>
+/// A TCP echo server on BypassNet's owned-buffer path: every buffer the kernel fills is sent back as is, so no byte is
+/// copied in user space. One async loop per connection; a connection that fails (peer reset) ends alone.
+/// </summary>
+/// <remarks>
+/// Nothing after an <c>await</c> blocks, so the server is safe to run with <see cref="BypassNetOptions.InlineContinuations"/>,
+/// which is how it should run: continuations stay on the ring thread and the next send joins the same io_uring_enter.
+/// </remarks>
+public sealed class OwnedEchoServer : IAsyncDisposable
+{
+    private readonly BypassSocket _listener;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly HashSet<BypassSocket> _connections = new();
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Action<string>? _log;
+    private Task _acceptLoop = Task.CompletedTask;
+    private long _accepted;
+    private long _failed;
+
+    private OwnedEchoServer(BypassSocket listener, Action<string>? log)
+    {
+        _listener = listener;
+        _log = log;
+    }
+
+    /// <summary>The endpoint the server listens on (with the port the OS chose when asked for port 0).</summary>
+    public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndPoint!;
+
+    /// <summary>The runtime the server's sockets run on.</summary>
+    public BypassRuntime Runtime => _listener.Runtime;
+
+    /// <summary>Connections accepted so far.</summary>
+    public long Accepted => Interlocked.Read(ref _accepted);
+
+    /// <summary>Connections that ended with an error (peer reset and the like) rather than an orderly close.</summary>
+    public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Connections open right now.</summary>
+    public int Open
+    {
+        get
+        {
+            lock (_connections)
+            {
+                return _connections.Count;
+            }
+        }
+    }
+
+    /// <summary>Binds, listens and starts accepting on <paramref name="runtime"/>.</summary>
+    /// <param name="runtime">The runtime whose engine carries the sockets.</param>
+    /// <param name="endPoint">Where to listen; port 0 picks a free port.</param>
+    /// <param name="log">Where to report connection failures; null to count them silently.</param>
+    /// <exception cref="SocketException">The endpoint cannot be bound.</exception>
+    public static OwnedEchoServer Start(BypassRuntime runtime, IPEndPoint endPoint, Action<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(endPoint);
+        var listener = new BypassSocket(runtime, endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            listener.Bind(endPoint);
+            listener.Listen(1024);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+
+        var server = new OwnedEchoServer(listener, log);
+        server._acceptLoop = server.AcceptLoopAsync();
+        return server;
+    }
+
+    /// <summary>Stops accepting, closes every connection and waits until each connection's loop has ended.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        _listener.Dispose();
+        await _acceptLoop.ConfigureAwait(false);
+
+        BypassSocket[] open;
+        lock (_connections)
+        {
+            open = [.. _connections];
+            if (open.Length == 0)
+            {
+                _drained.TrySetResult();
+            }
+        }
+
+        // Closing fails the pending receive of each loop, which then unregisters itself.
+        foreach (BypassSocket connection in open)
+        {
+            connection.Dispose();
+        }
+
+        await _drained.Task.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        CancellationToken stopping = _stopping.Token;
+        while (!stopping.IsCancellationRequested)
+        {
+            BypassSocket connection;
+            try
+            {
+                connection = await _listener.AcceptAsync(stopping).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (stopping.IsCancellationRequested && ex is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                break;
+            }
+            catch (SocketException ex)
+            {
+                // EMFILE, ECONNABORTED and the like concern one connection attempt, not the server.
+                _log?.Invoke($"accept failed: {ex.SocketErrorCode}: {ex.Message}");
+                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
+
+            Interlocked.Increment(ref _accepted);
+            lock (_connections)
+            {
+                if (stopping.IsCancellationRequested)
+                {
+                    connection.Dispose();
+                    break;
+                }
+
+                _connections.Add(connection);
+            }
+
+            _ = EchoAsync(connection);
+        }
+    }
+
+    private async Task EchoAsync(BypassSocket connection)
+    {
+        // Taken now: after a reset the endpoint may no longer be readable.
+        EndPoint? peer = Peer(connection);
+        try
+        {
+            // Ping-pong payloads are tiny: do not let Nagle hold a reply back waiting for an ACK.
+            connection.NoDelay = true;
+            while (true)
+            {
+                OwnedBuffer received = await connection.ReceiveAsync().ConfigureAwait(false);
+                if (received.Length == 0)
+                {
+                    // The peer closed its side: nothing more to echo.
+                    received.Dispose();
+                    break;
+                }
+
+                // The buffer the kernel filled goes straight back out; it returns to the receive ring once sent.
+                await connection.SendAsync(received).ConfigureAwait(false);
+            }
+        }
+        catch (SocketException ex)
+        {
+            Interlocked.Increment(ref _failed);
+            _log?.Invoke($"connection from {peer} failed: {ex.SocketErrorCode} ({ex.Message})");
+        }
+        catch (ObjectDisposedException) when (_stopping.IsCancellationRequested)
+        {
+            // Closed by DisposeAsync: the server is stopping.
+        }
+        catch (Exception ex)
+        {
+            // Anything else is a bug worth seeing, but it is still only this connection's.
+            Interlocked.Increment(ref _failed);
+            _log?.Invoke($"connection from {peer} failed: {ex}");
+        }
+        finally
+        {
+            connection.Dispose();
+            lock (_connections)
+            {
+                _connections.Remove(connection);
+                if (_connections.Count == 0 && _stopping.IsCancellationRequested)
+                {
+                    _drained.TrySetResult();
+                }
+            }
+        }
+    }
+
+    private static EndPoint? Peer(BypassSocket connection)
+    {
+        try
+        {
+            return connection.RemoteEndPoint;
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
+        {
+            return null;
+        }
+    }
+}
