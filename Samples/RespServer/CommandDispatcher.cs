@@ -23,49 +23,49 @@ internal sealed class CommandDispatcher
             case 3:
                 if (Is(name, "GET"u8))
                 {
-                    return Arity(command, writer, 2, "get"u8) && Get(command, writer);
+                    return WrongArity(command, writer, 2, "get"u8) || Get(command, writer);
                 }
 
                 if (Is(name, "SET"u8))
                 {
-                    return Arity(command, writer, -3, "set"u8) && Set(command, writer);
+                    return WrongArity(command, writer, -3, "set"u8) || Set(command, writer);
                 }
 
                 if (Is(name, "DEL"u8))
                 {
-                    return Arity(command, writer, -2, "del"u8) && Integer(writer, _store.DeleteOrCount(command, 1, onlyCount: false));
+                    return WrongArity(command, writer, -2, "del"u8) || Integer(writer, _store.DeleteOrCount(command, 1, onlyCount: false));
                 }
 
                 if (Is(name, "TTL"u8))
                 {
-                    return Arity(command, writer, 2, "ttl"u8) && TimeToLive(command, writer, milliseconds: false);
+                    return WrongArity(command, writer, 2, "ttl"u8) || TimeToLive(command, writer, milliseconds: false);
                 }
 
                 break;
             case 4:
                 if (Is(name, "PING"u8))
                 {
-                    return Arity(command, writer, -1, "ping"u8) && Ping(command, writer);
+                    return WrongArity(command, writer, -1, "ping"u8) || Ping(command, writer);
                 }
 
                 if (Is(name, "ECHO"u8))
                 {
-                    return Arity(command, writer, 2, "echo"u8) && Bulk(writer, command[1]);
+                    return WrongArity(command, writer, 2, "echo"u8) || Bulk(writer, command[1]);
                 }
 
                 if (Is(name, "INCR"u8))
                 {
-                    return Arity(command, writer, 2, "incr"u8) && Increment(command[1], 1, writer);
+                    return WrongArity(command, writer, 2, "incr"u8) || Increment(command[1], 1, writer);
                 }
 
                 if (Is(name, "DECR"u8))
                 {
-                    return Arity(command, writer, 2, "decr"u8) && Increment(command[1], -1, writer);
+                    return WrongArity(command, writer, 2, "decr"u8) || Increment(command[1], -1, writer);
                 }
 
                 if (Is(name, "MGET"u8))
                 {
-                    return Arity(command, writer, -2, "mget"u8) && MultiGet(command, writer);
+                    return WrongArity(command, writer, -2, "mget"u8) || MultiGet(command, writer);
                 }
 
                 if (Is(name, "MSET"u8))
@@ -75,7 +75,7 @@ internal sealed class CommandDispatcher
 
                 if (Is(name, "PTTL"u8))
                 {
-                    return Arity(command, writer, 2, "pttl"u8) && TimeToLive(command, writer, milliseconds: true);
+                    return WrongArity(command, writer, 2, "pttl"u8) || TimeToLive(command, writer, milliseconds: true);
                 }
 
                 if (Is(name, "QUIT"u8))
@@ -93,42 +93,42 @@ internal sealed class CommandDispatcher
             case 6:
                 if (Is(name, "EXISTS"u8))
                 {
-                    return Arity(command, writer, -2, "exists"u8) && Integer(writer, _store.DeleteOrCount(command, 1, onlyCount: true));
+                    return WrongArity(command, writer, -2, "exists"u8) || Integer(writer, _store.DeleteOrCount(command, 1, onlyCount: true));
                 }
 
                 if (Is(name, "INCRBY"u8))
                 {
-                    return Arity(command, writer, 3, "incrby"u8) && IncrementBy(command, writer, negate: false);
+                    return WrongArity(command, writer, 3, "incrby"u8) || IncrementBy(command, writer, negate: false);
                 }
 
                 if (Is(name, "DECRBY"u8))
                 {
-                    return Arity(command, writer, 3, "decrby"u8) && IncrementBy(command, writer, negate: true);
+                    return WrongArity(command, writer, 3, "decrby"u8) || IncrementBy(command, writer, negate: true);
                 }
 
                 if (Is(name, "EXPIRE"u8))
                 {
-                    return Arity(command, writer, 3, "expire"u8) && Expire(command, writer, 1000, "ERR invalid expire time in 'expire' command"u8);
+                    return WrongArity(command, writer, 3, "expire"u8) || Expire(command, writer, 1000, "ERR invalid expire time in 'expire' command"u8);
                 }
 
                 if (Is(name, "DBSIZE"u8))
                 {
-                    return Arity(command, writer, 1, "dbsize"u8) && Integer(writer, _store.Count);
+                    return WrongArity(command, writer, 1, "dbsize"u8) || Integer(writer, _store.Count);
                 }
 
                 if (Is(name, "SELECT"u8))
                 {
-                    return Arity(command, writer, 2, "select"u8) && Select(command, writer);
+                    return WrongArity(command, writer, 2, "select"u8) || Select(command, writer);
                 }
 
                 if (Is(name, "CONFIG"u8))
                 {
-                    return Arity(command, writer, -2, "config"u8) && Config(command, writer);
+                    return WrongArity(command, writer, -2, "config"u8) || Config(command, writer);
                 }
 
                 if (Is(name, "CLIENT"u8))
                 {
-                    return Arity(command, writer, -2, "client"u8) && Client(command, writer);
+                    return WrongArity(command, writer, -2, "client"u8) || Client(command, writer);
                 }
 
                 break;
@@ -155,12 +155,12 @@ internal sealed class CommandDispatcher
 
                 if (Is(name, "PEXPIRE"u8))
                 {
-                    return Arity(command, writer, 3, "pexpire"u8) && Expire(command, writer, 1, "ERR invalid expire time in 'pexpire' command"u8);
+                    return WrongArity(command, writer, 3, "pexpire"u8) || Expire(command, writer, 1, "ERR invalid expire time in 'pexpire' command"u8);
                 }
 
                 if (Is(name, "PERSIST"u8))
                 {
-                    return Arity(command, writer, 2, "persist"u8) && Integer(writer, _store.Persist(command[1]) ? 1 : 0);
+                    return WrongArity(command, writer, 2, "persist"u8) || Integer(writer, _store.Persist(command[1]) ? 1 : 0);
                 }
 
                 break;
@@ -179,16 +179,19 @@ internal sealed class CommandDispatcher
 
     private static bool Is(ReadOnlySpan<byte> value, ReadOnlySpan<byte> upperCase) => Ascii.EqualsIgnoreCase(value, upperCase);
 
-    /// <summary>Checks the argument count the way Redis's arity does: exactly n, or at least -n when negative.</summary>
-    private static bool Arity(in Command command, RespWriter writer, int arity, ReadOnlySpan<byte> lowerName)
+    /// <summary>
+    /// Checks the argument count the way Redis's arity does (exactly n, or at least -n when negative); when it is wrong,
+    /// writes the error and returns true, so callers read <c>return WrongArity(…) || Run(…);</c>.
+    /// </summary>
+    private static bool WrongArity(in Command command, RespWriter writer, int arity, ReadOnlySpan<byte> lowerName)
     {
         if (arity >= 0 ? command.Count == arity : command.Count >= -arity)
         {
-            return true;
+            return false;
         }
 
         WriteArityError(writer, lowerName);
-        return false;
+        return true;
     }
 
     private static void WriteArityError(RespWriter writer, ReadOnlySpan<byte> lowerName)

@@ -27,6 +27,7 @@ public sealed class RespServer : IAsyncDisposable
             Engine = options.Engine,
             RingCount = options.RingCount,
             InlineContinuations = options.InlineContinuations,
+            SendBufferCount = options.SendBufferCount,
             LoggerFactory = options.LoggerFactory,
         });
         try

@@ -24,6 +24,9 @@ public sealed class RespServerOptions
     /// <summary>Run connection loops on the ring threads (fastest; the loop never blocks). Default true.</summary>
     public bool InlineContinuations { get; set; } = true;
 
+    /// <summary>64 KiB reply buffers in the runtime's pool (shared by all connections).</summary>
+    public int SendBufferCount { get; set; } = 256;
+
     /// <summary>Where connection failures are logged. Default: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 }
