@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 
 namespace BypassNet.Samples.Resp;
@@ -109,6 +110,7 @@ internal sealed class Connection
     }
 
     /// <summary>Parses and executes commands straight from a received buffer; keeps an incomplete tail in scratch.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Step> ProcessReceivedAsync([TakesOwnership] OwnedBuffer input, CancellationToken cancellationToken)
     {
         try
@@ -138,6 +140,7 @@ internal sealed class Connection
     }
 
     /// <summary>Parses and executes commands from the scratch array once enough has arrived.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Step> ProcessScratchAsync(CancellationToken cancellationToken)
     {
         while (true)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace BypassNet.Samples.Resp;
 
@@ -80,6 +81,7 @@ internal sealed class RespWriter : IDisposable
     }
 
     /// <summary>Sends everything written so far, in order, then releases the current buffer.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask FlushAsync(BypassSocket socket, CancellationToken cancellationToken)
     {
         Retire();
@@ -215,6 +217,7 @@ internal sealed class RespWriter : IDisposable
     }
 
     /// <summary>Sends managed bytes through owned buffers; if the pool is empty, straight from the (pinned) array instead of waiting.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendManagedAsync(BypassSocket socket, PendingSend item, CancellationToken cancellationToken)
     {
         byte[] array = item.Array!;
