@@ -7,7 +7,7 @@
 #
 # Settings (environment):
 #   N          requests per test without pipelining           (default 200000)
-#   NP         requests per test with -P 16                    (default 2000000)
+#   NP         requests per test with -P 16                    (default 1000000)
 #   CLIENTS    redis-benchmark connections (-c)                (default 50)
 #   REPEAT     rounds; each cell is the median of the rounds   (default 3)
 #   RINGS      rings of the sample (event-loop threads)        (default 1: see below)
@@ -22,7 +22,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 N="${N:-200000}"
-NP="${NP:-2000000}"
+NP="${NP:-1000000}"
 CLIENTS="${CLIENTS:-50}"
 REPEAT="${REPEAT:-3}"
 RINGS="${RINGS:-1}"
