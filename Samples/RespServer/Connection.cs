@@ -8,8 +8,10 @@ namespace BypassNet.Samples.Resp;
 /// <summary>
 /// One client. The loop receives owned buffers and parses commands straight out of them; replies of everything parsed
 /// from one receive are batched and sent before the next receive (or sooner, when they pass <see cref="FlushThreshold"/>).
-/// A command cut by the end of a received buffer has its unparsed tail copied into a per-connection scratch array and
-/// completed from there, so received buffers (ring slots, a shared and limited resource) are always given back at once.
+/// A command cut by the end of a received buffer has its tail copied into a per-connection scratch array and is
+/// completed there from the next buffer(s), taking only the bytes it needs; the commands after it are again parsed in
+/// place. So received buffers (ring slots, a shared and limited resource) are always given back at once, and a value
+/// of up to 512 MB is assembled in one array sized from its header.
 /// </summary>
 /// <remarks>
 /// With <see cref="BypassNetOptions.InlineContinuations"/> this code runs on the ring thread: nothing here blocks
@@ -24,6 +26,9 @@ internal sealed class Connection
     private const int PooledScratchLimit = 1024 * 1024;
 
     private const int InitialScratch = 16 * 1024;
+
+    /// <summary>Bytes moved into scratch at least per step while completing a command there (headers give no length).</summary>
+    private const int MinimumAppend = 4096;
 
     private static readonly TimeSpan LingerTimeout = TimeSpan.FromSeconds(2);
 
@@ -46,6 +51,9 @@ internal sealed class Connection
 
     private enum Step
     {
+        /// <summary>The command waiting in scratch is done: go on with the received buffer.</summary>
+        Continue,
+
         /// <summary>All input used (or the rest is an incomplete command): receive more.</summary>
         NeedMore,
 
@@ -72,18 +80,7 @@ internal sealed class Connection
                     break;
                 }
 
-                Step step;
-                if (_scratchEnd == _scratchStart)
-                {
-                    step = await ProcessReceivedAsync(input, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    AppendToScratch(input.Span);
-                    input.Dispose();
-                    step = await ProcessScratchAsync(cancellationToken).ConfigureAwait(false);
-                }
-
+                Step step = await ProcessReceivedAsync(input, cancellationToken).ConfigureAwait(false);
                 await _writer.FlushAsync(_socket, cancellationToken).ConfigureAwait(false);
                 if (step == Step.Close)
                 {
@@ -109,7 +106,10 @@ internal sealed class Connection
         }
     }
 
-    /// <summary>Parses and executes commands straight from a received buffer; keeps an incomplete tail in scratch.</summary>
+    /// <summary>
+    /// Runs the commands in a received buffer: first completes a command left incomplete by the previous one (from
+    /// scratch), then parses straight from the buffer; an incomplete command at its end is copied to scratch.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Step> ProcessReceivedAsync([TakesOwnership] OwnedBuffer input, CancellationToken cancellationToken)
     {
@@ -118,16 +118,17 @@ internal sealed class Connection
             int offset = 0;
             while (true)
             {
-                Step step = Process(input.Span, ref offset);
-                if (step == Step.Flush)
+                Step step = _scratchEnd > _scratchStart ? CompleteFromScratch(input.Span, ref offset) : Process(input.Span, ref offset);
+                switch (step)
                 {
-                    await _writer.FlushAsync(_socket, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                if (step == Step.NeedMore && offset < input.Length)
-                {
-                    AppendToScratch(input.Span[offset..]);
+                    case Step.Continue:
+                        continue;
+                    case Step.Flush:
+                        await _writer.FlushAsync(_socket, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    case Step.NeedMore when offset < input.Length:
+                        AppendToScratch(input.Span[offset..]);
+                        break;
                 }
 
                 return step;
@@ -139,31 +140,43 @@ internal sealed class Connection
         }
     }
 
-    /// <summary>Parses and executes commands from the scratch array once enough has arrived.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Step> ProcessScratchAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Feeds the command waiting in scratch from <paramref name="input"/>, only as many bytes as the parser says it
+    /// needs, so once it completes the rest of the input is parsed in place rather than copied.
+    /// </summary>
+    private Step CompleteFromScratch(ReadOnlySpan<byte> input, ref int offset)
     {
+        // Bytes of the waiting command that arrived before this input.
+        int head = _scratchEnd - _scratchStart;
         while (true)
         {
-            int offset = 0;
-            Step step = Process(_scratch.AsSpan(_scratchStart, _scratchEnd - _scratchStart), ref offset);
-            _scratchStart += offset;
-            if (_scratchStart == _scratchEnd)
+            int wanted = Math.Max(_parser.NeededBytes - (_scratchEnd - _scratchStart), MinimumAppend);
+            int n = Math.Min(wanted, input.Length - offset);
+            AppendToScratch(input.Slice(offset, n));
+            offset += n;
+            ReadOnlySpan<byte> pending = _scratch.AsSpan(_scratchStart, _scratchEnd - _scratchStart);
+            ParseStatus status = _parser.Parse(pending, out int consumed);
+            switch (status)
             {
-                _scratchStart = _scratchEnd = 0;
-                if (_scratch!.Length > InitialScratch * 4)
-                {
-                    // Done with a big command: give its memory back rather than keep it per connection.
-                    ReleaseScratch();
-                }
-            }
+                case ParseStatus.Complete:
+                case ParseStatus.Empty:
+                    bool keepOpen = status == ParseStatus.Empty || _dispatcher.Execute(new Command(pending, _parser.Arguments), _writer);
+                    _parser.Reset();
+                    // The command ended this far into the input; the rest is parsed straight from the received buffer.
+                    offset = consumed - head;
+                    ClearScratch();
+                    return keepOpen ? Step.Continue : Step.Close;
+                case ParseStatus.Incomplete:
+                    if (offset == input.Length)
+                    {
+                        return Step.NeedMore;
+                    }
 
-            if (step != Step.Flush)
-            {
-                return step;
+                    break;
+                default:
+                    _parser.WriteError(_writer);
+                    return Step.Close;
             }
-
-            await _writer.FlushAsync(_socket, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -231,6 +244,16 @@ internal sealed class Connection
 
         data.CopyTo(_scratch.AsSpan(_scratchEnd));
         _scratchEnd += data.Length;
+    }
+
+    private void ClearScratch()
+    {
+        _scratchStart = _scratchEnd = 0;
+        if (_scratch!.Length > InitialScratch * 4)
+        {
+            // Done with a big command: give its memory back rather than keep it per connection.
+            ReleaseScratch();
+        }
     }
 
     private void ReleaseScratch()
