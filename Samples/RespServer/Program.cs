@@ -41,6 +41,14 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
+const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+if (options.InlineContinuations && Environment.GetEnvironmentVariable(InlineSocketCompletions) is null)
+{
+    // The socket engine's counterpart of inline continuations: System.Net.Sockets completes operations on its epoll
+    // thread instead of queueing them to the thread pool. Read once, when the first socket is created, so set it first.
+    Environment.SetEnvironmentVariable(InlineSocketCompletions, "1");
+}
+
 await using RespServer server = RespServer.Start(options);
 if (options.Engine == EngineKind.IoUring && server.Engine != EngineKind.IoUring)
 {

@@ -12,6 +12,7 @@
 #   REPEAT     rounds; each cell is the median of the rounds   (default 3)
 #   RINGS      rings of the sample (event-loop threads)        (default 1: see below)
 #   PIN        1 = server on CPU 0, redis-benchmark on CPU 1   (default 1 when taskset exists and there are >= 2 CPUs)
+#   NICE       run servers and redis-benchmark at this nice level, e.g. -10 on a busy shared machine (default: unchanged)
 #   SKIP_BUILD 1 = use the existing Release build
 #
 # Fairness: redis-server runs its commands on one thread, so the sample runs one ring (RINGS=1) with inline
@@ -37,14 +38,15 @@ if [[ -z "${PIN:-}" ]]; then
     if command -v taskset >/dev/null && [[ "$(nproc)" -ge 2 ]]; then PIN=1; else PIN=0; fi
 fi
 server_cpu=(); client_cpu=()
-if [[ "$PIN" == 1 ]]; then server_cpu=(taskset -c 0); client_cpu=(taskset -c 1); fi
+if [[ -n "${NICE:-}" ]]; then server_cpu=(nice -n "$NICE"); client_cpu=(nice -n "$NICE"); fi
+if [[ "$PIN" == 1 ]]; then server_cpu+=(taskset -c 0); client_cpu+=(taskset -c 1); fi
 
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
     dotnet build "$here/RespServer.csproj" -c Release -v quiet -nologo >"${TMPDIR:-/tmp}/respserver-build.log" 2>&1 \
         || { cat "${TMPDIR:-/tmp}/respserver-build.log" >&2; echo "bench.sh: build failed" >&2; exit 1; }
 fi
-sample="$root/Samples/RespServer/bin/Release/net10.0/RespServer"
-[[ -x "$sample" ]] || { echo "bench.sh: $sample missing (build failed?)" >&2; exit 1; }
+build="$root/Samples/RespServer/bin/Release/net10.0"
+[[ -x "$build/RespServer" ]] || { echo "bench.sh: $build/RespServer missing (build failed?)" >&2; exit 1; }
 
 work="$(mktemp -d)"
 pids=()
@@ -55,6 +57,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap "exit 130" INT TERM
+# Run a private copy, so a rebuild during the benchmark cannot change the binary under a running server.
+cp -r "$build" "$work/sample"
+sample="$work/sample/RespServer"
 
 free_port() {
     local port
@@ -133,7 +138,7 @@ cpu_per_request() { # target pipeline requests -> microseconds of server CPU per
 redis_version="$(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p')"
 echo
 echo "RESP server sample vs redis-server $redis_version: redis-benchmark -t $TESTS -c $CLIENTS -q, -n $N (-n $NP with -P 16)"
-echo "median of $REPEAT interleaved rounds; sample: $RINGS ring(s), inline continuations; pinned: $([[ $PIN == 1 ]] && echo 'server CPU 0, redis-benchmark CPU 1' || echo no); $(nproc) CPUs"
+echo "median of $REPEAT interleaved rounds; sample: $RINGS ring(s), inline continuations; pinned: $([[ $PIN == 1 ]] && echo 'server CPU 0, redis-benchmark CPU 1' || echo no); nice: ${NICE:-0}; $(nproc) CPUs, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 printf '%-12s %-4s %14s %14s %7s %14s %7s\n' test -P redis-server sample-iouring ratio sample-socket ratio
 printf '%-12s %-4s %14s %14s %7s %14s %7s\n' ------------ ---- -------------- -------------- ------- -------------- -------
