@@ -8,6 +8,8 @@ namespace BypassNet.Samples.Resp;
 /// <summary>A Redis-protocol (RESP2) key-value server on BypassNet's owned buffers. Start, use, dispose.</summary>
 public sealed class RespServer : IAsyncDisposable
 {
+    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
+
     private readonly BypassRuntime _runtime;
     private readonly BypassSocket _listener;
     private readonly KeyValueStore _store = new();
@@ -127,8 +129,9 @@ public sealed class RespServer : IAsyncDisposable
             }
             catch (SocketException ex)
             {
-                // ECONNABORTED and friends concern one client; keep accepting.
+                // ECONNABORTED concerns one client, EMFILE passes when connections close: keep accepting, without spinning.
                 _logger.LogWarning(ex, "Accept failed.");
+                await Task.Delay(AcceptRetryDelay).ConfigureAwait(false);
                 continue;
             }
 
