@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text;
+using BypassNet.RespServer.Tests.Support;
+
+namespace BypassNet.RespServer.Tests;
+
+public sealed class PipelineTests
+{
+    [Theory]
+    [MemberData(nameof(TestServers.Both), MemberType = typeof(TestServers))]
+    public async Task A_pipeline_of_10000_commands_gets_10000_replies_in_order(EngineKind engine)
+    {
+        await using Samples.Resp.RespServer server = TestServers.Start(engine);
+        await using RespTestClient client = await TestServers.ConnectAsync(server);
+        const int commands = 10_000;
+        using var batch = new MemoryStream();
+        for (int i = 0; i < commands; i++)
+        {
+            batch.Write((i % 4) switch
+            {
+                0 => RespTestClient.Encode("SET", $"key:{i}", $"value:{i}"),
+                1 => RespTestClient.Encode("GET", $"key:{i - 1}"),
+                2 => RespTestClient.Encode("INCR", "counter"),
+                _ => Encoding.ASCII.GetBytes("PING\r\n"),
+            });
+        }
+
+        // All of it in one go: commands straddle every received buffer boundary.
+        Task send = client.SendRawAsync(batch.ToArray());
+        for (int i = 0; i < commands; i++)
+        {
+            RespReply reply = await client.ReadReplyAsync();
+            switch (i % 4)
+            {
+                case 0:
+                    Assert.Equal("OK", reply.Text);
+                    break;
+                case 1:
+                    Assert.Equal($"value:{i - 1}", reply.BulkText);
+                    break;
+                case 2:
+                    Assert.Equal((i / 4) + 1, reply.Integer);
+                    break;
+                default:
+                    Assert.Equal("PONG", reply.Text);
+                    break;
+            }
+        }
+
+        await send;
+        Assert.Equal((commands / 4).ToString(CultureInfo.InvariantCulture), (await client.CommandAsync("GET", "counter")).BulkText);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.Both), MemberType = typeof(TestServers))]
+    public async Task Commands_arriving_one_byte_at_a_time_are_parsed(EngineKind engine)
+    {
+        await using Samples.Resp.RespServer server = TestServers.Start(engine);
+        await using RespTestClient client = await TestServers.ConnectAsync(server);
+        byte[] bytes = [.. RespTestClient.Encode("SET", "slow", "drip"), .. "GET slow\r\n"u8, .. RespTestClient.Encode("ECHO", "done")];
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            await client.SendRawAsync(bytes.AsMemory(i, 1));
+        }
+
+        Assert.Equal("OK", (await client.ReadReplyAsync()).Text);
+        Assert.Equal("drip", (await client.ReadReplyAsync()).BulkText);
+        Assert.Equal("done", (await client.ReadReplyAsync()).BulkText);
+    }
+}
