@@ -23,6 +23,7 @@ internal sealed partial class IoUringSocketTransport : IValueTaskSource<OwnedBuf
     private int _headOffset;
     private bool _eof;
     private int _receiveErrno;
+    private Exception? _receiveFailure;
     private bool _receivePaused;
     private ReceiveWait _waiting;
     private Memory<byte> _copyTarget;
@@ -59,6 +60,11 @@ internal sealed partial class IoUringSocketTransport : IValueTaskSource<OwnedBuf
             if (_receiveErrno != 0)
             {
                 throw SocketErrors.Exception(_receiveErrno);
+            }
+
+            if (_receiveFailure is not null)
+            {
+                return ValueTask.FromException<OwnedBuffer>(_receiveFailure);
             }
 
             if (_eof)
@@ -106,6 +112,11 @@ internal sealed partial class IoUringSocketTransport : IValueTaskSource<OwnedBuf
                 throw SocketErrors.Exception(_receiveErrno);
             }
 
+            if (_receiveFailure is not null)
+            {
+                return ValueTask.FromException<int>(_receiveFailure);
+            }
+
             if (_eof)
             {
                 return new ValueTask<int>(0);
@@ -148,7 +159,7 @@ internal sealed partial class IoUringSocketTransport : IValueTaskSource<OwnedBuf
         bool returnSlot = false;
         lock (_gate)
         {
-            if (_closing)
+            if (_closing || _receiveFailure is not null)
             {
                 waiting = ReceiveWait.None;
                 returnSlot = true;
@@ -211,6 +222,19 @@ internal sealed partial class IoUringSocketTransport : IValueTaskSource<OwnedBuf
         }
 
         CompleteReceive(waiting, null, 0, SocketErrors.Exception(errno));
+    }
+
+    /// <summary>Poisoning found a slot written after return (ring thread): this and every later receive fail with it.</summary>
+    internal void OnReceiveCorrupted(Exception error)
+    {
+        ReceiveWait waiting;
+        lock (_gate)
+        {
+            _receiveFailure ??= error;
+            waiting = TakeWaiterLocked(out _, out _);
+        }
+
+        CompleteReceive(waiting, null, 0, error);
     }
 
     /// <summary>Whether the multishot receive should stay paused (the application is behind).</summary>
