@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Sockets;
 using BypassNet.Buffers;
 using BypassNet.Interop;
@@ -18,6 +19,7 @@ internal sealed class IoUringSocketEngine : SocketEngine
     private readonly NativeSlab _slab;
     private readonly BufferPool _sendPool;
     private readonly EngineStatistics _statistics = new();
+    private readonly ConcurrentDictionary<IoUringSocketTransport, byte> _live = new();
     private int _next;
 
     public IoUringSocketEngine(BypassNetOptions options, Capabilities capabilities, ILogger logger)
@@ -90,8 +92,13 @@ internal sealed class IoUringSocketEngine : SocketEngine
     public override SocketTransport CreateTransport(Socket socket, bool connected)
     {
         RingContext ring = _rings[(int)((uint)Interlocked.Increment(ref _next) % (uint)_rings.Length)];
-        return new IoUringSocketTransport(this, ring, socket, connected);
+        var transport = new IoUringSocketTransport(this, ring, socket, connected);
+        _live.TryAdd(transport, 0);
+        return transport;
     }
+
+    /// <summary>A transport's descriptor is closed: the engine no longer needs to close it on dispose.</summary>
+    internal void Forget(IoUringSocketTransport transport) => _live.TryRemove(transport, out _);
 
     /// <summary>Sums the rings' own counters (enter calls, completions, wakeups).</summary>
     public (long Enters, long Submitted, long Completions, long Wakeups) RingTotals()
@@ -116,6 +123,13 @@ internal sealed class IoUringSocketEngine : SocketEngine
         foreach (RingContext? ring in _rings)
         {
             ring?.Loop?.Dispose();
+        }
+
+        // The rings are drained: sockets still open can never complete anything again. Closing them fails their
+        // pending receives and accepts (ObjectDisposedException) instead of leaving them waiting forever.
+        foreach (IoUringSocketTransport transport in _live.Keys)
+        {
+            transport.Close();
         }
 
         _sendPool.Dispose();

@@ -59,7 +59,7 @@ internal sealed partial class IoUringSocketTransport
         {
             if (result == -Libc.ECANCELED)
             {
-                ObjectDisposedException.ThrowIf(_closing, this);
+                ObjectDisposedException.ThrowIf(IsClosing, this);
                 cancellationToken.ThrowIfCancellationRequested();
             }
 

@@ -143,7 +143,7 @@ internal sealed partial class IoUringSocketTransport : IValueTaskSource<OwnedBuf
     /// <summary>Arms (or re-arms) the multishot receive on the ring thread.</summary>
     internal void ArmReceive(RingEventLoop loop)
     {
-        if (!_closing && !_recvOp.InFlight)
+        if (!IsClosing && !_recvOp.InFlight)
         {
             _recvOp.Start(loop);
         }

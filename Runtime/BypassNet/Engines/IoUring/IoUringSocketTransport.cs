@@ -53,7 +53,8 @@ internal sealed partial class IoUringSocketTransport : SocketTransport
 
     internal int Fd => _fd;
 
-    internal bool IsClosing => _closing;
+    /// <summary>True once the socket is closing or its ring is stopping: nothing may be (re)submitted any more.</summary>
+    internal bool IsClosing => _closing || _ring.Loop.IsStopping;
 
     internal RingContext Ring => _ring;
 
@@ -144,6 +145,7 @@ internal sealed partial class IoUringSocketTransport : SocketTransport
         ReleaseQueuedChunks();
         CloseQueuedAccepts();
         Socket.Dispose();
+        _engine.Forget(this);
         _closed.TrySetResult();
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Sockets;
 using BypassNet.Sockets;
 using Microsoft.Extensions.Logging;
@@ -11,6 +12,7 @@ internal sealed class ManagedSocketEngine : SocketEngine
     private readonly BufferPool _sendPool;
     private readonly BufferPool _receivePool;
     private readonly EngineStatistics _statistics = new();
+    private readonly ConcurrentDictionary<ManagedSocketTransport, byte> _live = new();
 
     public ManagedSocketEngine(BypassNetOptions options, ILogger? logger = null)
     {
@@ -32,10 +34,25 @@ internal sealed class ManagedSocketEngine : SocketEngine
 
     public override EngineStatistics Statistics => _statistics;
 
-    public override SocketTransport CreateTransport(Socket socket, bool connected) => new ManagedSocketTransport(socket, _receivePool, _statistics);
+    public override SocketTransport CreateTransport(Socket socket, bool connected)
+    {
+        var transport = new ManagedSocketTransport(socket, _receivePool, _statistics, this);
+        _live.TryAdd(transport, 0);
+        return transport;
+    }
+
+    /// <summary>A transport was closed: the engine no longer needs to close it on dispose.</summary>
+    internal void Forget(ManagedSocketTransport transport) => _live.TryRemove(transport, out _);
 
     public override void Dispose()
     {
+        // Sockets of a disposed runtime can do nothing more: closing them ends their pending operations
+        // (ObjectDisposedException) instead of leaving them waiting on a runtime that is gone.
+        foreach (ManagedSocketTransport transport in _live.Keys)
+        {
+            transport.Close();
+        }
+
         _sendPool.Dispose();
         _receivePool.Dispose();
     }

@@ -10,13 +10,15 @@ internal sealed class ManagedSocketTransport : SocketTransport
 {
     private readonly BufferPool _receivePool;
     private readonly EngineStatistics _statistics;
+    private readonly ManagedSocketEngine? _engine;
     private volatile bool _closed;
 
-    public ManagedSocketTransport(Socket socket, BufferPool receivePool, EngineStatistics statistics)
+    public ManagedSocketTransport(Socket socket, BufferPool receivePool, EngineStatistics statistics, ManagedSocketEngine? engine = null)
         : base(socket)
     {
         _receivePool = receivePool;
         _statistics = statistics;
+        _engine = engine;
     }
 
     public override bool Connected => !_closed && Socket.Connected;
@@ -97,6 +99,7 @@ internal sealed class ManagedSocketTransport : SocketTransport
     {
         _closed = true;
         Socket.Dispose();
+        _engine?.Forget(this);
     }
 
     public override ValueTask DisposeAsync()
