@@ -1,16 +1,11 @@
 using System.Net.Sockets;
 using BypassNet.FaultTests.Support;
-using Xunit.Abstractions;
 
 namespace BypassNet.FaultTests;
 
 /// <summary>Peers that reset (SO_LINGER 0) in the middle of a send or a receive stream.</summary>
-public sealed class ResetTests(ITestOutputHelper output)
+public sealed class ResetTests
 {
-    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
-
-    private void Mark(string what) => output.WriteLine($"{_clock.ElapsedMilliseconds} ms: {what}");
-
     [Theory]
     [MemberData(nameof(Faults.Both), MemberType = typeof(Faults))]
     public async Task Resets_mid_send_and_mid_receive_fail_only_their_own_connections(EngineKind engine)
@@ -48,7 +43,6 @@ public sealed class ResetTests(ITestOutputHelper output)
             }
         });
 
-        Mark("// Mid-send: the server");
         // Mid-send: the server side streams to a client that never reads, then the client resets.
         var midSend = new List<Task<Exception>>();
         var midSendClients = new List<BypassSocket>();
@@ -85,7 +79,6 @@ public sealed class ResetTests(ITestOutputHelper output)
             await firstSent.Task.WaitAsync(Faults.Guard);
         }
 
-        Mark("// Mid-receive: the client str");
         // Mid-receive: the client streams to the server, which reads and checks; the client resets part way.
         var midReceive = new List<Task<(Exception? Error, long Verified)>>();
         var midReceiveClients = new List<(BypassSocket Client, Task Sending)>();
@@ -145,7 +138,6 @@ public sealed class ResetTests(ITestOutputHelper output)
             await halfway.Task.WaitAsync(Faults.Guard);
         }
 
-        Mark("foreach (BypassSocket client i");
         foreach (BypassSocket client in midSendClients)
         {
             client.Close(0);
@@ -157,7 +149,6 @@ public sealed class ResetTests(ITestOutputHelper output)
             await sending.WaitAsync(Faults.Guard);
         }
 
-        Mark("foreach (Task<Exception> task ");
         foreach (Task<Exception> task in midSend)
         {
             Exception error = await task.WaitAsync(Faults.Guard);
@@ -165,7 +156,6 @@ public sealed class ResetTests(ITestOutputHelper output)
             Assert.Contains(socketError.SocketErrorCode, new[] { SocketError.ConnectionReset, SocketError.Shutdown, SocketError.ConnectionAborted });
         }
 
-        Mark("foreach (Task<(Exception? Erro");
         foreach (Task<(Exception? Error, long Verified)> task in midReceive)
         {
             (Exception? error, long verified) = await task.WaitAsync(Faults.Guard);
@@ -174,13 +164,11 @@ public sealed class ResetTests(ITestOutputHelper output)
             Assert.Equal(SocketError.ConnectionReset, socketError.SocketErrorCode);
         }
 
-        Mark("await controlSend.WaitAsync");
         await controlSend.WaitAsync(Faults.Guard);
         Assert.Equal(controlBytes, await controlRead.WaitAsync(Faults.Guard));
         await controlClient.DisposeAsync();
         await controlServer.DisposeAsync();
 
-        Mark("// The listener still accepts");
         // The listener still accepts and the runtime still carries data.
         (BypassSocket c, BypassSocket s) = await Faults.ConnectPairAsync(runtime, listener);
         await using (c)
@@ -190,7 +178,6 @@ public sealed class ResetTests(ITestOutputHelper output)
             Assert.Equal(new byte[] { 4, 5, 6 }, await Faults.ReceiveExactlyAsync(s, 3));
         }
 
-        Mark("await Faults.AssertEverythingH");
         await Faults.AssertEverythingHomeAsync(runtime);
     }
 }
