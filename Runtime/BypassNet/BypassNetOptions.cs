@@ -41,8 +41,23 @@ public sealed class BypassNetOptions
     /// <summary>io_uring features to pretend are missing, to exercise degraded paths (tests, or to work around a kernel bug).</summary>
     public IoUringFeatures DisabledFeatures { get; set; }
 
+    /// <summary>The environment variable that turns on <see cref="PoisonBuffers"/> for every runtime and pool: <c>1</c>.</summary>
+    public const string PoisonEnvironmentVariable = Buffers.BufferPoison.EnvironmentVariable;
+
+    /// <summary>
+    /// Diagnostic mode: fill every buffer slot with a poison pattern when it returns to its pool or receive ring, and
+    /// check the pattern when the slot is reused, so a write through a stale pointer or span after the buffer was
+    /// disposed or handed off is reported (<see cref="BufferCorruptionException"/>, log event 303) instead of corrupting
+    /// the next owner's data. Costs a fill and a scan per buffer; off by default. Also on when
+    /// <see cref="PoisonEnvironmentVariable"/> is <c>1</c>.
+    /// </summary>
+    public bool PoisonBuffers { get; set; }
+
     /// <summary>Where engine choice and degradations are logged. Default: no logging.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary><see cref="PoisonBuffers"/> or the environment variable.</summary>
+    internal bool PoisonEnabled => PoisonBuffers || Buffers.BufferPoison.EnabledByEnvironment;
 
     internal BypassNetOptions Clone() => (BypassNetOptions)MemberwiseClone();
 

@@ -1,5 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using BypassNet.Buffers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BypassNet;
 
@@ -23,6 +25,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
     private readonly Queue<Waiter> _waiters = new();
     private int _freeCount;
     private bool _disposed;
+    private BufferPoison? _poison;
 
     /// <summary>Creates a stand-alone pool of <paramref name="bufferCount"/> buffers of <paramref name="bufferSize"/> bytes.</summary>
     /// <param name="bufferSize">Bytes per buffer; rounded up to a multiple of the page size.</param>
@@ -30,6 +33,10 @@ public sealed class BufferPool : IDisposable, IBufferOwner
     public BufferPool(int bufferSize = 64 * 1024, int bufferCount = 64)
         : this(CreateSlab(bufferSize, bufferCount, out int rounded), ownsSlab: true, offset: 0, rounded, bufferCount)
     {
+        if (BufferPoison.EnabledByEnvironment)
+        {
+            EnablePoison(NullLogger.Instance, "BufferPool");
+        }
     }
 
     internal BufferPool(NativeSlab slab, bool ownsSlab, nuint offset, int bufferSize, int bufferCount)
@@ -75,6 +82,25 @@ public sealed class BufferPool : IDisposable, IBufferOwner
 
     internal nint BaseAddress => _base;
 
+    /// <summary>Writes after return caught so far by poisoning (0 when poisoning is off).</summary>
+    internal long CorruptionsDetected => _poison?.Detected ?? 0;
+
+    /// <summary>
+    /// Turns on poisoning (<see cref="BypassNetOptions.PoisonBuffers"/>): returned slots are filled with the pattern and
+    /// checked whole on the next rent. Call before the first rent.
+    /// </summary>
+    internal unsafe void EnablePoison(ILogger logger, string name)
+    {
+        lock (_free)
+        {
+            _poison = new BufferPoison(logger, name);
+            for (int i = 0; i < _freeCount; i++)
+            {
+                BufferPoison.Fill(SlotPointer(_free[i]), BufferSize);
+            }
+        }
+    }
+
     /// <summary>Rents a buffer with <see cref="OwnedBuffer.Length"/> equal to its capacity.</summary>
     /// <exception cref="InvalidOperationException">Every buffer is leased.</exception>
     /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>
@@ -105,6 +131,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
 
             slot = _free[--_freeCount];
             _leased[slot] = true;
+            ThrowIfPoisonBrokenLocked(slot);
         }
 
         buffer = CreateLease(slot);
@@ -166,6 +193,12 @@ public sealed class BufferPool : IDisposable, IBufferOwner
                 throw new InvalidOperationException($"Buffer slot {slot} was returned twice.");
             }
 
+            if (_poison is not null)
+            {
+                // Under the lock, after the double-return check: never poison a slot someone else owns.
+                PoisonLocked(slot);
+            }
+
             while (_waiters.Count > 0)
             {
                 Waiter candidate = _waiters.Dequeue();
@@ -199,7 +232,22 @@ public sealed class BufferPool : IDisposable, IBufferOwner
     {
         // Each lease keeps the slab alive, so disposing the pool can never free leased memory.
         _slab.Pin();
-        return new OwnedBuffer(this, slot, (byte*)(_base + (nint)slot * BufferSize), BufferSize, BufferSize);
+        return new OwnedBuffer(this, slot, SlotPointer(slot), BufferSize, BufferSize);
+    }
+
+    private unsafe void PoisonLocked(int slot) => BufferPoison.Fill(SlotPointer(slot), BufferSize);
+
+    private unsafe byte* SlotPointer(int slot) => (byte*)(_base + (nint)slot * BufferSize);
+
+    /// <summary>With poisoning on: if the free slot just taken was written since its return, put it back (repaired) and throw.</summary>
+    private unsafe void ThrowIfPoisonBrokenLocked(int slot)
+    {
+        if (_poison?.Verify(slot, SlotPointer(slot), 0, BufferSize) is { } corruption)
+        {
+            _leased[slot] = false;
+            _free[_freeCount++] = slot;
+            throw corruption;
+        }
     }
 
     private async ValueTask<OwnedBuffer> WaitAsync(CancellationToken cancellationToken)
@@ -212,6 +260,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
             {
                 int slot = _free[--_freeCount];
                 _leased[slot] = true;
+                ThrowIfPoisonBrokenLocked(slot);
                 waiter.Completion.SetResult(CreateLease(slot));
             }
             else

@@ -23,6 +23,7 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
     private int _available;
     private bool _registered;
     private int _starved;
+    private BufferPoison? _poison;
 
     private ProvidedBufferRing(RingEventLoop loop, NativeSlab slab, nuint offset, int bufferSize, int count, ushort group)
     {
@@ -52,8 +53,12 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
     /// <summary>Run on the loop thread when slots come back after a receive ran out of them (ENOBUFS).</summary>
     public RingWork? Replenished { get; set; }
 
-    /// <summary>Creates and registers the ring on <paramref name="loop"/>'s thread; null (and a log line) when the kernel refuses.</summary>
-    public static ProvidedBufferRing? TryCreate(RingEventLoop loop, NativeSlab slab, nuint offset, int bufferSize, int count, ushort group)
+    /// <summary>
+    /// Creates and registers the ring on <paramref name="loop"/>'s thread; null (and a log line) when the kernel refuses.
+    /// With a <paramref name="poison"/> (<see cref="BypassNetOptions.PoisonBuffers"/>), slots are poisoned when they go
+    /// back on the ring and checked by <see cref="CheckPoison"/>.
+    /// </summary>
+    public static ProvidedBufferRing? TryCreate(RingEventLoop loop, NativeSlab slab, nuint offset, int bufferSize, int count, ushort group, BufferPoison? poison = null)
     {
         if (count <= 0 || (count & (count - 1)) != 0 || count > 32768)
         {
@@ -74,11 +79,17 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
         }
 
         ring._registered = true;
+        ring._poison = poison;
         slab.Pin();
         lock (ring._lock)
         {
             for (int bid = 0; bid < count; bid++)
             {
+                if (poison is not null)
+                {
+                    BufferPoison.Fill(ring.SlotPointer(bid), bufferSize);
+                }
+
                 ring.AddLocked(bid);
             }
 
@@ -116,6 +127,13 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
     public ReadOnlySpan<byte> Bytes(int bid, int offset, int length) =>
         new(_base + (nint)bid * BufferSize + offset, length);
 
+    /// <summary>
+    /// With poisoning on, checks slot <paramref name="bid"/> just taken with <paramref name="received"/> bytes: the kernel
+    /// wrote [0, received), so everything after it must still be poison. Returns the (logged) corruption, or null.
+    /// </summary>
+    public BufferCorruptionException? CheckPoison(int bid, int received) =>
+        _poison?.Verify(bid, SlotPointer(bid), Math.Clamp(received, 0, BufferSize), BufferSize);
+
     /// <summary>Records that a receive ran out of slots; the next return schedules <see cref="Replenished"/>.</summary>
     public void MarkStarved() => Volatile.Write(ref _starved, 1);
 
@@ -129,6 +147,11 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
                 if (_inKernel[slot])
                 {
                     throw new InvalidOperationException($"Buffer {slot} was returned to ring {Group} twice.");
+                }
+
+                if (_poison is not null)
+                {
+                    BufferPoison.Fill(SlotPointer(slot), BufferSize);
                 }
 
                 AddLocked(slot);
@@ -169,6 +192,8 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
 
         _slab.Unpin();
     }
+
+    private byte* SlotPointer(int bid) => _base + (nint)bid * BufferSize;
 
     private void AddLocked(int bid)
     {

@@ -49,7 +49,7 @@ internal static class EngineSelector
         {
             Log.SocketEngineForced(logger, source);
             fallbackReason = $"forced by {source}";
-            return new ManagedSocketEngine(options);
+            return new ManagedSocketEngine(options, logger);
         }
 
         string? reason;
@@ -74,7 +74,7 @@ internal static class EngineSelector
         {
             fallbackReason = reason ?? "io_uring is unavailable";
             Log.FallbackSelected(logger, fallbackReason);
-            return new ManagedSocketEngine(options);
+            return new ManagedSocketEngine(options, logger);
         }
 
         IoUringFeatures wanted = IoUringFeatures.BufferRings | IoUringFeatures.MultishotReceive | IoUringFeatures.MultishotAccept
@@ -96,7 +96,7 @@ internal static class EngineSelector
         {
             fallbackReason = $"creating the rings failed: {ex.Message}";
             Log.FallbackSelected(logger, fallbackReason);
-            return new ManagedSocketEngine(options);
+            return new ManagedSocketEngine(options, logger);
         }
     }
 }

@@ -33,6 +33,10 @@ internal sealed class IoUringSocketEngine : SocketEngine
         nuint receiveBytesPerRing = bufferRings ? (nuint)receiveSize * (nuint)options.ReceiveBuffersPerRing : 0;
         _slab = new NativeSlab(sendBytes + receiveBytesPerRing * (nuint)options.RingCount);
         _sendPool = new BufferPool(_slab, ownsSlab: false, 0, sendSize, options.SendBufferCount);
+        if (options.PoisonEnabled)
+        {
+            _sendPool.EnablePoison(logger, "BypassRuntime.Buffers");
+        }
         ReceiveBufferSize = receiveSize;
 
         uint entries = (uint)options.SubmissionQueueEntries;
@@ -137,7 +141,8 @@ internal sealed class IoUringSocketEngine : SocketEngine
 
         if (bufferRings)
         {
-            ProvidedBufferRing? ring = ProvidedBufferRing.TryCreate(loop, _slab, receiveOffset, receiveSize, Options.ReceiveBuffersPerRing, group: 0);
+            BufferPoison? poison = Options.PoisonEnabled ? new BufferPoison(Logger, $"receive ring {loop.Index}") : null;
+            ProvidedBufferRing? ring = ProvidedBufferRing.TryCreate(loop, _slab, receiveOffset, receiveSize, Options.ReceiveBuffersPerRing, group: 0, poison);
             if (ring is not null)
             {
                 ring.Replenished = new RingContext.RearmWork(context);

@@ -23,6 +23,7 @@ internal sealed partial class IoUringSocketTransport : IValueTaskSource<OwnedBuf
     private int _headOffset;
     private bool _eof;
     private int _receiveErrno;
+    private Exception? _receiveFailure;
     private bool _receivePaused;
     private ReceiveWait _waiting;
     private Memory<byte> _copyTarget;
@@ -59,6 +60,11 @@ internal sealed partial class IoUringSocketTransport : IValueTaskSource<OwnedBuf
             if (_receiveErrno != 0)
             {
                 throw SocketErrors.Exception(_receiveErrno);
+            }
+
+            if (_receiveFailure is not null)
+            {
+                return ValueTask.FromException<OwnedBuffer>(_receiveFailure);
             }
 
             if (_eof)
@@ -106,6 +112,11 @@ internal sealed partial class IoUringSocketTransport : IValueTaskSource<OwnedBuf
                 throw SocketErrors.Exception(_receiveErrno);
             }
 
+            if (_receiveFailure is not null)
+            {
+                return ValueTask.FromException<int>(_receiveFailure);
+            }
+
             if (_eof)
             {
                 return new ValueTask<int>(0);
@@ -132,7 +143,7 @@ internal sealed partial class IoUringSocketTransport : IValueTaskSource<OwnedBuf
     /// <summary>Arms (or re-arms) the multishot receive on the ring thread.</summary>
     internal void ArmReceive(RingEventLoop loop)
     {
-        if (!_closing && !_recvOp.InFlight)
+        if (!IsClosing && !_recvOp.InFlight)
         {
             _recvOp.Start(loop);
         }
@@ -147,7 +158,7 @@ internal sealed partial class IoUringSocketTransport : IValueTaskSource<OwnedBuf
         bool pause = false;
         lock (_gate)
         {
-            if (_closing)
+            if (_closing || _receiveFailure is not null)
             {
                 // Closed before the data arrived: the slot goes straight back to the ring.
                 ring.Return(bid);
@@ -202,6 +213,19 @@ internal sealed partial class IoUringSocketTransport : IValueTaskSource<OwnedBuf
         }
 
         CompleteReceive(waiting, null, 0, SocketErrors.Exception(errno));
+    }
+
+    /// <summary>Poisoning found a slot written after return (ring thread): this and every later receive fail with it.</summary>
+    internal void OnReceiveCorrupted(Exception error)
+    {
+        ReceiveWait waiting;
+        lock (_gate)
+        {
+            _receiveFailure ??= error;
+            waiting = TakeWaiterLocked(out _, out _);
+        }
+
+        CompleteReceive(waiting, null, 0, error);
     }
 
     /// <summary>Whether the multishot receive should stay paused (the application is behind).</summary>

@@ -54,7 +54,8 @@ internal sealed partial class IoUringSocketTransport : SocketTransport
 
     internal int Fd => _fd;
 
-    internal bool IsClosing => _closing;
+    /// <summary>True once the socket is closing or its ring is stopping: nothing may be (re)submitted any more.</summary>
+    internal bool IsClosing => _closing || _ring.Loop.IsStopping;
 
     internal RingContext Ring => _ring;
 

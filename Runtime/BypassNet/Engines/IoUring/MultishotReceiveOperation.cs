@@ -45,7 +45,18 @@ internal sealed class MultishotReceiveOperation : RingOperation
         if (result > 0 && hasBuffer)
         {
             ring.Take(bid);
-            _transport.OnData(ring, bid, result);
+            if (ring.CheckPoison(bid, result) is { } corruption)
+            {
+                // Poisoning found a write after return in this slot: the stream can no longer be trusted.
+                ring.Return(bid);
+                _ended = true;
+                _transport.OnReceiveCorrupted(corruption);
+                loop.Cancel(this);
+            }
+            else
+            {
+                _transport.OnData(ring, bid, result);
+            }
         }
         else
         {

@@ -1,5 +1,7 @@
 using System.Net.Sockets;
 using BypassNet.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BypassNet.Engines.Managed;
 
@@ -10,11 +12,19 @@ internal sealed class ManagedSocketEngine : SocketEngine
     private readonly BufferPool _receivePool;
     private readonly EngineStatistics _statistics = new();
 
-    public ManagedSocketEngine(BypassNetOptions options)
+    public ManagedSocketEngine(BypassNetOptions options, ILogger? logger = null)
     {
         _sendPool = new BufferPool(options.SendBufferSize, options.SendBufferCount);
         _receivePool = new BufferPool(options.ReceiveBufferSize, options.ReceiveBuffersPerRing * options.RingCount);
+        if (options.PoisonEnabled)
+        {
+            _sendPool.EnablePoison(logger ?? NullLogger.Instance, "BypassRuntime.Buffers");
+            _receivePool.EnablePoison(logger ?? NullLogger.Instance, "receive pool");
+        }
     }
+
+    /// <summary>The pool receives rent from (the socket engine's stand-in for the provided buffer rings).</summary>
+    internal BufferPool ReceivePool => _receivePool;
 
     public override EngineKind Kind => EngineKind.Socket;
 

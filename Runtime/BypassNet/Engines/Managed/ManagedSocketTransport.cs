@@ -66,6 +66,10 @@ internal sealed class ManagedSocketTransport : SocketTransport
     public override async ValueTask<OwnedBuffer> ReceiveAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_closed, this);
+        // Wait for data (or end of stream) before taking a buffer, as io_uring does: the kernel picks a ring slot only
+        // when data arrives. Otherwise every idle connection would pin a receive buffer, and a few idle ones could
+        // starve every busy connection of the pool.
+        await Guard(Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken)).ConfigureAwait(false);
         // Waiting for a buffer is the same backpressure the io_uring engine applies when its buffer ring runs dry.
         OwnedBuffer buffer = await _receivePool.RentAsync(cancellationToken).ConfigureAwait(false);
         try

@@ -1,0 +1,186 @@
+using System.Net;
+using System.Net.Sockets;
+using BypassNet.Buffers;
+using BypassNet.Engines.IoUring;
+using BypassNet.Engines.Managed;
+
+namespace BypassNet.FaultTests.Support;
+
+/// <summary>Runtimes, sockets and accounting for the fault suite. Every test runs on io_uring and on the socket engine.</summary>
+public static class Faults
+{
+    /// <summary>Hang guard: long enough that a slow machine never trips it, short enough that a hang fails the run.</summary>
+    public static readonly TimeSpan Guard = TimeSpan.FromSeconds(60);
+
+    /// <summary>xunit member data: both engine kinds.</summary>
+    public static TheoryData<EngineKind> Both => new() { EngineKind.IoUring, EngineKind.Socket };
+
+    /// <summary>True when this machine's kernel lets BypassNet use io_uring.</summary>
+    public static bool IoUringAvailable => s_available.Value;
+
+    private static readonly Lazy<bool> s_available = new(() =>
+    {
+        using BypassRuntime runtime = BypassRuntime.Create(new BypassNetOptions { Engine = EngineKind.IoUring, RingCount = 1, SendBufferCount = 4, ReceiveBuffersPerRing = 8 });
+        return runtime.Engine == EngineKind.IoUring;
+    });
+
+    public static BypassRuntime Create(EngineKind engine, Action<BypassNetOptions>? configure = null)
+    {
+        var options = new BypassNetOptions
+        {
+            Engine = engine,
+            RingCount = 2,
+            SendBufferCount = 64,
+            SendBufferSize = 16 * 1024,
+            ReceiveBuffersPerRing = 256,
+            ReceiveBufferSize = 16 * 1024,
+        };
+        configure?.Invoke(options);
+        BypassRuntime runtime = BypassRuntime.Create(options);
+        if (engine == EngineKind.IoUring && IoUringAvailable)
+        {
+            // An io_uring fault test that silently ran on sockets would prove nothing.
+            Assert.Equal(EngineKind.IoUring, runtime.Engine);
+        }
+
+        return runtime;
+    }
+
+    public static BypassSocket Listen(BypassRuntime runtime, int backlog = 4096)
+    {
+        var listener = new BypassSocket(runtime, AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(backlog);
+        return listener;
+    }
+
+    public static BypassSocket NewSocket(BypassRuntime runtime) => new(runtime, AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+
+    public static async Task<(BypassSocket Client, BypassSocket Server)> ConnectPairAsync(BypassRuntime runtime, BypassSocket listener)
+    {
+        BypassSocket client = NewSocket(runtime);
+        Task<BypassSocket> accept = listener.AcceptAsync();
+        await client.ConnectAsync(listener.LocalEndPoint!).WaitAsync(Guard);
+        return (client, await accept.WaitAsync(Guard));
+    }
+
+    /// <summary>Receive slots (io_uring: provided-ring slots on the ring; socket engine: receive pool) not held by anyone.</summary>
+    public static (int Available, int Count) ReceiveSlots(BypassRuntime runtime)
+    {
+        switch (runtime.EngineImpl)
+        {
+            case IoUringSocketEngine io:
+                int available = 0, count = 0;
+                foreach (RingContext ring in io.Rings)
+                {
+                    if (ring.ReceiveRing is ProvidedBufferRing r)
+                    {
+                        available += r.Available;
+                        count += r.Count;
+                    }
+                }
+
+                return (available, count);
+            case ManagedSocketEngine managed:
+                return (managed.ReceivePool.Available, managed.ReceivePool.Count);
+            default:
+                throw new InvalidOperationException("unknown engine");
+        }
+    }
+
+    /// <summary>Waits (hang guard only) until every send buffer and every receive slot is back, then asserts it.</summary>
+    public static async Task AssertEverythingHomeAsync(BypassRuntime runtime)
+    {
+        await WaitUntilAsync(() => runtime.Buffers.Available == runtime.Buffers.Count && ReceiveSlots(runtime) is var (a, c) && a == c);
+        Assert.Equal(runtime.Buffers.Count, runtime.Buffers.Available);
+        (int available, int count) = ReceiveSlots(runtime);
+        Assert.Equal(count, available);
+    }
+
+    /// <summary>Polls <paramref name="condition"/>; the deadline is a hang guard, never what a test decides on.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, string? what = null)
+    {
+        DateTime deadline = DateTime.UtcNow + Guard;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not reached within {Guard.TotalSeconds} s: {what ?? "condition"}");
+            await Task.Delay(5);
+        }
+    }
+
+    /// <summary>Sends <paramref name="payload"/> through pool buffers of at most <paramref name="chunk"/> bytes, one send at a time.</summary>
+    public static async Task SendOwnedAsync(BypassSocket socket, ReadOnlyMemory<byte> payload, int chunk = int.MaxValue, CancellationToken cancellationToken = default)
+    {
+        int sent = 0;
+        while (sent < payload.Length)
+        {
+            OwnedBuffer buffer = await socket.Buffers.RentAsync(cancellationToken);
+            int n = Math.Min(Math.Min(buffer.Capacity, chunk), payload.Length - sent);
+            payload.Span.Slice(sent, n).CopyTo(buffer.Span);
+            buffer.Length = n;
+            await socket.SendAsync(buffer, cancellationToken);
+            sent += n;
+        }
+    }
+
+    /// <summary>Reads owned buffers until end of stream and returns everything read.</summary>
+    public static async Task<byte[]> ReadToEndAsync(BypassSocket socket)
+    {
+        var received = new MemoryStream();
+        while (true)
+        {
+            using OwnedBuffer buffer = await socket.ReceiveAsync();
+            if (buffer.Length == 0)
+            {
+                return received.ToArray();
+            }
+
+            received.Write(buffer.Span);
+        }
+    }
+
+    /// <summary>Reads exactly <paramref name="count"/> bytes, or throws on an early end of stream.</summary>
+    public static async Task<byte[]> ReceiveExactlyAsync(BypassSocket socket, int count)
+    {
+        var result = new byte[count];
+        int filled = 0;
+        while (filled < count)
+        {
+            using OwnedBuffer buffer = await socket.ReceiveAsync();
+            if (buffer.Length == 0)
+            {
+                throw new EndOfStreamException($"Peer closed after {filled} of {count} bytes.");
+            }
+
+            buffer.Span.CopyTo(result.AsSpan(filled));
+            filled += buffer.Length;
+        }
+
+        return result;
+    }
+
+    /// <summary>Echoes owned buffers back (no copy) until the peer closes, then closes its own sending side.</summary>
+    public static async Task EchoUntilClosedAsync(BypassSocket socket)
+    {
+        while (true)
+        {
+            OwnedBuffer received = await socket.ReceiveAsync();
+            if (received.Length == 0)
+            {
+                received.Dispose();
+                socket.Shutdown(SocketShutdown.Send);
+                return;
+            }
+
+            await socket.SendAsync(received);
+        }
+    }
+
+    /// <summary>A deterministic byte stream per seed, so a receiver can check any prefix without keeping the payload.</summary>
+    public static byte[] Stream(int seed, int length)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+}
