@@ -34,6 +34,7 @@ internal sealed class SendOperation : RingOperation, IValueTaskSource<int>
     private int _errno;
     private bool _zeroCopy;
     private bool _reusable;
+    private bool _active;
     private volatile bool _cancelRequested;
     private CancellationToken _token;
     private CancellationTokenRegistration _registration;
@@ -59,6 +60,17 @@ internal sealed class SendOperation : RingOperation, IValueTaskSource<int>
 
     internal override void Start(RingEventLoop loop)
     {
+        // Queued behind the socket's active send unless it is this one's turn; EndSend starts it again then.
+        if (!_active)
+        {
+            if (!_transport.TryBeginSend(this))
+            {
+                return;
+            }
+
+            _active = true;
+        }
+
         if (_transport.IsClosing || _cancelRequested)
         {
             _errno = Libc.ECANCELED;
@@ -112,6 +124,19 @@ internal sealed class SendOperation : RingOperation, IValueTaskSource<int>
         }
 
         return (flags & IoUringConstants.CqeFMore) == 0;
+    }
+
+    /// <summary>A cancel of a send still queued behind another completes it now instead of at its turn.</summary>
+    internal override void Execute(RingEventLoop loop, RingCommand command)
+    {
+        if (command == RingCommand.Cancel && !InFlight && _transport.RemoveQueuedSend(this))
+        {
+            _errno = Libc.ECANCELED;
+            Finish();
+            return;
+        }
+
+        base.Execute(loop, command);
     }
 
     internal override void OnReleased(RingEventLoop loop)
@@ -177,6 +202,13 @@ internal sealed class SendOperation : RingOperation, IValueTaskSource<int>
 
     private void Finish()
     {
+        if (_active)
+        {
+            // Before completing, so the next send is already on its way when the caller resumes.
+            _active = false;
+            _transport.EndSend(this, _transport.Ring.Loop);
+        }
+
         if (!_registration.Unregister() && _token.CanBeCanceled && _token.IsCancellationRequested)
         {
             // The cancel callback may still post a Cancel for this object: never reuse it for another send.
