@@ -20,6 +20,7 @@ internal sealed class SendOperation : CompletionSource
     private int _sent;
     private int _errno;
     private bool _zeroCopy;
+    private bool _active;
 
     public SendOperation(IoUringSocketTransport transport)
         : base(transport)
@@ -45,6 +46,17 @@ internal sealed class SendOperation : CompletionSource
 
     internal override void Start(RingEventLoop loop)
     {
+        // Queued behind the socket's active send unless it is this one's turn; EndSend starts it again then.
+        if (!_active)
+        {
+            if (!Transport.TryBeginSend(this))
+            {
+                return;
+            }
+
+            _active = true;
+        }
+
         if (Transport.IsClosing || CancelRequested || loop.IsStopping)
         {
             _errno = Libc.ECANCELED;
@@ -98,6 +110,19 @@ internal sealed class SendOperation : CompletionSource
         }
 
         return (flags & IoUringConstants.CqeFMore) == 0;
+    }
+
+    /// <summary>A cancel of a send still queued behind another completes it now instead of at its turn.</summary>
+    internal override void Execute(RingEventLoop loop, RingCommand command)
+    {
+        if (command == RingCommand.Cancel && !InFlight && Transport.RemoveQueuedSend(this))
+        {
+            _errno = Libc.ECANCELED;
+            Finish();
+            return;
+        }
+
+        base.Execute(loop, command);
     }
 
     internal override void OnReleased(RingEventLoop loop)
@@ -154,6 +179,13 @@ internal sealed class SendOperation : CompletionSource
 
     private void Finish()
     {
+        if (_active)
+        {
+            // Before completing, so the next send is already on its way when the caller resumes.
+            _active = false;
+            Transport.EndSend(this, Transport.Ring.Loop);
+        }
+
         EndCancellation();
         if (!_lease.IsEmpty)
         {
