@@ -87,6 +87,8 @@ internal sealed partial class BypassConnection : ConnectionContext,
 
     public override void Abort(ConnectionAbortedException abortReason)
     {
+        // Kestrel may abort without a reason (its output producer does when the connection closes under it).
+        abortReason ??= new ConnectionAbortedException("The connection was aborted.");
         LogAbort(_logger, ConnectionId, abortReason.Message);
         Shutdown(abortReason);
     }

@@ -1,44 +1,68 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
 
 namespace BypassNet.Compat;
 
 /// <summary>
 /// The output side of a <see cref="BypassDuplexPipe"/>: a <see cref="PipeWriter"/> that hands out memory of buffers
-/// rented from the runtime's <see cref="BufferPool"/> and, on <see cref="FlushAsync"/>, hands those buffers to the
-/// owned <see cref="BypassSocket.SendAsync(OwnedBuffer, CancellationToken)"/> (registered memory, zero-copy capable).
+/// rented from the runtime's <see cref="BufferPool"/> and, on <see cref="FlushAsync"/>, queues them for the owned
+/// <see cref="BypassSocket.SendAsync(OwnedBuffer, CancellationToken)"/> (registered memory, zero-copy capable).
 /// </summary>
 /// <remarks>
+/// <para>
+/// A flush completes as soon as its buffers are queued, unless more than <see cref="PauseThreshold"/> bytes are still
+/// waiting to reach the kernel; then it waits until the queue drains below <see cref="ResumeThreshold"/>. That is how
+/// a Pipe-fed transport behaves, and it keeps the send's completion off the application's critical path. Sends of one
+/// writer go out one at a time, in order, chained by completion callbacks (no task per send).
+/// </para>
+/// <para>
 /// When the pool is exhausted (a huge unflushed write, many connections) the writer falls back to array-pool memory
-/// sent through the drop-in send, so a write never fails or blocks for want of a buffer. Sends of one writer go out
-/// one at a time, in order. A failed send completes the writer the way a Pipe-fed transport does when its send loop
-/// dies: flushes report <see cref="FlushResult.IsCompleted"/> and further writes are discarded.
+/// sent through the drop-in send, so a write never fails or blocks for want of a buffer. A failed send completes the
+/// writer the way a Pipe-fed transport does when its send loop dies: flushes report <see cref="FlushResult.IsCompleted"/>
+/// and further writes are discarded.
+/// </para>
 /// </remarks>
-internal sealed class OwnedBufferPipeWriter : PipeWriter
+internal sealed class OwnedBufferPipeWriter : PipeWriter, IValueTaskSource<FlushResult>
 {
+    internal const int PauseThreshold = 64 * 1024;
+    internal const int ResumeThreshold = 32 * 1024;
+
+    private static readonly Action<object?> s_cancelFlush = static state => ((OwnedBufferPipeWriter)state!).CancelWaitingFlush();
+
     private readonly BypassSocket _socket;
     private readonly BufferPool _pool;
     private readonly object _sync = new();
-    private readonly Queue<Chunk> _unflushed = new();
+    private readonly Queue<Chunk> _queue = new();
+    private readonly Action _onSendCompleted;
 
+    // The buffer being written (one of the two), owned by the writing thread.
     private OwnedBuffer? _owned;
     private byte[]? _array;
     private int _written;
-    private long _unflushedBytes;
 
-    private bool _flushing;
-    private bool _cancelFlush;
+    private long _queuedBytes;
+    private long _committedSinceFlush;
+    private bool _sending;
+    private ValueTask<int> _pendingSend;
+    private byte[]? _pendingArray;
+
+    private bool _flushWaiting;
+    private CancellationToken _flushToken;
+    private CancellationTokenRegistration _flushRegistration;
+    private ManualResetValueTaskSourceCore<FlushResult> _flushCore;
+    private bool _cancelNextFlush;
     private bool _completed;
     private bool _discard;
     private bool _sendFailed;
-    private TaskCompletionSource? _idle;
+    private TaskCompletionSource? _drained;
 
     public OwnedBufferPipeWriter(BypassSocket socket)
     {
         _socket = socket;
         _pool = socket.Buffers;
+        _onSendCompleted = OnSendCompleted;
     }
 
     /// <summary>Called once when a send fails; the writer has completed itself by then.</summary>
@@ -49,7 +73,7 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter
 
     public override bool CanGetUnflushedBytes => true;
 
-    public override long UnflushedBytes => _unflushedBytes + _written;
+    public override long UnflushedBytes => _committedSinceFlush + _written;
 
     public override Memory<byte> GetMemory(int sizeHint = 0)
     {
@@ -85,18 +109,15 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter
 
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
+        bool kick;
+        FlushResult? immediate = null;
+        bool canceled = false;
+        short version = 0;
         lock (_sync)
         {
-            if (_flushing)
+            if (_flushWaiting)
             {
                 throw new InvalidOperationException("A flush is already in progress on this writer.");
-            }
-
-            if (_cancelFlush)
-            {
-                _cancelFlush = false;
-                CommitLocked();
-                return new ValueTask<FlushResult>(new FlushResult(isCanceled: true, isCompleted: _sendFailed));
             }
 
             if (_sendFailed || _completed)
@@ -106,27 +127,67 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter
             }
 
             CommitLocked();
-            if (_unflushed.Count == 0)
+            _committedSinceFlush = 0;
+            kick = StartSendingLocked();
+            if (_cancelNextFlush)
             {
-                return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
+                _cancelNextFlush = false;
+                immediate = new FlushResult(isCanceled: true, isCompleted: false);
             }
-
-            _flushing = true;
+            else if (_queuedBytes <= PauseThreshold)
+            {
+                immediate = new FlushResult(isCanceled: false, isCompleted: false);
+            }
+            else if (cancellationToken.IsCancellationRequested)
+            {
+                canceled = true;
+            }
+            else
+            {
+                // Backpressure: too much is still waiting for the kernel; resume once the queue has drained.
+                _flushCore.Reset();
+                _flushWaiting = true;
+                _flushToken = cancellationToken;
+                version = _flushCore.Version;
+                if (cancellationToken.CanBeCanceled)
+                {
+                    _flushRegistration = cancellationToken.UnsafeRegister(s_cancelFlush, this);
+                }
+            }
         }
 
-        return SendQueuedAsync(cancellationToken);
+        if (kick)
+        {
+            SendNext();
+        }
+
+        if (immediate is { } result)
+        {
+            return new ValueTask<FlushResult>(result);
+        }
+
+        return canceled ? ValueTask.FromCanceled<FlushResult>(cancellationToken) : new ValueTask<FlushResult>(this, version);
     }
 
     public override void CancelPendingFlush()
     {
         lock (_sync)
         {
-            _cancelFlush = true;
+            if (!_flushWaiting)
+            {
+                _cancelNextFlush = true;
+                return;
+            }
+
+            _flushWaiting = false;
         }
+
+        CompleteFlush(new FlushResult(isCanceled: true, isCompleted: false), null, inline: false);
     }
 
     public override void Complete(Exception? exception = null)
     {
+        bool kick = false;
         lock (_sync)
         {
             if (_completed)
@@ -136,129 +197,156 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter
 
             _completed = true;
             _discard = exception is not null || _sendFailed;
-            if (_flushing)
-            {
-                // The flush in progress finishes the queue (or discards it) when it ends.
-                return;
-            }
-
             if (_discard)
             {
                 DiscardLocked();
-                return;
             }
-
-            CommitLocked();
-            if (_unflushed.Count == 0)
+            else
             {
-                return;
+                // Completing commits what was written, as a Pipe does; it goes out in the background.
+                CommitLocked();
+                kick = StartSendingLocked();
             }
+        }
 
-            // Completing commits what was written, as a Pipe does; it goes out in the background.
-            _flushing = true;
-            _ = SendQueuedAsync(CancellationToken.None).AsTask();
+        if (kick)
+        {
+            SendNext();
         }
     }
 
-    /// <summary>Completes once everything committed before completion has been sent (or dropped after a failure).</summary>
+    /// <summary>Completes once everything queued has been sent (or dropped after a failure).</summary>
     internal Task WhenDrainedAsync()
     {
         lock (_sync)
         {
-            if (!_flushing)
+            if (!_sending && _queue.Count == 0)
             {
                 return Task.CompletedTask;
             }
 
-            _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _idle.Task;
+            _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _drained.Task;
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<FlushResult> SendQueuedAsync(CancellationToken cancellationToken)
+    FlushResult IValueTaskSource<FlushResult>.GetResult(short token) => _flushCore.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<FlushResult>.GetStatus(short token) => _flushCore.GetStatus(token);
+
+    void IValueTaskSource<FlushResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _flushCore.OnCompleted(continuation, state, token, flags);
+
+    private bool StartSendingLocked()
     {
-        bool canceled = false;
-        try
+        if (_sending || _queue.Count == 0 || _sendFailed)
         {
-            while (true)
+            return false;
+        }
+
+        _sending = true;
+        return true;
+    }
+
+    /// <summary>Sends queued chunks one after another while sends complete synchronously; parks on the first that does not.</summary>
+    private void SendNext()
+    {
+        while (true)
+        {
+            Chunk chunk;
+            bool wake = false;
+            bool failed;
+            TaskCompletionSource? drained = null;
+            lock (_sync)
             {
-                Chunk chunk;
-                lock (_sync)
+                failed = _sendFailed;
+                if (_queue.Count == 0 || failed)
                 {
-                    if (_unflushed.Count == 0 || _sendFailed)
+                    _sending = false;
+                    if (failed)
                     {
-                        break;
+                        DiscardQueueLocked();
                     }
 
-                    if (_cancelFlush && !_completed)
-                    {
-                        // Bytes already handed to the kernel cannot be recalled; the rest waits for the next flush.
-                        _cancelFlush = false;
-                        canceled = true;
-                        break;
-                    }
-
-                    chunk = _unflushed.Dequeue();
-                    _unflushedBytes -= chunk.Length;
+                    wake = _flushWaiting;
+                    _flushWaiting = false;
+                    drained = _drained;
+                    _drained = null;
+                    chunk = default;
                 }
-
-                try
+                else
                 {
-                    if (chunk.Owned is not null)
+                    chunk = _queue.Dequeue();
+                    _queuedBytes -= chunk.Length;
+                    if (_flushWaiting && _queuedBytes <= ResumeThreshold)
                     {
-                        await _socket.SendAsync(chunk.Owned, cancellationToken).ConfigureAwait(false);
+                        _flushWaiting = false;
+                        wake = true;
                     }
-                    else
-                    {
-                        try
-                        {
-                            await _socket.SendAsync(chunk.Array!.AsMemory(0, chunk.Length), SocketFlags.None, cancellationToken).ConfigureAwait(false);
-                        }
-                        finally
-                        {
-                            ArrayPool<byte>.Shared.Return(chunk.Array!);
-                        }
-                    }
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    throw;
-                }
-                catch (Exception ex)
-                {
-                    OnSendFailed(ex);
                 }
             }
+
+            if (wake)
+            {
+                CompleteFlush(new FlushResult(isCanceled: false, isCompleted: failed), null, inline: true);
+            }
+
+            if (chunk.Length == 0)
+            {
+                drained?.TrySetResult();
+                return;
+            }
+
+            ValueTask<int> send;
+            try
+            {
+                send = chunk.Owned is not null
+                    ? _socket.SendAsync(chunk.Owned, CancellationToken.None)
+                    : _socket.SendAsync(chunk.Array.AsMemory(0, chunk.Length), SocketFlags.None, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                ReturnArray(chunk.Array);
+                OnSendFailed(ex);
+                continue;
+            }
+
+            if (!send.IsCompleted)
+            {
+                _pendingSend = send;
+                _pendingArray = chunk.Array;
+                send.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onSendCompleted);
+                return;
+            }
+
+            Land(send, chunk.Array);
+        }
+    }
+
+    private void OnSendCompleted()
+    {
+        ValueTask<int> send = _pendingSend;
+        byte[]? array = _pendingArray;
+        _pendingSend = default;
+        _pendingArray = null;
+        Land(send, array);
+        SendNext();
+    }
+
+    private void Land(ValueTask<int> send, byte[]? array)
+    {
+        try
+        {
+            send.GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            OnSendFailed(ex);
         }
         finally
         {
-            TaskCompletionSource? idle = null;
-            lock (_sync)
-            {
-                _flushing = false;
-                if (_sendFailed || (_completed && _discard))
-                {
-                    DiscardLocked();
-                }
-                else if (_completed && _unflushed.Count > 0)
-                {
-                    // Completed while this flush ran: keep going in the background until the queue is empty.
-                    _flushing = true;
-                    _ = SendQueuedAsync(CancellationToken.None).AsTask();
-                }
-
-                if (!_flushing)
-                {
-                    idle = _idle;
-                    _idle = null;
-                }
-            }
-
-            idle?.TrySetResult();
+            ReturnArray(array);
         }
-
-        return new FlushResult(canceled, isCompleted: _sendFailed);
     }
 
     private void OnSendFailed(Exception error)
@@ -277,6 +365,38 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter
         }
 
         callback?.Invoke(error);
+    }
+
+    private void CancelWaitingFlush()
+    {
+        CancellationToken token;
+        lock (_sync)
+        {
+            token = _flushToken;
+            if (!_flushWaiting || !token.IsCancellationRequested)
+            {
+                return;
+            }
+
+            _flushWaiting = false;
+        }
+
+        CompleteFlush(default, new OperationCanceledException(token), inline: false);
+    }
+
+    private void CompleteFlush(FlushResult result, Exception? error, bool inline)
+    {
+        _flushRegistration.Unregister();
+        _flushRegistration = default;
+        _flushCore.RunContinuationsAsynchronously = !inline;
+        if (error is not null)
+        {
+            _flushCore.SetException(error);
+        }
+        else
+        {
+            _flushCore.SetResult(result);
+        }
     }
 
     private void EnsureSpace(int sizeHint)
@@ -311,8 +431,9 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter
             if (_written > 0)
             {
                 _owned.Length = _written;
-                _unflushed.Enqueue(new Chunk(_owned, null, _written));
-                _unflushedBytes += _written;
+                _queue.Enqueue(new Chunk(_owned, null, _written));
+                _queuedBytes += _written;
+                _committedSinceFlush += _written;
             }
             else
             {
@@ -323,8 +444,9 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter
         {
             if (_written > 0)
             {
-                _unflushed.Enqueue(new Chunk(null, _array, _written));
-                _unflushedBytes += _written;
+                _queue.Enqueue(new Chunk(null, _array, _written));
+                _queuedBytes += _written;
+                _committedSinceFlush += _written;
             }
             else
             {
@@ -337,20 +459,32 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter
         _written = 0;
     }
 
+    /// <summary>Drops what was written and what is queued (writing thread only: it touches the buffer being written).</summary>
     private void DiscardLocked()
     {
         CommitLocked();
-        while (_unflushed.Count > 0)
+        DiscardQueueLocked();
+    }
+
+    /// <summary>Drops what is queued; safe from the send-completion side, which never touches the buffer being written.</summary>
+    private void DiscardQueueLocked()
+    {
+        while (_queue.Count > 0)
         {
-            Chunk chunk = _unflushed.Dequeue();
+            Chunk chunk = _queue.Dequeue();
             chunk.Owned?.Dispose();
-            if (chunk.Array is not null)
-            {
-                ArrayPool<byte>.Shared.Return(chunk.Array);
-            }
+            ReturnArray(chunk.Array);
         }
 
-        _unflushedBytes = 0;
+        _queuedBytes = 0;
+    }
+
+    private static void ReturnArray(byte[]? array)
+    {
+        if (array is not null)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
     }
 
     private void ThrowIfCompleted()

@@ -51,7 +51,14 @@ public sealed class KestrelHost : IAsyncLifetime
         return bytes;
     }
 
-    public void ResetAbortOutcome() => AbortOutcome = NewOutcome();
+    /// <summary>Set once the /abortable handler has read body bytes: the client may abort from then on.</summary>
+    public TaskCompletionSource AbortBodyStarted { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void ResetAbortOutcome()
+    {
+        AbortOutcome = NewOutcome();
+        AbortBodyStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     public async Task InitializeAsync()
     {
@@ -109,6 +116,7 @@ public sealed class KestrelHost : IAsyncLifetime
                 while ((n = await context.Request.Body.ReadAsync(buffer)) > 0)
                 {
                     total += n;
+                    AbortBodyStarted.TrySetResult();
                 }
 
                 AbortOutcome.TrySetResult((null, total));

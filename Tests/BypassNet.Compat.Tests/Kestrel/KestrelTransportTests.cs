@@ -119,6 +119,9 @@ public sealed class KestrelTransportTests : IClassFixture<KestrelHost>
             string head = $"POST /abortable HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {TenMegabytes}\r\n\r\n";
             await raw.SendAsync(Encoding.ASCII.GetBytes(head));
             await raw.SendAsync(new byte[1024 * 1024]);
+
+            // Abort mid-body, not before the request reached the app (a reset can discard unread data in the kernel).
+            await _host.AbortBodyStarted.Task.WaitAsync(Deadline.Hang);
             if (reset)
             {
                 raw.LingerState = new LingerOption(true, 0);
@@ -136,7 +139,9 @@ public sealed class KestrelTransportTests : IClassFixture<KestrelHost>
 
         using HttpClient client = _host.CreateClient();
         Assert.Equal("Hello, World!", await client.GetStringAsync("/hello"));
-        Assert.DoesNotContain(_host.Logs.Entries, e => e.Level >= LogLevel.Error);
+
+        // Kestrel itself may log an error about draining an aborted body (its socket transport does too); the transport must not fail.
+        Assert.DoesNotContain(_host.Logs.Entries, TransportFault);
     }
 
     [Fact]
@@ -158,7 +163,7 @@ public sealed class KestrelTransportTests : IClassFixture<KestrelHost>
             Assert.Equal("Hello, World!", await client.GetStringAsync("/hello"));
         }
 
-        Assert.DoesNotContain(_host.Logs.Entries, e => e.Level >= LogLevel.Error);
+        Assert.DoesNotContain(_host.Logs.Entries, TransportFault);
     }
 
     [Fact]
@@ -170,4 +175,13 @@ public sealed class KestrelTransportTests : IClassFixture<KestrelHost>
         using HttpResponseMessage response = await client.SendAsync(request);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
+
+    /// <summary>An error logged by the transport, or a programming error thrown from BypassNet code into anyone's log.</summary>
+    private static bool TransportFault(CapturingLoggerProvider.Entry entry) =>
+        (entry.Level >= LogLevel.Error && entry.Category.StartsWith("BypassNet", StringComparison.Ordinal))
+        || (entry.Exception?.ToString() is { } text && text.Contains("at BypassNet.", StringComparison.Ordinal)
+            && (text.Contains("NullReferenceException", StringComparison.Ordinal)
+                || text.Contains("InvalidOperationException", StringComparison.Ordinal)
+                || text.Contains("ArgumentOutOfRangeException", StringComparison.Ordinal)
+                || text.Contains("IndexOutOfRangeException", StringComparison.Ordinal)));
 }
