@@ -133,18 +133,18 @@ public sealed class BypassNetworkStream : Stream
 
         ThrowIfOnRing();
 
-        // Nothing buffered: receive like the async path, then copy; the timeout cancels only the wait, never data.
-        byte[] scratch = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length);
+        // Nothing buffered: wait for the next owned buffer and copy straight out of it; the timeout cancels only the wait, never data.
+        OwnedBuffer received;
         try
         {
-            int received = Block(ReadAsync(scratch.AsMemory(0, buffer.Length), TimeoutToken(_readTimeout, out CancellationTokenSource? cts)), cts, read: true);
-            scratch.AsSpan(0, received).CopyTo(buffer);
-            return received;
+            received = Block(_socket.ReceiveAsync(TimeoutToken(_readTimeout, out CancellationTokenSource? cts)), cts, read: true);
         }
-        finally
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(scratch);
+            throw ReceiveFailed(ex);
         }
+
+        return TakeReceived(received, buffer);
     }
 
     /// <inheritdoc />
@@ -312,15 +312,15 @@ public sealed class BypassNetworkStream : Stream
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            if (_disposed)
-            {
-                // NetworkStream reports a read cut short by its own disposal as an aborted socket operation.
-                throw Wrap(new SocketException((int)SocketError.OperationAborted), read: true);
-            }
-
-            throw Wrap(ex, read: true);
+            throw ReceiveFailed(ex);
         }
 
+        return TakeReceived(received, destination.Span);
+    }
+
+    /// <summary>Makes a freshly received buffer the current one and copies from it.</summary>
+    private int TakeReceived(OwnedBuffer received, Span<byte> destination)
+    {
         lock (_readLock)
         {
             if (_disposed)
@@ -338,11 +338,16 @@ public sealed class BypassNetworkStream : Stream
 
             _current = received;
             _currentOffset = 0;
+
             // A zero-length read only waits for data (SslStream uses that); the data stays for the next read.
-            TryCopyBuffered(destination.Span, out int copied);
+            TryCopyBuffered(destination, out int copied);
             return copied;
         }
     }
+
+    /// <summary>NetworkStream reports a read cut short by its own disposal as an aborted socket operation.</summary>
+    private Exception ReceiveFailed(Exception ex) =>
+        _disposed ? Wrap(new SocketException((int)SocketError.OperationAborted), read: true) : Wrap(ex, read: true);
 
     /// <summary>Copies what is buffered (caller holds the lock). False when the caller must receive first.</summary>
     private bool TryCopyBuffered(Span<byte> destination, out int copied)
