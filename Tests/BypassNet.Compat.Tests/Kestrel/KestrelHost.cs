@@ -18,13 +18,14 @@ public sealed class KestrelHost : IAsyncLifetime
 {
     private readonly EngineKind _engine;
     private WebApplication? _app;
+    private bool _inline;
 
     public KestrelHost()
         : this(EngineKind.IoUring)
     {
     }
 
-    public static KestrelHost On(EngineKind engine) => new(engine);
+    public static KestrelHost On(EngineKind engine, bool inlineContinuations = false) => new(engine) { _inline = inlineContinuations };
 
     private KestrelHost(EngineKind engine) => _engine = engine;
 
@@ -62,7 +63,11 @@ public sealed class KestrelHost : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Runtime = EngineRuntimes.Create(_engine, o => o.ReceiveBuffersPerRing = 512);
+        Runtime = EngineRuntimes.Create(_engine, o =>
+        {
+            o.ReceiveBuffersPerRing = 512;
+            o.InlineContinuations = _inline;
+        });
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(Logs);

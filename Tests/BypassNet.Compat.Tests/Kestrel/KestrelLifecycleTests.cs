@@ -58,6 +58,29 @@ public sealed class KestrelLifecycleTests
         }
     }
 
+    [Fact]
+    public async Task Inline_continuations_on_the_rings_serve_the_same_app()
+    {
+        // The benchmark's mode: Kestrel runs on the ring threads. Same answers, including concurrency and large bodies.
+        var host = KestrelHost.On(EngineKind.IoUring, inlineContinuations: true);
+        await host.InitializeAsync();
+        try
+        {
+            using HttpClient client = host.CreateClient();
+            string[] hellos = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => client.GetStringAsync("/hello"))).WaitAsync(Deadline.Hang);
+            Assert.All(hellos, h => Assert.Equal("Hello, World!", h));
+            byte[] payload = KestrelHost.Pattern(3_000_000);
+            using var content = new ByteArrayContent(payload);
+            using HttpResponseMessage echoed = await client.PostAsync("/echo", content);
+            Assert.Equal(payload, await echoed.Content.ReadAsByteArrayAsync());
+            Assert.Equal(KestrelHost.Pattern(5_000_000), await client.GetByteArrayAsync("/big?size=5000000"));
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+    }
+
     private static async Task WaitUntilRefusedAsync(int port)
     {
         using var deadline = new CancellationTokenSource(Deadline.Hang);
