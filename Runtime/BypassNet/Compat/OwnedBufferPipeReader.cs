@@ -1,0 +1,475 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Threading.Tasks.Sources;
+
+namespace BypassNet.Compat;
+
+/// <summary>
+/// The input side of a <see cref="BypassDuplexPipe"/>: a <see cref="PipeReader"/> whose buffers are the
+/// <see cref="OwnedBuffer"/>s the kernel filled, linked into a <see cref="ReadOnlySequence{T}"/> without a copy. A
+/// buffer goes back to its ring when the consumer advances past it.
+/// </summary>
+/// <remarks>
+/// One owned receive is kept in flight while fewer than <see cref="BypassPipeOptions.MaxBufferedReceives"/> buffers are
+/// held, so end of stream and resets are seen even while the consumer is busy (as a Pipe-fed transport sees them), and
+/// a slow consumer stops the receiving instead of pinning the whole ring.
+/// </remarks>
+internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadResult>
+{
+    private static readonly Action<object?> s_cancelRead = static state => ((OwnedBufferPipeReader)state!).CancelWaitingRead();
+
+    private readonly BypassSocket _socket;
+    private readonly object _sync = new();
+    private readonly Action _onReceiveCompleted;
+    private readonly Stack<OwnedBufferSegment> _segmentPool = new();
+    private readonly int _maxSegments;
+    private readonly bool _inlineContinuations;
+
+    private OwnedBufferSegment? _head;
+    private OwnedBufferSegment? _tail;
+    private int _headIndex;
+    private int _segmentCount;
+    private long _end;
+    private long _examined;
+
+    private bool _receivePending;
+    private ValueTask<OwnedBuffer> _pendingReceive;
+    private bool _endOfStream;
+    private Exception? _receiveError;
+
+    private bool _readerCompleted;
+    private bool _readInProgress;
+    private bool _cancelNextRead;
+    private bool _readWaiting;
+    private CancellationToken _readToken;
+    private CancellationTokenRegistration _readRegistration;
+    private ManualResetValueTaskSourceCore<ReadResult> _readCore;
+
+    public OwnedBufferPipeReader(BypassSocket socket, BypassPipeOptions options)
+    {
+        _socket = socket;
+        _maxSegments = options.MaxBufferedReceives;
+        _inlineContinuations = options.InlineReaderContinuations;
+        _onReceiveCompleted = OnReceiveCompleted;
+    }
+
+    /// <summary>
+    /// Called once when receiving ends (null for end of stream, else the error). Returns the exception readers should
+    /// see, so a transport can translate socket errors (Kestrel wants its own reset and abort exceptions).
+    /// </summary>
+    internal Func<Exception?, Exception?>? ReceiveEnded { get; set; }
+
+    /// <summary>Starts receiving ahead of the first read, so end of stream is noticed even before anyone reads.</summary>
+    internal void Start()
+    {
+        if (TryBeginReceive())
+        {
+            Pump();
+        }
+    }
+
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        bool kick;
+        short version;
+        lock (_sync)
+        {
+            ThrowIfReadNotAllowed();
+            if (TryGetResultLocked(out ReadResult result))
+            {
+                return new ValueTask<ReadResult>(result);
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled<ReadResult>(cancellationToken);
+            }
+
+            _readCore.Reset();
+            _readWaiting = true;
+            _readToken = cancellationToken;
+            version = _readCore.Version;
+            kick = TryBeginReceiveLocked();
+            if (cancellationToken.CanBeCanceled)
+            {
+                // Registered under the lock so a completing receive can never miss (and leak) the registration.
+                _readRegistration = cancellationToken.UnsafeRegister(s_cancelRead, this);
+            }
+        }
+
+        if (kick)
+        {
+            Pump();
+        }
+
+        return new ValueTask<ReadResult>(this, version);
+    }
+
+    public override bool TryRead(out ReadResult result)
+    {
+        bool kick;
+        bool got;
+        lock (_sync)
+        {
+            ThrowIfReadNotAllowed();
+            got = TryGetResultLocked(out result);
+            kick = !got && TryBeginReceiveLocked();
+        }
+
+        if (kick)
+        {
+            Pump();
+        }
+
+        return got;
+    }
+
+    public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
+
+    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+    {
+        bool kick;
+        lock (_sync)
+        {
+            if (_readerCompleted)
+            {
+                throw new InvalidOperationException("Reading is not allowed after the reader was completed.");
+            }
+
+            if (!_readInProgress)
+            {
+                throw new InvalidOperationException("No reading operation to complete.");
+            }
+
+            long start = _head is null ? _end : _head.RunningIndex + _headIndex;
+            long consumedAt = Absolute(consumed, start);
+            long examinedAt = Absolute(examined, start);
+            if (consumedAt < start || consumedAt > _end || examinedAt < consumedAt || examinedAt > _end)
+            {
+                throw new InvalidOperationException("The positions passed to AdvanceTo are not within the buffer returned by the last read.");
+            }
+
+            _readInProgress = false;
+            _examined = Math.Max(_examined, examinedAt);
+
+            // Whole segments behind the consumed position go back to their ring; the rest stays.
+            while (_head is not null && _head.End <= consumedAt)
+            {
+                OwnedBufferSegment done = _head;
+                _head = (OwnedBufferSegment?)done.Next;
+                _segmentCount--;
+                done.Release();
+                _segmentPool.Push(done);
+            }
+
+            if (_head is null)
+            {
+                _tail = null;
+                _headIndex = 0;
+            }
+            else
+            {
+                _headIndex = (int)(consumedAt - _head.RunningIndex);
+            }
+
+            kick = TryBeginReceiveLocked();
+        }
+
+        if (kick)
+        {
+            Pump();
+        }
+    }
+
+    public override void CancelPendingRead()
+    {
+        ReadResult result;
+        lock (_sync)
+        {
+            if (!_readWaiting)
+            {
+                _cancelNextRead = true;
+                return;
+            }
+
+            _readWaiting = false;
+            _readInProgress = true;
+            result = new ReadResult(BufferLocked(), isCanceled: true, isCompleted: false);
+        }
+
+        CompleteRead(result, null, inline: false);
+    }
+
+    public override void Complete(Exception? exception = null)
+    {
+        OwnedBufferSegment? chain;
+        lock (_sync)
+        {
+            if (_readerCompleted)
+            {
+                return;
+            }
+
+            _readerCompleted = true;
+            chain = _head;
+            _head = _tail = null;
+            _segmentCount = 0;
+            _headIndex = 0;
+        }
+
+        // Every lent buffer goes back; a receive still in flight returns its buffer when it lands.
+        while (chain is not null)
+        {
+            var next = (OwnedBufferSegment?)chain.Next;
+            chain.Release();
+            chain = next;
+        }
+    }
+
+    ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _readCore.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _readCore.GetStatus(token);
+
+    void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _readCore.OnCompleted(continuation, state, token, flags);
+
+    private static long Absolute(SequencePosition position, long start) =>
+        position.GetObject() is OwnedBufferSegment segment ? segment.RunningIndex + position.GetInteger() : start;
+
+    private void ThrowIfReadNotAllowed()
+    {
+        if (_readerCompleted)
+        {
+            throw new InvalidOperationException("Reading is not allowed after the reader was completed.");
+        }
+
+        if (_readWaiting || _readInProgress)
+        {
+            throw new InvalidOperationException("Reading is already in progress: call AdvanceTo before reading again.");
+        }
+    }
+
+    /// <summary>A result is ready when there is data not yet examined, the stream ended, or a cancel is pending.</summary>
+    private bool TryGetResultLocked(out ReadResult result)
+    {
+        if (_cancelNextRead)
+        {
+            _cancelNextRead = false;
+            _readInProgress = true;
+            result = new ReadResult(BufferLocked(), isCanceled: true, isCompleted: false);
+            return true;
+        }
+
+        if (_receiveError is not null)
+        {
+            // As with a Pipe whose writer completed with an error: the error wins over buffered data.
+            throw _receiveError;
+        }
+
+        if (_end > _examined || _endOfStream)
+        {
+            _readInProgress = true;
+            result = new ReadResult(BufferLocked(), isCanceled: false, isCompleted: _endOfStream);
+            return true;
+        }
+
+        result = default;
+        return false;
+    }
+
+    private ReadOnlySequence<byte> BufferLocked() =>
+        _head is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(_head, _headIndex, _tail!, _tail!.Length);
+
+    private bool TryBeginReceive()
+    {
+        lock (_sync)
+        {
+            return TryBeginReceiveLocked();
+        }
+    }
+
+    private bool TryBeginReceiveLocked()
+    {
+        if (_receivePending || _readerCompleted || _endOfStream || _receiveError is not null || _segmentCount >= _maxSegments)
+        {
+            return false;
+        }
+
+        _receivePending = true;
+        return true;
+    }
+
+    /// <summary>Runs owned receives while they complete synchronously; parks on the first that does not.</summary>
+    private void Pump()
+    {
+        while (true)
+        {
+            ValueTask<OwnedBuffer> receive;
+            try
+            {
+                receive = _socket.ReceiveAsync(CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                OnReceived(null, ex);
+                return;
+            }
+
+            if (!receive.IsCompleted)
+            {
+                _pendingReceive = receive;
+                receive.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onReceiveCompleted);
+                return;
+            }
+
+            if (!Land(receive))
+            {
+                return;
+            }
+        }
+    }
+
+    private void OnReceiveCompleted()
+    {
+        ValueTask<OwnedBuffer> receive = _pendingReceive;
+        _pendingReceive = default;
+        if (Land(receive))
+        {
+            Pump();
+        }
+    }
+
+    /// <summary>Takes a completed receive's result; true when the pump should receive again.</summary>
+    private bool Land(ValueTask<OwnedBuffer> receive)
+    {
+        OwnedBuffer buffer;
+        try
+        {
+            buffer = receive.GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            OnReceived(null, ex);
+            return false;
+        }
+
+        return OnReceived(buffer, null);
+    }
+
+    private bool OnReceived(OwnedBuffer? buffer, Exception? error)
+    {
+        bool ended = error is not null || buffer!.Length == 0;
+        if (ended)
+        {
+            buffer?.Dispose();
+            buffer = null;
+            if (ReceiveEnded is { } translate)
+            {
+                // The owner translates the error before any reader can observe it.
+                error = translate(error);
+            }
+        }
+
+        bool again;
+        bool complete = false;
+        ReadResult result = default;
+        Exception? readError = null;
+        lock (_sync)
+        {
+            _receivePending = false;
+            if (_readerCompleted)
+            {
+                buffer?.Dispose();
+                return false;
+            }
+
+            if (buffer is not null)
+            {
+                Append(buffer);
+            }
+            else if (error is not null)
+            {
+                _receiveError = error;
+            }
+            else
+            {
+                _endOfStream = true;
+            }
+
+            again = TryBeginReceiveLocked();
+            if (_readWaiting)
+            {
+                try
+                {
+                    complete = TryGetResultLocked(out result);
+                }
+                catch (Exception ex)
+                {
+                    readError = ex;
+                    complete = true;
+                }
+
+                _readWaiting = !complete;
+            }
+        }
+
+        if (complete)
+        {
+            // The next receive (if any) is issued once the reader's continuation yields; multishot keeps the kernel side armed meanwhile.
+            CompleteRead(result, readError, _inlineContinuations);
+        }
+
+        return again;
+    }
+
+    private void Append(OwnedBuffer buffer)
+    {
+        OwnedBufferSegment segment = _segmentPool.Count > 0 ? _segmentPool.Pop() : new OwnedBufferSegment();
+        segment.Attach(buffer, _end);
+        _end += buffer.Length;
+        if (_tail is null)
+        {
+            _head = _tail = segment;
+            _headIndex = 0;
+        }
+        else
+        {
+            _tail.SetNext(segment);
+            _tail = segment;
+        }
+
+        _segmentCount++;
+    }
+
+    private void CancelWaitingRead()
+    {
+        CancellationToken token;
+        lock (_sync)
+        {
+            token = _readToken;
+            if (!_readWaiting || !token.IsCancellationRequested)
+            {
+                return;
+            }
+
+            _readWaiting = false;
+        }
+
+        CompleteRead(default, new OperationCanceledException(token), inline: false);
+    }
+
+    private void CompleteRead(ReadResult result, Exception? error, bool inline)
+    {
+        _readRegistration.Unregister();
+        _readRegistration = default;
+        _readCore.RunContinuationsAsynchronously = !inline;
+        if (error is not null)
+        {
+            _readCore.SetException(error);
+        }
+        else
+        {
+            _readCore.SetResult(result);
+        }
+    }
+}

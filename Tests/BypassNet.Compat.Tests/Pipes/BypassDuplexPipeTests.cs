@@ -1,0 +1,250 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using BypassNet.Compat.Tests.Support;
+
+namespace BypassNet.Compat.Tests.Pipes;
+
+/// <summary>The IDuplexPipe face: zero-copy input, pool-buffer output, Pipe semantics.</summary>
+public sealed class BypassDuplexPipeTests : IClassFixture<EngineRuntimes>
+{
+    private readonly EngineRuntimes _runtimes;
+
+    public BypassDuplexPipeTests(EngineRuntimes runtimes) => _runtimes = runtimes;
+
+    [Theory]
+    [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
+    public async Task Echo_through_the_pipe_returns_every_byte(EngineKind engine)
+    {
+        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(_runtimes[engine]);
+        await using var clientStream = new BypassNetworkStream(client, ownsSocket: true);
+        BypassDuplexPipe pipe = server.AsDuplexPipe();
+        Task echo = Task.Run(async () =>
+        {
+            while (true)
+            {
+                ReadResult result = await pipe.Input.ReadAsync();
+                foreach (ReadOnlyMemory<byte> segment in result.Buffer)
+                {
+                    await pipe.Output.WriteAsync(segment);
+                }
+
+                pipe.Input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+
+            await pipe.DisposeAsync();
+        });
+
+        byte[] payload = new byte[10 * 1024 * 1024 + 7];
+        new Random(3).NextBytes(payload);
+        byte[] echoed = new byte[payload.Length];
+        Task read = clientStream.ReadExactlyAsync(echoed, Deadline.Token()).AsTask();
+        await clientStream.WriteAsync(payload, Deadline.Token());
+        await read.WaitAsync(Deadline.Hang);
+        client.Shutdown(SocketShutdown.Send);
+        await echo.WaitAsync(Deadline.Hang);
+        Assert.Equal(payload, echoed);
+        Assert.Equal(0, await clientStream.ReadAsync(new byte[1], Deadline.Token()));
+    }
+
+    [Theory]
+    [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
+    public async Task Input_lends_the_received_buffers_themselves_and_returns_them_on_advance(EngineKind engine)
+    {
+        BypassRuntime runtime = _runtimes[engine];
+        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(runtime);
+        using (client)
+        {
+            BypassDuplexPipe pipe = server.AsDuplexPipe();
+            await client.SendAsync(new byte[] { 1, 2, 3, 4 }.AsMemory(), SocketFlags.None);
+            ReadResult result = await ReadAtLeastAsync(pipe.Input, 4);
+
+            // No copy: every segment's memory is an OwnedBuffer's (a ring slot on io_uring, a pool buffer on sockets).
+            foreach (ReadOnlyMemory<byte> segment in result.Buffer)
+            {
+                Assert.True(MemoryMarshal.TryGetMemoryManager(segment, out OwnedBuffer? owner));
+                Assert.True(owner!.IsOwned);
+            }
+
+            ReadOnlyMemory<byte> first = result.Buffer.First;
+            Assert.Equal(new byte[] { 1, 2, 3, 4 }, result.Buffer.ToArray());
+            pipe.Input.AdvanceTo(result.Buffer.End);
+
+            // Advancing past a buffer gave it back: its memory can no longer be touched through the old handle.
+            Assert.Throws<ObjectDisposedException>(() => first.Span[0]);
+            await pipe.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
+    public async Task Examined_but_unconsumed_data_comes_back_with_what_arrives_next(EngineKind engine)
+    {
+        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(_runtimes[engine]);
+        using (client)
+        {
+            BypassDuplexPipe pipe = server.AsDuplexPipe();
+            await client.SendAsync(new byte[] { 10, 11 }.AsMemory(), SocketFlags.None);
+            ReadResult first = await ReadAtLeastAsync(pipe.Input, 2);
+            pipe.Input.AdvanceTo(first.Buffer.GetPosition(1), first.Buffer.End);
+
+            // Everything was examined: the next read waits for new data rather than returning the same byte.
+            ValueTask<ReadResult> next = pipe.Input.ReadAsync(Deadline.Token());
+            Assert.False(next.IsCompleted, "no new data was sent");
+            await client.SendAsync(new byte[] { 12 }.AsMemory(), SocketFlags.None);
+            ReadResult second = await next;
+            byte[] seen = second.Buffer.ToArray();
+            Assert.Equal(new byte[] { 11, 12 }, seen.Length == 2 ? seen : seen[..2]);
+            pipe.Input.AdvanceTo(second.Buffer.End);
+            await pipe.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
+    public async Task CancelPendingRead_and_tokens_end_a_waiting_read_without_losing_data(EngineKind engine)
+    {
+        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(_runtimes[engine]);
+        using (client)
+        {
+            BypassDuplexPipe pipe = server.AsDuplexPipe();
+            ValueTask<ReadResult> waiting = pipe.Input.ReadAsync();
+            pipe.Input.CancelPendingRead();
+            ReadResult canceled = await waiting;
+            Assert.True(canceled.IsCanceled);
+            Assert.False(canceled.IsCompleted);
+            pipe.Input.AdvanceTo(canceled.Buffer.Start);
+
+            // A cancel with no read waiting applies to the next read.
+            pipe.Input.CancelPendingRead();
+            ReadResult next = await pipe.Input.ReadAsync();
+            Assert.True(next.IsCanceled);
+            pipe.Input.AdvanceTo(next.Buffer.Start);
+
+            using var cts = new CancellationTokenSource();
+            ValueTask<ReadResult> withToken = pipe.Input.ReadAsync(cts.Token);
+            cts.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await withToken);
+
+            await client.SendAsync(new byte[] { 5, 6, 7 }.AsMemory(), SocketFlags.None);
+            ReadResult data = await ReadAtLeastAsync(pipe.Input, 3);
+            Assert.Equal(new byte[] { 5, 6, 7 }, data.Buffer.ToArray());
+            pipe.Input.AdvanceTo(data.Buffer.End);
+            await pipe.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
+    public async Task End_of_stream_completes_the_input_and_a_reset_faults_it(EngineKind engine)
+    {
+        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(_runtimes[engine]);
+        BypassDuplexPipe pipe = server.AsDuplexPipe();
+        await client.SendAsync(new byte[] { 1 }.AsMemory(), SocketFlags.None);
+        client.Shutdown(SocketShutdown.Send);
+        ReadResult result;
+        while (!(result = await pipe.Input.ReadAsync(Deadline.Token())).IsCompleted)
+        {
+            pipe.Input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
+
+        Assert.Equal(new byte[] { 1 }, result.Buffer.ToArray());
+        pipe.Input.AdvanceTo(result.Buffer.End);
+        Assert.True((await pipe.Input.ReadAsync()).IsCompleted);
+        await pipe.DisposeAsync();
+        client.Dispose();
+
+        (client, server) = await EngineRuntimes.ConnectPairAsync(_runtimes[engine]);
+        pipe = server.AsDuplexPipe();
+        client.Close(0);
+        SocketException reset = await Assert.ThrowsAsync<SocketException>(async () =>
+        {
+            while (true)
+            {
+                ReadResult r = await pipe.Input.ReadAsync(Deadline.Token());
+                pipe.Input.AdvanceTo(r.Buffer.End);
+                if (r.IsCompleted)
+                {
+                    // Some kernels report the reset on the next operation after end of stream.
+                    await pipe.Output.WriteAsync(new byte[1]);
+                    await pipe.Output.WriteAsync(new byte[1]);
+                    r = await pipe.Input.ReadAsync(Deadline.Token());
+                    Assert.Fail("a reset connection must fault the input, got IsCompleted=" + r.IsCompleted);
+                }
+            }
+        });
+        Assert.Equal(SocketError.ConnectionReset, reset.SocketErrorCode);
+        await pipe.DisposeAsync();
+    }
+
+    [Theory]
+    [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
+    public async Task Output_sends_from_pool_buffers_and_survives_pool_exhaustion(EngineKind engine)
+    {
+        BypassRuntime runtime = _runtimes[engine];
+        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(runtime);
+        await using var reader = new BypassNetworkStream(client, ownsSocket: true);
+        BypassDuplexPipe pipe = server.AsDuplexPipe();
+
+        // More than the whole pool (64 x 64 KiB) unflushed: the writer falls back to heap memory instead of failing.
+        int size = (runtime.Buffers.Count + 8) * runtime.Buffers.BufferSize;
+        byte[] payload = new byte[size];
+        new Random(9).NextBytes(payload);
+        int written = 0;
+        while (written < size)
+        {
+            Memory<byte> memory = pipe.Output.GetMemory(1000);
+            int n = Math.Min(memory.Length, size - written);
+            payload.AsMemory(written, n).CopyTo(memory);
+            pipe.Output.Advance(n);
+            written += n;
+        }
+
+        Assert.Equal(size, pipe.Output.UnflushedBytes);
+        byte[] received = new byte[size];
+        Task read = reader.ReadExactlyAsync(received, Deadline.Token()).AsTask();
+        FlushResult flushed = await pipe.Output.FlushAsync(Deadline.Token());
+        Assert.False(flushed.IsCompleted);
+        Assert.False(flushed.IsCanceled);
+        await read.WaitAsync(Deadline.Hang);
+        Assert.Equal(payload, received);
+
+        // Every pool buffer came back once its send completed.
+        Assert.Equal(runtime.Buffers.Count, runtime.Buffers.Available);
+        await pipe.DisposeAsync();
+    }
+
+    [Theory]
+    [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
+    public async Task Completing_the_output_sends_what_was_written_before_the_socket_closes(EngineKind engine)
+    {
+        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(_runtimes[engine]);
+        await using var reader = new BypassNetworkStream(client, ownsSocket: true);
+        BypassDuplexPipe pipe = server.AsDuplexPipe();
+        pipe.Output.Write("unflushed goodbye"u8);
+        await pipe.DisposeAsync();
+
+        using var received = new MemoryStream();
+        await reader.CopyToAsync(received).WaitAsync(Deadline.Hang);
+        Assert.Equal("unflushed goodbye"u8.ToArray(), received.ToArray());
+    }
+
+    private static async Task<ReadResult> ReadAtLeastAsync(PipeReader reader, int count)
+    {
+        while (true)
+        {
+            ReadResult result = await reader.ReadAsync(Deadline.Token());
+            if (result.Buffer.Length >= count || result.IsCompleted)
+            {
+                return result;
+            }
+
+            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
+    }
+}
