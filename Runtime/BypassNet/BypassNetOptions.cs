@@ -29,8 +29,8 @@ public sealed class BypassNetOptions
     /// <summary>Buffers in <see cref="BypassRuntime.Buffers"/>.</summary>
     public int SendBufferCount { get; set; } = 256;
 
-    /// <summary>Owned sends of at least this many bytes go out with SEND_ZC (when the kernel has it and does not copy anyway).</summary>
-    public int ZeroCopyThreshold { get; set; } = 32 * 1024;
+    /// <summary>Owned sends of at least this many bytes go out with SEND_ZC (when the kernel has it and does not copy anyway). Default 16 KiB, so a full received buffer can be forwarded zero-copy.</summary>
+    public int ZeroCopyThreshold { get; set; } = 16 * 1024;
 
     /// <summary>
     /// Run await continuations of socket operations directly on the ring thread. Fastest (no thread hop, batched
