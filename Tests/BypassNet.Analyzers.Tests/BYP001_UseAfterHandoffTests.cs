@@ -812,6 +812,17 @@ public sealed class BYP001_UseAfterHandoffTests
             Console.WriteLine(n);
         }
         """)]
+    [InlineData("computed property of this is not a variable", """
+        private readonly List<OwnedBuffer> _items = new();
+        private int _index;
+        private OwnedBuffer Current => _items[_index];
+        void M()
+        {
+            Wire.Send(Current);
+            _index++;
+            Wire.Use(Current);
+        }
+        """)]
     public Task No_report(string name, string source) => Verify(name, source);
 
     private static Task Verify(string name, string source)
