@@ -135,8 +135,10 @@ internal sealed class MethodFacts
                 continue;
             }
 
+            // Every captured local and parameter (any of them may hold an owned value or a view); fields of
+            // this only when they are tracked owners.
             if (VariableOf(op) is { } symbol && IsDeclaredOutside(symbol, function)
-                && (_symbols.IsOwned(TypeOf(symbol)) || _symbols.IsView(TypeOf(symbol)) || symbol is ILocalSymbol or IParameterSymbol)
+                && (symbol is ILocalSymbol or IParameterSymbol || _symbols.IsOwned(TypeOf(symbol)))
                 && seen.Add(symbol))
             {
                 result.Add(new CapturedVariable(symbol, op));

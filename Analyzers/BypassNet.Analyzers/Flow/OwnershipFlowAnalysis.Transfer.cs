@@ -214,8 +214,8 @@ internal sealed partial class OwnershipFlowAnalysis
         var inner = MethodFacts.Unwrap(operand);
         if (inner is IFlowCaptureReferenceOperation capture)
         {
-            // The compiler's own null test of a capture (?., ??, using) is not a use; an explicit one was judged
-            // when the variable was captured... only if it is consumed, so judge it here as a null test.
+            // An explicit null test of a captured variable is judged here, as a null test: a disposed value may
+            // be null-tested, a handed-off one may not. The compiler's own tests of its captures are not uses.
             if (!operand.IsImplicit && !capture.IsImplicit)
             {
                 ReadCapture(capture, state, nullTest: true);
