@@ -114,6 +114,48 @@ public sealed class BYP001_UseAfterHandoffTests
             return $"{[|buf|]}";
         }
         """)]
+    [InlineData("foreach variable used after handoff in the same iteration", """
+        void M(List<OwnedBuffer> buffers)
+        {
+            foreach (var b in buffers)
+            {
+                Wire.Send(b);
+                Wire.Use([|b|]);
+            }
+        }
+        """)]
+    [InlineData("disposed through an interface alias then used", """
+        void M(OwnedBuffer buf)
+        {
+            IDisposable d = buf;
+            d.Dispose();
+            Wire.Use([|buf|]);
+        }
+        """)]
+    [InlineData("use after dispose in a finally", """
+        int M(OwnedBuffer buf)
+        {
+            try
+            {
+                buf.Dispose();
+            }
+            finally
+            {
+                Console.WriteLine();
+            }
+            return [|buf|].Length;
+        }
+        """)]
+    [InlineData("ref argument reads, then reinitialises", """
+        static void Swap(ref OwnedBuffer a, ref OwnedBuffer b) => (a, b) = (b, a);
+        void M(OwnedBuffer a, OwnedBuffer b)
+        {
+            Wire.Send(a);
+            Swap(ref b, ref [|a|]);
+            Wire.Use(b);
+            Wire.Use(a);
+        }
+        """)]
     public Task Reads_after_handoff_are_reported(string name, string source) => Verify(name, source);
 
     [Theory]
@@ -716,6 +758,69 @@ public sealed class BYP001_UseAfterHandoffTests
             {
                 Wire.Send(buf);
             }
+        }
+        """)]
+    [InlineData("field refilled by a call to another member", """
+        private OwnedBuffer _buffer = null!;
+        void Refill() => _buffer = pool.Rent();
+        void M()
+        {
+            Wire.Send(_buffer);
+            Refill();
+            Wire.Use(_buffer);
+        }
+        """)]
+    [InlineData("foreach variable is fresh each iteration", """
+        void M(List<OwnedBuffer> buffers)
+        {
+            foreach (var b in buffers)
+            {
+                Wire.Use(b);
+                Wire.Send(b);
+            }
+        }
+        """)]
+    [InlineData("handoff inside a lambda does not affect the outer variable", """
+        void M(OwnedBuffer buf, bool later)
+        {
+            Action send = () => Wire.Send(buf);
+            if (later) return;
+            Wire.Use(buf);
+        }
+        """)]
+    [InlineData("is-not-null guard then handoff in a loop with fresh value", """
+        async Task M(CancellationToken ct)
+        {
+            OwnedBuffer? pending = null;
+            while (!ct.IsCancellationRequested)
+            {
+                if (pending is not null)
+                {
+                    await sock.SendAsync(pending, ct);
+                    pending = null;
+                }
+                pending = await sock.ReceiveAsync(ct);
+            }
+            pending?.Dispose();
+        }
+        """)]
+    [InlineData("default parameter value and named cancellation", """
+        async Task M(OwnedBuffer buf, CancellationToken ct)
+        {
+            var n = buf.Length;
+            await sock.SendAsync(ct: ct, buffer: buf);
+            Console.WriteLine(n);
+        }
+        """)]
+    [InlineData("computed property of this is not a variable", """
+        private readonly List<OwnedBuffer> _items = new();
+        private int _index;
+        private OwnedBuffer Current => _items[_index];
+        void M()
+        {
+            Wire.Send(Current);
+            _index++;
+            Wire.Use(Current);
         }
         """)]
     public Task No_report(string name, string source) => Verify(name, source);

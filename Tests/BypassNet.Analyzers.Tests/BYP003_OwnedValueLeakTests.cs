@@ -179,6 +179,36 @@ public sealed class BYP003_OwnedValueLeakTests
             }
         }
         """)]
+    [InlineData("ConfigureAwait receive never released", """
+        async Task<int> M()
+        {
+            var buf = [|await sock.ReceiveAsync().ConfigureAwait(false)|];
+            return buf.Length;
+        }
+        """)]
+    [InlineData("overwritten in a loop without release", """
+        void M(int n)
+        {
+            OwnedBuffer? last = null;
+            for (var i = 0; i < n; i++)
+            {
+                last = [|pool.Rent()|];
+            }
+            last?.Dispose();
+        }
+        """)]
+    [InlineData("leak on the null-check fallthrough", """
+        void M(bool f)
+        {
+            var buf = [|pool.Rent()|];
+            if (f)
+            {
+                buf.Dispose();
+                return;
+            }
+            Wire.Use(buf);
+        }
+        """)]
     public Task Leaks_are_reported(string name, string source) => Verify(name, source);
 
     [Theory]
@@ -480,6 +510,86 @@ public sealed class BYP003_OwnedValueLeakTests
             {
                 Console.WriteLine("failed");
             }
+        }
+        """)]
+    [InlineData("dictionary TryGetValue borrows", """
+        int M(Dictionary<int, OwnedBuffer> map)
+        {
+            if (map.TryGetValue(1, out var buf))
+            {
+                return buf.Length;
+            }
+            return 0;
+        }
+        """)]
+    [InlineData("LINQ First borrows", """
+        int M(List<OwnedBuffer> list) => list.First().Length;
+        """)]
+    [InlineData("indexer borrows", """
+        int M(List<OwnedBuffer> list)
+        {
+            var buf = list[0];
+            return buf.Length;
+        }
+        """)]
+    [InlineData("channel read is not tracked", """
+        async Task<int> M(System.Threading.Channels.ChannelReader<OwnedBuffer> reader)
+        {
+            var buf = await reader.ReadAsync();
+            return buf.Length;
+        }
+        """)]
+    [InlineData("generic factory is not an acquisition", """
+        static T Make<T>() where T : new() => new T();
+        int M() => Make<List<int>>().Count;
+        """)]
+    [InlineData("ConfigureAwait receive disposed", """
+        async Task M()
+        {
+            using var buf = await sock.ReceiveAsync().ConfigureAwait(false);
+            Wire.Use(buf);
+        }
+        """)]
+    [InlineData("awaited task local handed off", """
+        async Task M()
+        {
+            var pending = sock.ReceiveAsync();
+            var buf = await pending;
+            await sock.SendAsync(buf);
+        }
+        """)]
+    [InlineData("foreach over rented buffers disposing each", """
+        void M(int n)
+        {
+            var list = new List<OwnedBuffer>();
+            for (var i = 0; i < n; i++) list.Add(pool.Rent());
+            foreach (var b in list) b.Dispose();
+        }
+        """)]
+    [InlineData("stored into a static field", """
+        private static OwnedBuffer? s_shared;
+        void M() => s_shared = pool.Rent();
+        """)]
+    [InlineData("assigned through object initializer", """
+        sealed class Holder { public OwnedBuffer? Buffer { get; set; } }
+        Holder M() => new Holder { Buffer = pool.Rent() };
+        """)]
+    [InlineData("disposed through an IDisposable alias", """
+        void M()
+        {
+            IDisposable d = pool.Rent();
+            d.Dispose();
+        }
+        """)]
+    [InlineData("released in a switch expression arm", """
+        int M(int k)
+        {
+            var buf = pool.Rent();
+            return k switch
+            {
+                0 => Wire.SendWith(buf, 0),
+                _ => Wire.SendWith(buf, 1),
+            };
         }
         """)]
     public Task No_report(string name, string source) => Verify(name, source);

@@ -125,6 +125,22 @@ public sealed class BYP004_ViewOutlivesHandoffTests
             Wire.Use([|memory|]);
         }
         """, null)]
+    [InlineData("memory range used after handoff", """
+        async Task M(OwnedBuffer buf, CancellationToken ct)
+        {
+            var header = buf.Memory[..4];
+            await sock.SendAsync(buf, ct);
+            Wire.Use([|header|].Span);
+        }
+        """, null)]
+    [InlineData("AsSpan extension view", """
+        void M(OwnedBuffer buf)
+        {
+            ReadOnlySpan<byte> view = buf.Memory.Span;
+            Wire.Send(buf);
+            Wire.Use([|view|]);
+        }
+        """, null)]
     public Task View_used_after_handoff_is_reported(string name, string source, string? spanText)
     {
         _ = name;

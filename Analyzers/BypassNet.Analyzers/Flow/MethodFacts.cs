@@ -135,8 +135,10 @@ internal sealed class MethodFacts
                 continue;
             }
 
+            // Every captured local and parameter (any of them may hold an owned value or a view); fields of
+            // this only when they are tracked owners.
             if (VariableOf(op) is { } symbol && IsDeclaredOutside(symbol, function)
-                && (_symbols.IsOwned(TypeOf(symbol)) || _symbols.IsView(TypeOf(symbol)) || symbol is ILocalSymbol or IParameterSymbol)
+                && (symbol is ILocalSymbol or IParameterSymbol || _symbols.IsOwned(TypeOf(symbol)))
                 && seen.Add(symbol))
             {
                 result.Add(new CapturedVariable(symbol, op));
@@ -177,9 +179,24 @@ internal sealed class MethodFacts
         ILocalReferenceOperation local => local.Local,
         IParameterReferenceOperation parameter => parameter.Parameter,
         IFieldReferenceOperation { Field.IsStatic: false, Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } } field => field.Field,
-        IPropertyReferenceOperation { Property.IsStatic: false, Property.IsIndexer: false, Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } } property => property.Property,
+        IPropertyReferenceOperation { Property.IsStatic: false, Property.IsIndexer: false, Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } } property
+            when IsAutoProperty(property.Property) => property.Property,
         _ => null,
     };
+
+    // A computed property may answer a different value on each read, so only auto-properties are variables.
+    private static bool IsAutoProperty(IPropertySymbol property)
+    {
+        foreach (var member in property.ContainingType.GetMembers())
+        {
+            if (member is IFieldSymbol { IsImplicitlyDeclared: true } field && SymbolEqualityComparer.Default.Equals(field.AssociatedSymbol, property))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Strips conversions and parentheses, which neither read nor change ownership.</summary>
     public static IOperation Unwrap(IOperation op)

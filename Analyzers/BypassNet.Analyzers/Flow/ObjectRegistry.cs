@@ -16,10 +16,20 @@ internal sealed class ObjectRegistry
 
     public ObjectInfo this[int id] => _objects[id];
 
+    /// <summary>The variables that have an initial object (parameters, fields of this, captured variables).</summary>
+    public IEnumerable<ISymbol> InitialSymbols => _initialSymbols;
+
+    private readonly List<ISymbol> _initialSymbols = new();
+
     public int GetOrAdd(object key, ObjectKind kind, IOperation? site)
     {
         if (key is ISymbol symbol)
         {
+            if (!_ids.ContainsKey(new SymbolKey(symbol)))
+            {
+                _initialSymbols.Add(symbol);
+            }
+
             key = new SymbolKey(symbol);
         }
 

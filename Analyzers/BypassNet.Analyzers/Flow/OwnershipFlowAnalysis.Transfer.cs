@@ -214,8 +214,8 @@ internal sealed partial class OwnershipFlowAnalysis
         var inner = MethodFacts.Unwrap(operand);
         if (inner is IFlowCaptureReferenceOperation capture)
         {
-            // The compiler's own null test of a capture (?., ??, using) is not a use; an explicit one was judged
-            // when the variable was captured... only if it is consumed, so judge it here as a null test.
+            // An explicit null test of a captured variable is judged here, as a null test: a disposed value may
+            // be null-tested, a handed-off one may not. The compiler's own tests of its captures are not uses.
             if (!operand.IsImplicit && !capture.IsImplicit)
             {
                 ReadCapture(capture, state, nullTest: true);
@@ -381,12 +381,30 @@ internal sealed partial class OwnershipFlowAnalysis
     private VarValue Await(IAwaitOperation awaitOperation, OwnershipState state)
     {
         var awaited = Evaluate(awaitOperation.Operation, state);
-        if (Symbols.IsOwned(awaitOperation.Type))
+        if (Symbols.IsOwned(awaitOperation.Type) && AwaitAcquires(awaitOperation.Operation))
         {
             return Acquire(awaitOperation, state);
         }
 
         return Symbols.IsView(awaitOperation.Type) ? new VarValue(awaited.Objects, isView: true) : default;
+    }
+
+    // Only a declared [Owned] result hands ownership to the caller: a generic T that happens to be owned
+    // (dict.TryGetValue, list.First(), channel reads) is a borrowed or untracked reference.
+    private bool AwaitAcquires(IOperation awaited)
+    {
+        awaited = MethodFacts.Unwrap(awaited);
+        if (awaited is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } configured })
+        {
+            awaited = MethodFacts.Unwrap(configured);
+        }
+
+        return awaited switch
+        {
+            IInvocationOperation invocation => Symbols.IsTaskOfOwned(invocation.TargetMethod.OriginalDefinition.ReturnType),
+            ILocalReferenceOperation or IParameterReferenceOperation => true,
+            _ => false,
+        };
     }
 
     private VarValue Acquire(IOperation site, OwnershipState state, ObjFlags flags = ObjFlags.Live)
@@ -485,9 +503,14 @@ internal sealed partial class OwnershipFlowAnalysis
         }
 
         Escape(stored, state);
+        if (instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } && !isDispose)
+        {
+            ForgetMembersOfThis(call, state);
+        }
+
         WriteBack(call, method, arguments, state);
 
-        if (Symbols.IsOwned(method.ReturnType) && method.MethodKind != MethodKind.Constructor)
+        if (method.MethodKind != MethodKind.Constructor && Symbols.IsOwned(method.ReturnType) && Symbols.IsOwned(method.OriginalDefinition.ReturnType))
         {
             return Acquire(call, state);
         }
@@ -505,6 +528,21 @@ internal sealed partial class OwnershipFlowAnalysis
         }
 
         return default;
+    }
+
+    // A call to another member of this may reassign its fields: what they held is no longer known, so they get
+    // fresh values (quiet: no use-after-handoff through a field the callee may have refilled).
+    private void ForgetMembersOfThis(IOperation call, OwnershipState state)
+    {
+        foreach (var member in _objects.InitialSymbols.Concat(state.Vars.Keys.OfType<ISymbol>()).ToList())
+        {
+            if (member is IFieldSymbol or IPropertySymbol && _run.Facts.IsTrackedOwner(member))
+            {
+                var id = _objects.GetOrAdd(("refreshed", call, member), ObjectKind.Unknown, call);
+                state.Objects[id] = new ObjState(ObjFlags.Live, null, null);
+                state.Vars[member] = new VarValue(ObjSet.Of(id), isView: false);
+            }
+        }
     }
 
     // out arguments are written, and ref arguments rewritten, by the call: both reinitialise the variable.
@@ -530,7 +568,7 @@ internal sealed partial class OwnershipFlowAnalysis
             }
 
             var objects = ObjSet.Empty;
-            if (parameter.RefKind == RefKind.Out && Symbols.IsOwned(parameter.Type))
+            if (parameter.RefKind == RefKind.Out && Symbols.IsOwned(parameter.Type) && Symbols.IsOwned(parameter.OriginalDefinition.Type))
             {
                 // TryRent(out var b): b is owned only where the call returned true.
                 var conditional = method.ReturnType.SpecialType == SpecialType.System_Boolean;

@@ -27,6 +27,8 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
     private readonly Dictionary<int, ControlFlowRegion> _finallyStarts = new();
     private readonly Dictionary<IOperation, ObjSet> _tryOutcomes = new();
     private readonly List<IFlowAnonymousFunctionOperation> _lambdas = new();
+    private readonly bool[] _dirty;
+    private readonly Dictionary<ControlFlowRegion, List<int>> _handlerStartsOfTry = new();
     private bool _changed;
     private bool _reporting;
     private bool _accumulating;
@@ -37,6 +39,7 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
         _owner = owner;
         _run = run;
         _inputs = new OwnershipState?[cfg.Blocks.Length];
+        _dirty = new bool[cfg.Blocks.Length];
         IndexRegions(cfg.Root);
     }
 
@@ -78,15 +81,24 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
         }
     }
 
+    // A worklist in block order: a block runs again only when its input (or the try state its handler
+    // depends on) grew; the cap guards against a non-terminating join, which the finite lattice rules out.
     private void Solve()
     {
         _inputs[0] = OwnershipState.CreateEmpty();
+        _dirty[0] = true;
         _accumulating = true;
         for (var round = 0; round < MaxRounds; round++)
         {
             _changed = false;
             foreach (var block in _cfg.Blocks)
             {
+                if (!_dirty[block.Ordinal])
+                {
+                    continue;
+                }
+
+                _dirty[block.Ordinal] = false;
                 var input = InputOf(block);
                 if (input is null)
                 {
@@ -202,7 +214,11 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
         OwnershipState? current = state;
         foreach (var finallyRegion in branch.FinallyRegions)
         {
-            JoinAccumulated(_finallyEntries, finallyRegion, current);
+            if (JoinAccumulated(_finallyEntries, finallyRegion, current))
+            {
+                _dirty[finallyRegion.FirstBlockOrdinal] = true;
+            }
+
             current = RunFinally(finallyRegion, current);
             if (current is null)
             {
@@ -217,25 +233,32 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
             {
                 _inputs[destination.Ordinal] = current.Clone();
                 _changed = true;
+                _dirty[destination.Ordinal] = true;
             }
             else if (existing.JoinWith(current, this))
             {
                 _changed = true;
+                _dirty[destination.Ordinal] = true;
             }
         }
     }
 
-    private void JoinAccumulated(Dictionary<ControlFlowRegion, OwnershipState> map, ControlFlowRegion region, OwnershipState state)
+    private bool JoinAccumulated(Dictionary<ControlFlowRegion, OwnershipState> map, ControlFlowRegion region, OwnershipState state)
     {
         if (!map.TryGetValue(region, out var existing))
         {
             map[region] = state.Clone();
             _changed = true;
+            return true;
         }
-        else if (existing.JoinWith(state, this))
+
+        if (existing.JoinWith(state, this))
         {
             _changed = true;
+            return true;
         }
+
+        return false;
     }
 
     /// <summary>
@@ -393,7 +416,13 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
 
         foreach (var tryRegion in tries)
         {
-            JoinAccumulated(_tryStates, tryRegion, state);
+            if (JoinAccumulated(_tryStates, tryRegion, state) && _handlerStartsOfTry.TryGetValue(tryRegion, out var starts))
+            {
+                foreach (var start in starts)
+                {
+                    _dirty[start] = true;
+                }
+            }
         }
     }
 
@@ -439,6 +468,13 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
         {
             list.Add(tryRegion);
         }
+
+        if (!_handlerStartsOfTry.TryGetValue(tryRegion, out var starts))
+        {
+            _handlerStartsOfTry[tryRegion] = starts = new List<int>();
+        }
+
+        starts.Add(ordinal);
     }
 
     /// <inheritdoc />

@@ -38,7 +38,7 @@ internal sealed class OwnershipState
             }
         }
 
-        foreach (var key in Vars.Keys.ToList())
+        foreach (var key in Vars.Count == other.Vars.Count ? Array.Empty<object>() : Vars.Keys.ToArray())
         {
             if (!other.Vars.ContainsKey(key))
             {
@@ -62,7 +62,7 @@ internal sealed class OwnershipState
             }
         }
 
-        foreach (var key in Objects.Keys.ToList())
+        foreach (var key in Objects.Count == other.Objects.Count ? Array.Empty<int>() : Objects.Keys.ToArray())
         {
             if (!other.Objects.ContainsKey(key))
             {

@@ -18,6 +18,7 @@ public static class AnalyzerVerifier
         #nullable enable
         using System;
         using System.Collections.Generic;
+        using System.Linq;
         using System.Net.Sockets;
         using System.Threading;
         using System.Threading.Tasks;
