@@ -512,6 +512,18 @@ public sealed class BYP001_UseAfterHandoffTests
             return nameof(buf);
         }
         """)]
+    [InlineData("disposed through ?. and nulled on one branch, then ?.Dispose", """
+        void M([TakesOwnership] OwnedBuffer? buf, bool ended)
+        {
+            if (ended)
+            {
+                buf?.Dispose();
+                buf = null;
+            }
+
+            buf?.Dispose();
+        }
+        """)]
     [InlineData("reassigned after handoff", """
         void M(OwnedBuffer buf)
         {

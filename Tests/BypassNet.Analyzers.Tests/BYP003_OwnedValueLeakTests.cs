@@ -13,6 +13,12 @@ public sealed class BYP003_OwnedValueLeakTests
             Wire.Use(buf);
         }
         """)]
+    [InlineData("wrapped in a task that is dropped", """
+        void M()
+        {
+            var task = new ValueTask<OwnedBuffer>([|pool.Rent()|]);
+        }
+        """)]
     [InlineData("discarded", """
         void M()
         {
@@ -268,6 +274,21 @@ public sealed class BYP003_OwnedValueLeakTests
             var buf = await sock.ReceiveAsync();
             return buf;
         }
+        """)]
+    [InlineData("returned inside a completed ValueTask", """
+        ValueTask<OwnedBuffer> M(bool fast)
+        {
+            if (fast)
+            {
+                var buf = pool.Rent();
+                return new ValueTask<OwnedBuffer>(buf);
+            }
+
+            return pool.RentAsync();
+        }
+        """)]
+    [InlineData("returned through Task.FromResult", """
+        Task<OwnedBuffer> M() => Task.FromResult(pool.Rent());
         """)]
     [InlineData("expression-bodied return", """
         OwnedBuffer M() => pool.Rent();

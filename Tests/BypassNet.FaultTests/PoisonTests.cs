@@ -178,6 +178,7 @@ public sealed class PoisonTests
         quiet.Rent().Dispose();
     }
 
+#pragma warning disable BYP001, BYP003, BYP004 // Deliberate misuse: these tests prove the run-time checks (ObjectDisposedException, cancellation) that back the analyzers.
     [Theory]
     [MemberData(nameof(Faults.Both), MemberType = typeof(Faults))]
     public async Task A_stale_handle_never_reads_or_writes_the_next_lease_of_its_slot(EngineKind engine)
@@ -227,6 +228,7 @@ public sealed class PoisonTests
             await Assert.ThrowsAsync<ObjectDisposedException>(async () => await client.SendAsync(r1));
         }
     }
+#pragma warning restore BYP001, BYP003, BYP004
 
     /// <summary>The raw address of a buffer: what buggy code keeps past Dispose, and what no handle check can see.</summary>
     private static unsafe nint Address(OwnedBuffer buffer)

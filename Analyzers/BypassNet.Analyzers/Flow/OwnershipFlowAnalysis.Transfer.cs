@@ -36,6 +36,9 @@ internal sealed partial class OwnershipFlowAnalysis
                 return Evaluate(parenthesized.Operand, state);
             case ISimpleAssignmentOperation assignment:
                 return Assign(assignment, state);
+            case IInvocationOperation { TargetMethod: { IsStatic: true, Name: "FromResult" } } wrap when Symbols.IsTaskOfOwned(wrap.Type):
+                // Task.FromResult(owned) / ValueTask.FromResult(owned): the task carries the value to whoever awaits it.
+                return EvaluateArguments(wrap.Arguments, state);
             case IInvocationOperation invocation:
                 return Invoke(invocation, invocation.TargetMethod, invocation.Instance, invocation.Arguments, state);
             case IObjectCreationOperation creation:
@@ -82,6 +85,17 @@ internal sealed partial class OwnershipFlowAnalysis
 
         // A property, indexer or range of a view (buf.Span, span[1..]) is a view of the same objects.
         return Symbols.IsView(op.Type) ? new VarValue(children.Objects, isView: true) : default;
+    }
+
+    private VarValue EvaluateArguments(ImmutableArray<IArgumentOperation> arguments, OwnershipState state)
+    {
+        var objects = ObjSet.Empty;
+        foreach (var argument in arguments)
+        {
+            objects = objects.Union(Evaluate(argument.Value, state).Objects);
+        }
+
+        return new VarValue(objects, isView: false);
     }
 
     private VarValue EvaluateChildren(IOperation op, OwnershipState state)
@@ -358,6 +372,12 @@ internal sealed partial class OwnershipFlowAnalysis
 
     private VarValue Create(IObjectCreationOperation creation, OwnershipState state)
     {
+        if (Symbols.IsTaskOfOwned(creation.Type))
+        {
+            // new ValueTask<OwnedBuffer>(buffer): a completed task carrying the value; returning or storing it moves the value.
+            return EvaluateArguments(creation.Arguments, state);
+        }
+
         if (creation.Constructor is { } constructor)
         {
             Invoke(creation, constructor, instance: null, creation.Arguments, state);

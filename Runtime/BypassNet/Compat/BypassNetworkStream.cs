@@ -319,7 +319,7 @@ public sealed class BypassNetworkStream : Stream
     }
 
     /// <summary>Makes a freshly received buffer the current one and copies from it.</summary>
-    private int TakeReceived(OwnedBuffer received, Span<byte> destination)
+    private int TakeReceived([TakesOwnership] OwnedBuffer received, Span<byte> destination)
     {
         lock (_readLock)
         {

@@ -356,20 +356,26 @@ internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadR
         return OnReceived(buffer, null);
     }
 
-    private bool OnReceived(OwnedBuffer? buffer, Exception? error)
+    private bool OnReceived([TakesOwnership] OwnedBuffer? buffer, Exception? error)
     {
-        bool ended = error is not null || buffer!.Length == 0;
-        if (ended)
+        if (error is not null || buffer!.Length == 0)
         {
             buffer?.Dispose();
-            buffer = null;
             if (ReceiveEnded is { } translate)
             {
                 // The owner translates the error before any reader can observe it.
                 error = translate(error);
             }
+
+            return Deliver(null, error);
         }
 
+        return Deliver(buffer, null);
+    }
+
+    /// <summary>Queues received data (or records the end of the stream) and wakes a waiting reader.</summary>
+    private bool Deliver([TakesOwnership] OwnedBuffer? buffer, Exception? error)
+    {
         bool again;
         bool complete = false;
         ReadResult result = default;

@@ -1,5 +1,6 @@
 namespace BypassNet.Tests.Buffers;
 
+#pragma warning disable BYP001, BYP003, BYP004 // Deliberate misuse: these tests prove the run-time checks (ObjectDisposedException, cancellation) that back the analyzers.
 public sealed class OwnedBufferTests
 {
     [Fact]
@@ -18,7 +19,9 @@ public sealed class OwnedBufferTests
         Assert.False(buffer.IsOwned);
         buffer.Dispose(); // idempotent
     }
+#pragma warning restore BYP001, BYP003, BYP004
 
+#pragma warning disable BYP001, BYP003, BYP004 // Deliberate misuse: these tests prove the run-time checks (ObjectDisposedException, cancellation) that back the analyzers.
     [Fact]
     public void A_stale_handle_never_reaches_the_next_lease_of_the_same_slot()
     {
@@ -33,6 +36,7 @@ public sealed class OwnedBufferTests
         Assert.Throws<ObjectDisposedException>(() => stale.Span[0] = 1);
         Assert.All(second.Span.ToArray(), b => Assert.Equal(0x5A, b));
     }
+#pragma warning restore BYP001, BYP003, BYP004
 
     [Fact]
     public unsafe void Pool_buffers_are_page_aligned_and_sized_in_pages()
@@ -54,6 +58,7 @@ public sealed class OwnedBufferTests
         leases.ForEach(b => b.Dispose());
     }
 
+#pragma warning disable BYP001, BYP003, BYP004 // Deliberate misuse: these tests prove the run-time checks (ObjectDisposedException, cancellation) that back the analyzers.
     [Fact]
     public async Task Exhaustion_is_backpressure_not_a_crash()
     {
@@ -80,6 +85,7 @@ public sealed class OwnedBufferTests
         // The canceled waiter did not swallow the returned buffer.
         Assert.Equal(1, pool.Available);
     }
+#pragma warning restore BYP001, BYP003, BYP004
 
     [Fact]
     public void Leased_memory_outlives_the_pool_that_lent_it()

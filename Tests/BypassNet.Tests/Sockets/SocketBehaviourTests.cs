@@ -232,6 +232,7 @@ public sealed class SocketBehaviourTests
         }
     }
 
+#pragma warning disable BYP001, BYP003, BYP004 // Deliberate misuse: these tests prove the run-time checks (ObjectDisposedException, cancellation) that back the analyzers.
     [Theory]
     [MemberData(nameof(TestEngines.Both), MemberType = typeof(TestEngines))]
     public async Task Canceling_a_pending_receive_loses_no_data(EngineKind engine)
@@ -261,6 +262,7 @@ public sealed class SocketBehaviourTests
             Assert.Equal(new byte[] { 9, 8, 7 }, await TestEngines.ReceiveExactlyAsync(server, 3));
         }
     }
+#pragma warning restore BYP001, BYP003, BYP004
 
     [Theory]
     [MemberData(nameof(TestEngines.Both), MemberType = typeof(TestEngines))]
@@ -282,6 +284,7 @@ public sealed class SocketBehaviourTests
         await WaitUntilAsync(() => runtime.Buffers.Available == runtime.Buffers.Count);
     }
 
+#pragma warning disable BYP001, BYP003, BYP004 // Deliberate misuse: these tests prove the run-time checks (ObjectDisposedException, cancellation) that back the analyzers.
     [Theory]
     [MemberData(nameof(TestEngines.Both), MemberType = typeof(TestEngines))]
     public async Task Disposing_with_operations_in_flight_fails_them_with_ObjectDisposedException(EngineKind engine)
@@ -305,6 +308,7 @@ public sealed class SocketBehaviourTests
         Assert.Throws<ObjectDisposedException>(() => client.ReceiveAsync());
         await WaitUntilAsync(() => runtime.Buffers.Available == runtime.Buffers.Count);
     }
+#pragma warning restore BYP001, BYP003, BYP004
 
     [Theory]
     [MemberData(nameof(TestEngines.Both), MemberType = typeof(TestEngines))]
@@ -333,6 +337,7 @@ public sealed class SocketBehaviourTests
         listener.Dispose();
     }
 
+#pragma warning disable BYP001, BYP003, BYP004 // Deliberate misuse: these tests prove the run-time checks (ObjectDisposedException, cancellation) that back the analyzers.
     [Theory]
     [MemberData(nameof(TestEngines.Both), MemberType = typeof(TestEngines))]
     public async Task A_buffer_handed_to_SendAsync_is_dead_to_its_former_owner(EngineKind engine)
@@ -358,6 +363,7 @@ public sealed class SocketBehaviourTests
             Assert.Throws<ObjectDisposedException>(() => receivedView.Span.Length);
         }
     }
+#pragma warning restore BYP001, BYP003, BYP004
 
     [Theory]
     [MemberData(nameof(TestEngines.Both), MemberType = typeof(TestEngines))]
