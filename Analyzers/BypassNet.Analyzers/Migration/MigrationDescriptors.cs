@@ -1,0 +1,54 @@
+using Microsoft.CodeAnalysis;
+
+namespace BypassNet.Analyzers.Migration;
+
+// RS2008 (release tracking): AnalyzerReleases.Unshipped.md is owned by the analyzers branch; BYP100/BYP101 are to be
+// added there (see docs/rules/BYP100.md). Remove this pragma once they are listed.
+#pragma warning disable RS2008
+
+/// <summary>The diagnostic IDs and descriptors of the migration rules (BYP100, BYP101).</summary>
+internal static class MigrationDescriptors
+{
+    /// <summary>A TCP System.Net.Sockets.Socket that BypassNet.BypassSocket can replace.</summary>
+    public const string SocketMigrationId = "BYP100";
+
+    /// <summary>A copying send/receive on a BypassSocket inside a loop, where the owned-buffer overload removes a copy.</summary>
+    public const string CopyingSocketCallId = "BYP101";
+
+    /// <summary>Diagnostic property: which rewrite a BYP101 fix would make, when one is mechanical and safe.</summary>
+    public const string FixKindProperty = "FixKind";
+
+    /// <summary>Value of <see cref="FixKindProperty"/>: a receive into a buffer that is only forwarded to a send.</summary>
+    public const string ForwardFixKind = "Forward";
+
+    private const string Category = "Performance";
+
+    // Same base as the ownership rules (see Descriptors.cs on the analyzers branch).
+    private const string HelpBase = "https://github.com/bypassnet/bypassnet/blob/main/docs/rules/";
+
+    public static readonly DiagnosticDescriptor SocketMigration = new(
+        SocketMigrationId,
+        title: "TCP Socket can be replaced by BypassSocket",
+        messageFormat: "{0} can be a BypassNet.BypassSocket instead of a System.Net.Sockets.Socket",
+        Category,
+        DiagnosticSeverity.Info,
+        isEnabledByDefault: true,
+        description: "BypassNet.BypassSocket mirrors the TCP surface of System.Net.Sockets.Socket and runs it on io_uring. "
+            + "Every Socket-typed declaration connected to this socket by assignments, arguments and returns uses only members "
+            + "BypassSocket has, and none of them reaches an API that requires a Socket, so swapping the type compiles and behaves the same. "
+            + "This rule is computed over the whole compilation, so it is reported by builds and dotnet format, not live in the editor.",
+        helpLinkUri: HelpBase + "BYP100.md",
+        customTags: WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor CopyingSocketCall = new(
+        CopyingSocketCallId,
+        title: "Copying socket call in a loop",
+        messageFormat: "'{0}' copies between '{1}' and a BypassNet buffer on every iteration; the OwnedBuffer overload avoids the copy",
+        Category,
+        DiagnosticSeverity.Info,
+        isEnabledByDefault: true,
+        description: "BypassSocket.SendAsync(ReadOnlyMemory<byte>) copies the caller's bytes into a registered buffer and "
+            + "ReceiveAsync(Memory<byte>) copies them out of a kernel-filled buffer. In a loop, the owned-buffer overloads "
+            + "SendAsync(OwnedBuffer) and ReceiveAsync(CancellationToken) move the buffer instead of copying it.",
+        helpLinkUri: HelpBase + "BYP101.md");
+}
