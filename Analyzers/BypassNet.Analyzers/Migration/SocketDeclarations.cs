@@ -115,6 +115,13 @@ internal sealed class SocketDeclaration
     /// <summary>The outermost type syntax nodes inside <paramref name="type"/> that bind to Socket.</summary>
     private void CollectSocketNames(TypeSyntax type, SemanticModel model, SocketSymbols symbols, CancellationToken cancellationToken)
     {
+        if (type is NullableTypeSyntax nullable)
+        {
+            // Socket? becomes BypassSocket?: only the name changes.
+            CollectSocketNames(nullable.ElementType, model, symbols, cancellationToken);
+            return;
+        }
+
         if (symbols.IsSocket(model.GetTypeInfo(type, cancellationToken).Type) || symbols.IsSocket(model.GetSymbolInfo(type, cancellationToken).Symbol as ITypeSymbol))
         {
             RewriteLocations.Add(type.GetLocation());
