@@ -42,13 +42,14 @@ internal static class MigrationDescriptors
 
     public static readonly DiagnosticDescriptor CopyingSocketCall = new(
         CopyingSocketCallId,
-        title: "Copying socket call in a loop",
-        messageFormat: "'{0}' copies between '{1}' and a BypassNet buffer on every iteration; the OwnedBuffer overload avoids the copy",
+        title: "Copying BypassSocket call in a loop",
+        messageFormat: "{0} in a loop {1}; the OwnedBuffer overload avoids that",
         Category,
         DiagnosticSeverity.Info,
         isEnabledByDefault: true,
-        description: "BypassSocket.SendAsync(ReadOnlyMemory<byte>) copies the caller's bytes into a registered buffer and "
-            + "ReceiveAsync(Memory<byte>) copies them out of a kernel-filled buffer. In a loop, the owned-buffer overloads "
-            + "SendAsync(OwnedBuffer) and ReceiveAsync(CancellationToken) move the buffer instead of copying it.",
+        description: "On io_uring, BypassSocket.ReceiveAsync(Memory<byte>) copies every chunk out of the kernel-filled provided buffer "
+            + "into the caller's memory, and SendAsync(ReadOnlyMemory<byte>) pins caller memory that is not registered with the ring, "
+            + "which rules out zero-copy send. In a loop, ReceiveAsync(CancellationToken) hands over the kernel's buffer itself "
+            + "and SendAsync(OwnedBuffer) sends a registered buffer (zero-copy when large enough), so the bytes are not copied.",
         helpLinkUri: HelpBase + "BYP101.md");
 }
