@@ -93,6 +93,14 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
                 .Select(d => d!)
                 .ToList();
 
+            // A file where BYP100 is configured off (.editorconfig severity = none) keeps its sockets, and so keeps the
+            // whole group: swapping the rest would not compile.
+            if (group.Origins.Select(o => o.Location).Concat(members.SelectMany(m => m.RewriteLocations))
+                .Any(l => IsSuppressed(context.Compilation, l, context.CancellationToken)))
+            {
+                continue;
+            }
+
             List<Location> rewrites = group.Origins.Select(o => o.TypeLocation).Where(l => l is not null).Select(l => l!)
                 .Concat(members.SelectMany(m => m.RewriteLocations))
                 .Distinct()
@@ -114,6 +122,12 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
             }
         }
     }
+
+    private static bool IsSuppressed(Compilation compilation, Location location, System.Threading.CancellationToken cancellationToken) =>
+        location.SourceTree is { } tree
+        && compilation.Options.SyntaxTreeOptionsProvider is { } options
+        && options.TryGetDiagnosticValue(tree, MigrationDescriptors.SocketMigrationId, cancellationToken, out ReportDiagnostic report)
+        && report == ReportDiagnostic.Suppress;
 
     private static ITypeSymbol? TypeOf(ISymbol symbol) => symbol switch
     {

@@ -191,4 +191,38 @@ public class BYP100_NotReportedTests
         var info = await Verify.VerifyDiagnosticsAsync(Id, byDefault);
         Assert.All(info, d => Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Info, d.Severity));
     }
+
+    [Fact]
+    public async Task A_file_configured_off_keeps_its_whole_group()
+    {
+        var project = TestProject.From(
+            """
+            using System.Net.Sockets;
+
+            partial class Server
+            {
+                private readonly Socket _listener = new Socket(SocketType.Stream, ProtocolType.Tcp);
+
+                void Start() => Configure(_listener);
+            }
+            """,
+            """
+            using System.Net.Sockets;
+
+            partial class Server
+            {
+                static void Configure(Socket s) => s.NoDelay = true;
+            }
+            """,
+            """
+            using System.Net.Sockets;
+
+            class Other
+            {
+                void M() => [|new Socket(SocketType.Stream, ProtocolType.Tcp)|].Dispose();
+            }
+            """);
+        project.EditorConfig = "root = true\n\n[Test1.cs]\ndotnet_diagnostic.BYP100.severity = none\n";
+        await Verify.VerifyDiagnosticsAsync(Id, project);
+    }
 }
