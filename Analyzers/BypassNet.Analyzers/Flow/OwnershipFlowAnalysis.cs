@@ -1,0 +1,482 @@
+using BypassNet.Analyzers.Rules;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace BypassNet.Analyzers.Flow;
+
+/// <summary>
+/// The ownership dataflow shared by all rules: a forward may-analysis over the basic blocks of a Roslyn control
+/// flow graph, iterated to a fixpoint, then one reporting pass. Exceptional control flow is modelled as "any state
+/// inside a try may reach its catch and finally handlers"; a branch that runs finally blocks on its way out has
+/// its own state pushed through them, so paths that only meet in a finally are not merged afterwards.
+/// Paths that end by throwing never reach the exit, so they are not leak paths (like Rust's drop on unwind).
+/// </summary>
+internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
+{
+    private const int MaxRounds = 64;
+
+    private readonly ControlFlowGraph _cfg;
+    private readonly ISymbol _owner;
+    private readonly AnalysisRun _run;
+    private readonly ObjectRegistry _objects = new();
+    private readonly OwnershipState?[] _inputs;
+    private readonly Dictionary<ControlFlowRegion, OwnershipState> _tryStates = new();
+    private readonly Dictionary<ControlFlowRegion, OwnershipState> _finallyEntries = new();
+    private readonly Dictionary<int, List<ControlFlowRegion>> _handlerTries = new();
+    private readonly Dictionary<int, ControlFlowRegion> _finallyStarts = new();
+    private readonly Dictionary<IOperation, ObjSet> _tryOutcomes = new();
+    private readonly List<IFlowAnonymousFunctionOperation> _lambdas = new();
+    private bool _changed;
+    private bool _reporting;
+    private bool _accumulating;
+
+    private OwnershipFlowAnalysis(ControlFlowGraph cfg, ISymbol owner, AnalysisRun run)
+    {
+        _cfg = cfg;
+        _owner = owner;
+        _run = run;
+        _inputs = new OwnershipState?[cfg.Blocks.Length];
+        IndexRegions(cfg.Root);
+    }
+
+    /// <summary>Analyzes one method body (and its lambdas and local functions) and returns the findings of all rules.</summary>
+    public static IReadOnlyList<Diagnostic> Run(
+        IOperation body,
+        ISymbol owner,
+        OwnershipSymbols symbols,
+        Func<IOperation, ControlFlowGraph> getGraph,
+        CancellationToken cancellationToken)
+    {
+        var facts = MethodFacts.Gather(body, symbols);
+        if (!facts.IsRelevant)
+        {
+            return Array.Empty<Diagnostic>();
+        }
+
+        var run = new AnalysisRun(symbols, facts, cancellationToken);
+        AnalyzeGraph(getGraph(body), owner, run);
+        return run.Diagnostics;
+    }
+
+    private static void AnalyzeGraph(ControlFlowGraph cfg, ISymbol owner, AnalysisRun run)
+    {
+        run.CancellationToken.ThrowIfCancellationRequested();
+        var analysis = new OwnershipFlowAnalysis(cfg, owner, run);
+        analysis.Solve();
+        analysis.Report();
+
+        // Lambdas and local functions are separate bodies: what they capture starts out owned there.
+        foreach (var localFunction in cfg.LocalFunctions)
+        {
+            AnalyzeGraph(cfg.GetLocalFunctionControlFlowGraph(localFunction, run.CancellationToken), localFunction, run);
+        }
+
+        foreach (var lambda in analysis._lambdas)
+        {
+            AnalyzeGraph(cfg.GetAnonymousFunctionControlFlowGraph(lambda, run.CancellationToken), lambda.Symbol, run);
+        }
+    }
+
+    private void Solve()
+    {
+        _inputs[0] = OwnershipState.CreateEmpty();
+        _accumulating = true;
+        for (var round = 0; round < MaxRounds; round++)
+        {
+            _changed = false;
+            foreach (var block in _cfg.Blocks)
+            {
+                var input = InputOf(block);
+                if (input is null)
+                {
+                    continue;
+                }
+
+                foreach (var (branch, state) in Transfer(block, input))
+                {
+                    Propagate(branch, state);
+                }
+            }
+
+            if (!_changed)
+            {
+                break;
+            }
+
+            _run.CancellationToken.ThrowIfCancellationRequested();
+        }
+
+        _accumulating = false;
+    }
+
+    private void Report()
+    {
+        _reporting = true;
+        foreach (var block in _cfg.Blocks)
+        {
+            var input = InputOf(block);
+            if (input is not null)
+            {
+                Transfer(block, input);
+            }
+        }
+
+        _reporting = false;
+        if (_inputs[_cfg.Blocks.Length - 1] is not { } exit)
+        {
+            return;
+        }
+
+        for (var id = 0; id < _objects.Count; id++)
+        {
+            var info = _objects[id];
+            if (info.Kind == ObjectKind.Acquired && OwnedValueLeakRule.IsLeaked(StateOf(exit, id).Flags))
+            {
+                OwnedValueLeakRule.Report(_run, info.Site!);
+            }
+        }
+    }
+
+    private OwnershipState? InputOf(BasicBlock block)
+    {
+        var input = _inputs[block.Ordinal];
+        var handlerStart = _handlerTries.TryGetValue(block.Ordinal, out var tries);
+        var finallyStart = _finallyStarts.TryGetValue(block.Ordinal, out var finallyRegion);
+        if (!handlerStart && !finallyStart)
+        {
+            return input;
+        }
+
+        var joined = input?.Clone();
+        if (handlerStart)
+        {
+            foreach (var tryRegion in tries!)
+            {
+                if (_tryStates.TryGetValue(tryRegion, out var tryState))
+                {
+                    joined = JoinInto(joined, WithoutLeakDuty(tryState));
+                }
+            }
+        }
+
+        if (finallyStart && _finallyEntries.TryGetValue(finallyRegion!, out var entry))
+        {
+            joined = JoinInto(joined, entry);
+        }
+
+        return joined;
+    }
+
+    // A handler is entered because something threw; whether it threw before a live value's release is a guess,
+    // so values still live there are not blamed for leaking along the handler (quiet, like drop on unwind).
+    // Handoff and dispose history is kept: a use in the handler after a handoff in the try is still reported.
+    private OwnershipState WithoutLeakDuty(OwnershipState state)
+    {
+        var copy = state.Clone();
+        foreach (var pair in state.Objects)
+        {
+            if (_objects[pair.Key].Kind == ObjectKind.Acquired && (pair.Value.Flags & ObjFlags.Live) != 0)
+            {
+                var flags = (pair.Value.Flags & ~(ObjFlags.Live | ObjFlags.Unconfirmed)) | ObjFlags.Escaped;
+                copy.Objects[pair.Key] = new ObjState(flags, pair.Value.MovedAt, pair.Value.DisposedAt);
+            }
+        }
+
+        return copy;
+    }
+
+    private OwnershipState JoinInto(OwnershipState? target, OwnershipState source)
+    {
+        if (target is null)
+        {
+            return source.Clone();
+        }
+
+        target.JoinWith(source, this);
+        return target;
+    }
+
+    private void Propagate(ControlFlowBranch branch, OwnershipState state)
+    {
+        OwnershipState? current = state;
+        foreach (var finallyRegion in branch.FinallyRegions)
+        {
+            JoinAccumulated(_finallyEntries, finallyRegion, current);
+            current = RunFinally(finallyRegion, current);
+            if (current is null)
+            {
+                return;
+            }
+        }
+
+        if (branch.Destination is { } destination)
+        {
+            var existing = _inputs[destination.Ordinal];
+            if (existing is null)
+            {
+                _inputs[destination.Ordinal] = current.Clone();
+                _changed = true;
+            }
+            else if (existing.JoinWith(current, this))
+            {
+                _changed = true;
+            }
+        }
+    }
+
+    private void JoinAccumulated(Dictionary<ControlFlowRegion, OwnershipState> map, ControlFlowRegion region, OwnershipState state)
+    {
+        if (!map.TryGetValue(region, out var existing))
+        {
+            map[region] = state.Clone();
+            _changed = true;
+        }
+        else if (existing.JoinWith(state, this))
+        {
+            _changed = true;
+        }
+    }
+
+    /// <summary>
+    /// Pushes one path's state through a finally region and returns the state after it (null if the finally
+    /// never completes normally). Silent: the finally's blocks are reported once, from their joined input.
+    /// </summary>
+    private OwnershipState? RunFinally(ControlFlowRegion region, OwnershipState entry)
+    {
+        var savedReporting = _reporting;
+        var savedAccumulating = _accumulating;
+        var savedChanged = _changed;
+        _reporting = false;
+        _accumulating = false;
+        try
+        {
+            var local = new Dictionary<int, OwnershipState> { [region.FirstBlockOrdinal] = entry.Clone() };
+            OwnershipState? result = null;
+            for (var round = 0; round < MaxRounds; round++)
+            {
+                var changed = false;
+                for (var ordinal = region.FirstBlockOrdinal; ordinal <= region.LastBlockOrdinal; ordinal++)
+                {
+                    if (!local.TryGetValue(ordinal, out var input))
+                    {
+                        continue;
+                    }
+
+                    foreach (var (branch, state) in Transfer(_cfg.Blocks[ordinal], input))
+                    {
+                        OwnershipState? current = state;
+                        foreach (var inner in branch.FinallyRegions)
+                        {
+                            current = current is null ? null : RunFinally(inner, current);
+                        }
+
+                        if (current is null)
+                        {
+                            continue;
+                        }
+
+                        var destination = branch.Destination?.Ordinal ?? -1;
+                        if (destination >= region.FirstBlockOrdinal && destination <= region.LastBlockOrdinal)
+                        {
+                            if (!local.TryGetValue(destination, out var existing))
+                            {
+                                local[destination] = current.Clone();
+                                changed = true;
+                            }
+                            else if (existing.JoinWith(current, this))
+                            {
+                                changed = true;
+                            }
+                        }
+                        else
+                        {
+                            result = JoinInto(result, current);
+                        }
+                    }
+                }
+
+                if (!changed)
+                {
+                    break;
+                }
+            }
+
+            return result;
+        }
+        finally
+        {
+            _reporting = savedReporting;
+            _accumulating = savedAccumulating;
+            _changed = savedChanged;
+        }
+    }
+
+    /// <summary>Runs one basic block; returns the state on each outgoing branch.</summary>
+    private List<(ControlFlowBranch Branch, OwnershipState State)> Transfer(BasicBlock block, OwnershipState input)
+    {
+        var state = input.Clone();
+        _tryOutcomes.Clear();
+        var tries = _accumulating ? EnclosingTries(block) : null;
+        Accumulate(tries, state);
+        foreach (var operation in block.Operations)
+        {
+            Evaluate(operation, state);
+            Accumulate(tries, state);
+        }
+
+        var result = new List<(ControlFlowBranch, OwnershipState)>(2);
+        if (block.ConditionKind != ControlFlowConditionKind.None && block.BranchValue is { } condition)
+        {
+            Evaluate(condition, state);
+            Accumulate(tries, state);
+            var (whenTrue, whenFalse) = Refine(condition, state);
+            var conditional = block.ConditionKind == ControlFlowConditionKind.WhenTrue ? whenTrue : whenFalse;
+            var fallThrough = block.ConditionKind == ControlFlowConditionKind.WhenTrue ? whenFalse : whenTrue;
+
+            // `while (true)` has no exit edge: a constant condition takes one branch only.
+            bool? taken = condition.ConstantValue is { HasValue: true, Value: bool constant }
+                ? constant == (block.ConditionKind == ControlFlowConditionKind.WhenTrue)
+                : null;
+            if (block.ConditionalSuccessor is { } conditionalBranch && taken != false)
+            {
+                result.Add((conditionalBranch, conditional));
+            }
+
+            if (block.FallThroughSuccessor is { } fallThroughBranch && taken != true)
+            {
+                result.Add((fallThroughBranch, fallThrough));
+            }
+
+            return result;
+        }
+
+        if (block.BranchValue is { } value)
+        {
+            var evaluated = Evaluate(value, state);
+            if (block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return)
+            {
+                Escape(evaluated.Objects, state);
+            }
+
+            Accumulate(tries, state);
+        }
+
+        if (block.FallThroughSuccessor is { } next)
+        {
+            result.Add((next, state));
+        }
+
+        return result;
+    }
+
+    private List<ControlFlowRegion>? EnclosingTries(BasicBlock block)
+    {
+        List<ControlFlowRegion>? tries = null;
+        for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+        {
+            if (region.Kind == ControlFlowRegionKind.Try)
+            {
+                (tries ??= new List<ControlFlowRegion>()).Add(region);
+            }
+        }
+
+        return tries;
+    }
+
+    private void Accumulate(List<ControlFlowRegion>? tries, OwnershipState state)
+    {
+        if (tries is null)
+        {
+            return;
+        }
+
+        foreach (var tryRegion in tries)
+        {
+            JoinAccumulated(_tryStates, tryRegion, state);
+        }
+    }
+
+    private void IndexRegions(ControlFlowRegion region)
+    {
+        if (region.Kind is ControlFlowRegionKind.TryAndCatch or ControlFlowRegionKind.TryAndFinally
+            && region.NestedRegions.Length > 1 && region.NestedRegions[0].Kind == ControlFlowRegionKind.Try)
+        {
+            var tryRegion = region.NestedRegions[0];
+            for (var i = 1; i < region.NestedRegions.Length; i++)
+            {
+                var handler = region.NestedRegions[i];
+                AddHandlerStart(handler.FirstBlockOrdinal, tryRegion);
+                if (handler.Kind == ControlFlowRegionKind.FilterAndHandler)
+                {
+                    foreach (var part in handler.NestedRegions)
+                    {
+                        AddHandlerStart(part.FirstBlockOrdinal, tryRegion);
+                    }
+                }
+
+                if (handler.Kind == ControlFlowRegionKind.Finally)
+                {
+                    _finallyStarts[handler.FirstBlockOrdinal] = handler;
+                }
+            }
+        }
+
+        foreach (var nested in region.NestedRegions)
+        {
+            IndexRegions(nested);
+        }
+    }
+
+    private void AddHandlerStart(int ordinal, ControlFlowRegion tryRegion)
+    {
+        if (!_handlerTries.TryGetValue(ordinal, out var list))
+        {
+            _handlerTries[ordinal] = list = new List<ControlFlowRegion>();
+        }
+
+        if (!list.Contains(tryRegion))
+        {
+            list.Add(tryRegion);
+        }
+    }
+
+    /// <inheritdoc />
+    public VarValue DefaultVar(object key)
+    {
+        if (key is ISymbol symbol && IsInitialVariable(symbol))
+        {
+            return new VarValue(ObjSet.Of(_objects.GetOrAdd(symbol, ObjectKind.Initial, null)), isView: false);
+        }
+
+        return default;
+    }
+
+    /// <inheritdoc />
+    public ObjState DefaultObject(int id) =>
+        _objects[id].Kind == ObjectKind.Initial ? new ObjState(ObjFlags.Live, null, null) : default;
+
+    // A variable whose value comes from outside this body (parameter, field of this, captured local) and that is
+    // tracked as an owner starts out holding one owned object.
+    private bool IsInitialVariable(ISymbol symbol)
+    {
+        if (!_run.Facts.IsTrackedOwner(symbol))
+        {
+            return false;
+        }
+
+        return symbol switch
+        {
+            ILocalSymbol local => !SymbolEqualityComparer.Default.Equals(local.ContainingSymbol, _owner),
+            IParameterSymbol => true,
+            IFieldSymbol or IPropertySymbol => true,
+            _ => false,
+        };
+    }
+
+    private ObjState StateOf(OwnershipState state, int id) =>
+        state.Objects.TryGetValue(id, out var objState) ? objState : DefaultObject(id);
+
+    private VarValue ValueOf(OwnershipState state, object key) =>
+        state.Vars.TryGetValue(key, out var value) ? value : DefaultVar(key);
+}

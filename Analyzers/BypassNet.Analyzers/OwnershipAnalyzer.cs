@@ -1,0 +1,64 @@
+using System.Collections.Immutable;
+using BypassNet.Analyzers.Flow;
+using BypassNet.Analyzers.Rules;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace BypassNet.Analyzers;
+
+/// <summary>
+/// Reports the ownership rules BYP001–BYP004. One analyzer runs the shared flow analysis once per method body and
+/// reports every rule's findings from that single pass (four analyzers would build and walk each graph four
+/// times). Each rule's descriptor and reporting decision lives in its own file under Rules/.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        UseAfterHandoffRule.Descriptor,
+        DoubleHandoffRule.Descriptor,
+        OwnedValueLeakRule.Descriptor,
+        ViewOutlivesHandoffRule.Descriptor);
+
+    /// <inheritdoc />
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            // Per-compilation state lives in this closure, never in a field of the analyzer.
+            var symbols = OwnershipSymbols.TryCreate(start.Compilation);
+            if (symbols is not null)
+            {
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(block, symbols));
+            }
+        });
+    }
+
+    private static void AnalyzeBlock(OperationBlockAnalysisContext context, OwnershipSymbols symbols)
+    {
+        // An operation block may be the body under an IMethodBodyOperation; the graph is built for its root.
+        var seen = new HashSet<IOperation>();
+        foreach (var block in context.OperationBlocks)
+        {
+            var root = block;
+            while (root.Parent is not null)
+            {
+                root = root.Parent;
+            }
+
+            if (root.Kind is not (OperationKind.MethodBody or OperationKind.ConstructorBody or OperationKind.Block) || !seen.Add(root))
+            {
+                continue;
+            }
+
+            var findings = OwnershipFlowAnalysis.Run(root, context.OwningSymbol, symbols, _ => context.GetControlFlowGraph(block), context.CancellationToken);
+            foreach (var diagnostic in findings)
+            {
+                context.ReportDiagnostic(diagnostic);
+            }
+        }
+    }
+}
