@@ -120,21 +120,6 @@ internal sealed class SocketSymbols
         return false;
     }
 
-    /// <summary>The declared type of a slot that the swap can rewrite: Socket, Task&lt;Socket&gt; or ValueTask&lt;Socket&gt;.</summary>
-    public bool IsRewritableSlotType(ITypeSymbol? type)
-    {
-        if (IsSocket(type))
-        {
-            return true;
-        }
-
-        return type is INamedTypeSymbol { IsGenericType: true } named
-            && named.TypeArguments.Length == 1
-            && IsSocket(named.TypeArguments[0])
-            && (SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, Task1)
-                || SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, ValueTask1));
-    }
-
     /// <summary>
     /// True when BypassSocket has a public member with the same name, kind, parameters (same types, ref kinds and
     /// defaults) and result type as <paramref name="member"/> of Socket, reading Socket as BypassSocket in every type.
@@ -274,7 +259,4 @@ internal sealed class SocketSymbols
 
         return true;
     }
-
-    /// <summary>All the wrapper types, for tests and diagnostics.</summary>
-    public IEnumerable<INamedTypeSymbol> Wrappers => _wrappers;
 }
