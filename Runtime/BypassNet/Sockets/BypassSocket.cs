@@ -224,6 +224,33 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>Accepts a connection, blocking (as <see cref="Socket.Accept"/>).</summary>
+    public BypassSocket Accept()
+    {
+        ThrowIfOnRingThread();
+        return AcceptAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <summary>Connects, blocking (as <see cref="Socket.Connect(EndPoint)"/>).</summary>
+    public void Connect(EndPoint remoteEP)
+    {
+        ThrowIfOnRingThread();
+        ConnectAsync(remoteEP, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <summary>Connects, blocking (as <see cref="Socket.Connect(IPAddress, int)"/>).</summary>
+    public void Connect(IPAddress address, int port) => Connect(new IPEndPoint(address, port));
+
+    /// <summary>Connects to the first address that accepts, blocking (as <see cref="Socket.Connect(IPAddress[], int)"/>).</summary>
+    public void Connect(IPAddress[] addresses, int port)
+    {
+        ThrowIfOnRingThread();
+        ConnectAsync(addresses, port, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <summary>Resolves and connects, blocking (as <see cref="Socket.Connect(string, int)"/>).</summary>
+    public void Connect(string host, int port) => Connect(new DnsEndPoint(host, port));
+
     /// <summary>Connects (as <see cref="Socket.ConnectAsync(EndPoint)"/>).</summary>
     public Task ConnectAsync(EndPoint remoteEP) => ConnectAsync(remoteEP, CancellationToken.None).AsTask();
 
@@ -344,6 +371,9 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>Sends all of <paramref name="buffer"/>, blocking (as <see cref="Socket.Send(byte[], SocketFlags)"/>).</summary>
+    public int Send(byte[] buffer, SocketFlags socketFlags) => Send(buffer.AsSpan(), socketFlags);
+
     /// <summary>Receives, blocking (as <see cref="Socket.Receive(byte[])"/>).</summary>
     public int Receive(byte[] buffer) => Receive(buffer.AsSpan(), SocketFlags.None);
 
@@ -368,6 +398,9 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
             ArrayPool<byte>.Shared.Return(copy);
         }
     }
+
+    /// <summary>Receives, blocking (as <see cref="Socket.Receive(byte[], SocketFlags)"/>).</summary>
+    public int Receive(byte[] buffer, SocketFlags socketFlags) => Receive(buffer.AsSpan(), socketFlags);
 
     /// <summary>Shuts down sending, receiving or both (as <see cref="Socket.Shutdown"/>).</summary>
     public void Shutdown(SocketShutdown how) => Socket.Shutdown(how);
@@ -441,6 +474,14 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
         catch (OperationCanceledException) when (timeout > 0)
         {
             throw new SocketException((int)SocketError.TimedOut);
+        }
+    }
+
+    private static void ThrowIfOnRingThread()
+    {
+        if (RingEventLoop.Current is not null)
+        {
+            throw new InvalidOperationException("A blocking socket call on a BypassNet ring thread would deadlock the ring; use the async methods.");
         }
     }
 

@@ -1,0 +1,55 @@
+using Microsoft.CodeAnalysis;
+
+namespace BypassNet.Analyzers.Migration;
+
+// Release tracking (RS2008 without the AnalyzerReleases files, RS2000 with them): AnalyzerReleases.Unshipped.md is
+// owned by the analyzers work; BYP100 and BYP101 are to be listed there. Remove this pragma once they are.
+#pragma warning disable RS2000, RS2008
+
+/// <summary>The diagnostic IDs and descriptors of the migration rules (BYP100, BYP101).</summary>
+internal static class MigrationDescriptors
+{
+    /// <summary>A TCP System.Net.Sockets.Socket that BypassNet.BypassSocket can replace.</summary>
+    public const string SocketMigrationId = "BYP100";
+
+    /// <summary>A copying send/receive on a BypassSocket inside a loop, where the owned-buffer overload removes a copy.</summary>
+    public const string CopyingSocketCallId = "BYP101";
+
+    /// <summary>Diagnostic property: which rewrite a BYP101 fix would make, when one is mechanical and safe.</summary>
+    public const string FixKindProperty = "FixKind";
+
+    /// <summary>Value of <see cref="FixKindProperty"/>: a receive into a buffer that is only forwarded to a send.</summary>
+    public const string ForwardFixKind = "Forward";
+
+    private const string Category = "Performance";
+
+    // Same base as the ownership rules (see Descriptors.cs on the analyzers branch).
+    private const string HelpBase = "https://github.com/bypassnet/bypassnet/blob/main/docs/rules/";
+
+    public static readonly DiagnosticDescriptor SocketMigration = new(
+        SocketMigrationId,
+        title: "TCP Socket can be replaced by BypassSocket",
+        messageFormat: "{0} can be a BypassNet.BypassSocket instead of a System.Net.Sockets.Socket",
+        Category,
+        DiagnosticSeverity.Info,
+        isEnabledByDefault: true,
+        description: "BypassNet.BypassSocket mirrors the TCP surface of System.Net.Sockets.Socket and runs it on io_uring. "
+            + "Every Socket-typed declaration connected to this socket by assignments, arguments and returns uses only members "
+            + "BypassSocket has, and none of them reaches an API that requires a Socket, so swapping the type compiles and behaves the same. "
+            + "This rule is computed over the whole compilation, so it is reported by builds and dotnet format, not live in the editor.",
+        helpLinkUri: HelpBase + "BYP100.md",
+        customTags: WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor CopyingSocketCall = new(
+        CopyingSocketCallId,
+        title: "Copying BypassSocket call in a loop",
+        messageFormat: "{0} in a loop {1}; the OwnedBuffer overload avoids that",
+        Category,
+        DiagnosticSeverity.Info,
+        isEnabledByDefault: true,
+        description: "On io_uring, BypassSocket.ReceiveAsync(Memory<byte>) copies every chunk out of the kernel-filled provided buffer "
+            + "into the caller's memory, and SendAsync(ReadOnlyMemory<byte>) pins caller memory that is not registered with the ring, "
+            + "which rules out zero-copy send. In a loop, ReceiveAsync(CancellationToken) hands over the kernel's buffer itself "
+            + "and SendAsync(OwnedBuffer) sends a registered buffer (zero-copy when large enough), so the bytes are not copied.",
+        helpLinkUri: HelpBase + "BYP101.md");
+}

@@ -1,0 +1,199 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace BypassNet.Analyzers.Migration;
+
+/// <summary>
+/// The facts the migration analysis gathers over a compilation, and the groups they form. A node is a Socket-typed
+/// symbol (local, parameter, field, property, method result), an operation that yields a Socket, or a type in source
+/// shared by several symbols (<c>Socket a, b;</c>). Nodes connected by assignments, arguments, returns and awaits form
+/// a group: the swap to BypassSocket must change all of them or none. A group can be swapped when it holds at least
+/// one TCP socket created in this compilation and no node of it is blocked.
+/// </summary>
+/// <remarks>Thread-safe: operation blocks are analyzed concurrently; <see cref="Solve"/> runs once, at compilation end.</remarks>
+internal sealed class SocketGroups
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<object, int> _ids = new(KeyComparer.Instance);
+    private readonly List<object> _keys = new();
+    private readonly List<int> _parent = new();
+    private readonly Dictionary<int, string> _blocked = new();
+    private readonly Dictionary<int, Origin> _origins = new();
+
+    /// <summary>A <c>new Socket(...)</c> of a TCP stream socket.</summary>
+    public sealed class Origin
+    {
+        public Origin(Location location, Location? typeLocation)
+        {
+            Location = location;
+            TypeLocation = typeLocation;
+        }
+
+        /// <summary>The whole object creation: where BYP100 is reported.</summary>
+        public Location Location { get; }
+
+        /// <summary>The type written after <c>new</c>, to rewrite; null for target-typed <c>new(...)</c>.</summary>
+        public Location? TypeLocation { get; }
+    }
+
+    /// <summary>A group the analysis settled, with its members.</summary>
+    public sealed class Group
+    {
+        public List<Origin> Origins { get; } = new();
+
+        public List<ISymbol> Symbols { get; } = new();
+
+        public string? BlockedBecause { get; set; }
+
+        public bool CanSwap => Origins.Count > 0 && BlockedBecause is null;
+    }
+
+    /// <summary>A span of source: used for type syntax shared by several declarators.</summary>
+    public readonly struct SpanKey : System.IEquatable<SpanKey>
+    {
+        public SpanKey(SyntaxTree tree, TextSpan span)
+        {
+            Tree = tree;
+            Span = span;
+        }
+
+        public SyntaxTree Tree { get; }
+
+        public TextSpan Span { get; }
+
+        public bool Equals(SpanKey other) => ReferenceEquals(Tree, other.Tree) && Span.Equals(other.Span);
+
+        public override bool Equals(object? obj) => obj is SpanKey other && Equals(other);
+
+        public override int GetHashCode() => (Tree.GetHashCode() * 397) ^ Span.GetHashCode();
+    }
+
+    public void Union(object a, object b)
+    {
+        lock (_gate)
+        {
+            int ra = Find(Id(a));
+            int rb = Find(Id(b));
+            if (ra != rb)
+            {
+                _parent[ra] = rb;
+            }
+        }
+    }
+
+    public void Touch(object key)
+    {
+        lock (_gate)
+        {
+            Id(key);
+        }
+    }
+
+    public void Block(object key, string reason)
+    {
+        lock (_gate)
+        {
+            int id = Id(key);
+            if (!_blocked.ContainsKey(id))
+            {
+                _blocked[id] = reason;
+            }
+        }
+    }
+
+    public void AddOrigin(object key, Origin origin)
+    {
+        lock (_gate)
+        {
+            _origins[Id(key)] = origin;
+        }
+    }
+
+    /// <summary>The symbols seen so far (to inspect their declarations at compilation end).</summary>
+    public List<ISymbol> Symbols()
+    {
+        lock (_gate)
+        {
+            return _keys.OfType<ISymbol>().ToList();
+        }
+    }
+
+    /// <summary>Closes the union-find into groups. Call once every fact is in.</summary>
+    public List<Group> Solve()
+    {
+        lock (_gate)
+        {
+            var groups = new Dictionary<int, Group>();
+            Group GroupOf(int id)
+            {
+                int root = Find(id);
+                if (!groups.TryGetValue(root, out Group? group))
+                {
+                    group = new Group();
+                    groups.Add(root, group);
+                }
+
+                return group;
+            }
+
+            for (int id = 0; id < _keys.Count; id++)
+            {
+                Group group = GroupOf(id);
+                if (_keys[id] is ISymbol symbol)
+                {
+                    group.Symbols.Add(symbol);
+                }
+
+                if (_origins.TryGetValue(id, out Origin? origin))
+                {
+                    group.Origins.Add(origin);
+                }
+
+                if (_blocked.TryGetValue(id, out string? reason))
+                {
+                    group.BlockedBecause ??= reason;
+                }
+            }
+
+            return groups.Values.ToList();
+        }
+    }
+
+    private int Id(object key)
+    {
+        if (!_ids.TryGetValue(key, out int id))
+        {
+            id = _keys.Count;
+            _ids.Add(key, id);
+            _keys.Add(key);
+            _parent.Add(id);
+        }
+
+        return id;
+    }
+
+    private int Find(int id)
+    {
+        while (_parent[id] != id)
+        {
+            _parent[id] = _parent[_parent[id]];
+            id = _parent[id];
+        }
+
+        return id;
+    }
+
+    /// <summary>Symbols compare as symbols; operations by reference; spans by value.</summary>
+    private sealed class KeyComparer : IEqualityComparer<object>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public new bool Equals(object? x, object? y) => x is ISymbol sx && y is ISymbol sy
+            ? SymbolEqualityComparer.Default.Equals(sx, sy)
+            : x is ISymbol || y is ISymbol ? false : object.Equals(x, y);
+
+        public int GetHashCode(object obj) => obj is ISymbol symbol ? SymbolEqualityComparer.Default.GetHashCode(symbol) : obj.GetHashCode();
+    }
+}

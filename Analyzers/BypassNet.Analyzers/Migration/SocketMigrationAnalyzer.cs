@@ -1,0 +1,141 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace BypassNet.Analyzers.Migration;
+
+/// <summary>
+/// BYP100: a TCP <c>System.Net.Sockets.Socket</c> that <c>BypassNet.BypassSocket</c> can replace.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A group analysis over the whole compilation. Sockets cross methods through fields, parameters and results, and the
+/// swap must change every declaration a socket flows through or none (a <c>Socket</c> local cannot hold the
+/// <c>BypassSocket</c> that <c>listener.AcceptAsync()</c> returns after the swap). So operation blocks record facts
+/// (<see cref="SocketFlowCollector"/>), and at compilation end the facts are closed into groups
+/// (<see cref="SocketGroups"/>); a group is reported, on each of its creations and declarations, only when all of it
+/// can be swapped.
+/// </para>
+/// <para>
+/// Compilation-end diagnostics are computed by builds, <c>dotnet format</c> and full-solution analysis, not live as
+/// you type. Every diagnostic carries the locations of all the type names of its group
+/// (<see cref="Diagnostic.AdditionalLocations"/>), which the code fix rewrites together.
+/// </para>
+/// </remarks>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
+{
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(MigrationDescriptors.SocketMigration);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        // Generated code takes part in the flow (a generated file can pass a socket on), but is never rewritten.
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            SocketSymbols? symbols = SocketSymbols.Create(start.Compilation);
+            if (symbols is null)
+            {
+                // Without a reference to BypassNet the swap cannot compile.
+                return;
+            }
+
+            var groups = new SocketGroups();
+            var collector = new SocketFlowCollector(symbols, groups);
+            start.RegisterOperationBlockAction(block =>
+            {
+                foreach (IOperation operation in block.OperationBlocks)
+                {
+                    collector.Visit(operation, block.OwningSymbol);
+                }
+            });
+            start.RegisterCompilationEndAction(end => Report(end, symbols, groups));
+        });
+    }
+
+    private static void Report(CompilationAnalysisContext context, SocketSymbols symbols, SocketGroups groups)
+    {
+        var declarations = new Dictionary<ISymbol, SocketDeclaration>(SymbolEqualityComparer.Default);
+        foreach (ISymbol symbol in groups.Symbols())
+        {
+            if (!symbols.IsSocketish(TypeOf(symbol)))
+            {
+                continue;
+            }
+
+            SocketDeclaration declaration = SocketDeclaration.Inspect(symbol, symbols, context.Compilation, context.CancellationToken);
+            declarations[symbol] = declaration;
+            if (declaration.BlockedBecause is { } reason)
+            {
+                groups.Block(symbol, reason);
+            }
+
+            foreach (SocketGroups.SpanKey shared in declaration.SharedTypes)
+            {
+                groups.Union(symbol, shared);
+            }
+        }
+
+        foreach (SocketGroups.Group group in groups.Solve())
+        {
+            if (!group.CanSwap)
+            {
+                continue;
+            }
+
+            List<SocketDeclaration> members = group.Symbols
+                .Select(s => declarations.TryGetValue(s, out SocketDeclaration? d) ? d : null)
+                .Where(d => d is not null)
+                .Select(d => d!)
+                .ToList();
+
+            // A file where BYP100 is configured off (.editorconfig severity = none) keeps its sockets, and so keeps the
+            // whole group: swapping the rest would not compile.
+            if (group.Origins.Select(o => o.Location).Concat(members.SelectMany(m => m.RewriteLocations))
+                .Any(l => IsSuppressed(context.Compilation, l, context.CancellationToken)))
+            {
+                continue;
+            }
+
+            List<Location> rewrites = group.Origins.Select(o => o.TypeLocation).Where(l => l is not null).Select(l => l!)
+                .Concat(members.SelectMany(m => m.RewriteLocations))
+                .Distinct()
+                .OrderBy(l => l.SourceTree?.FilePath, System.StringComparer.Ordinal)
+                .ThenBy(l => l.SourceSpan.Start)
+                .ToList();
+
+            foreach (SocketGroups.Origin origin in group.Origins)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(MigrationDescriptors.SocketMigration, origin.Location, rewrites, "This TCP socket"));
+            }
+
+            foreach (SocketDeclaration member in members)
+            {
+                if (member.ReportLocation is { } location)
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(MigrationDescriptors.SocketMigration, location, rewrites, member.DisplayName));
+                }
+            }
+        }
+    }
+
+    private static bool IsSuppressed(Compilation compilation, Location location, System.Threading.CancellationToken cancellationToken) =>
+        location.SourceTree is { } tree
+        && compilation.Options.SyntaxTreeOptionsProvider is { } options
+        && options.TryGetDiagnosticValue(tree, MigrationDescriptors.SocketMigrationId, cancellationToken, out ReportDiagnostic report)
+        && report == ReportDiagnostic.Suppress;
+
+    private static ITypeSymbol? TypeOf(ISymbol symbol) => symbol switch
+    {
+        ILocalSymbol local => local.Type,
+        IParameterSymbol parameter => parameter.Type,
+        IFieldSymbol field => field.Type,
+        IPropertySymbol property => property.Type,
+        IMethodSymbol method => method.ReturnType,
+        _ => null,
+    };
+}

@@ -1,0 +1,228 @@
+using BypassNet.CodeFixes.Tests.Verifier;
+using Verify = BypassNet.CodeFixes.Tests.Verifier.CodeFixVerifier<
+    BypassNet.Analyzers.Migration.SocketMigrationAnalyzer,
+    BypassNet.CodeFixes.Migration.SocketMigrationCodeFixProvider>;
+
+namespace BypassNet.CodeFixes.Tests.Migration;
+
+/// <summary>BYP100 stays silent wherever the swap would not compile or would change behaviour.</summary>
+public class BYP100_NotReportedTests
+{
+    private const string Id = "BYP100";
+
+    private static string InMethod(string body, string members = "") => $$"""
+        using System;
+        using System.Collections.Generic;
+        using System.IO;
+        using System.Net;
+        using System.Net.Sockets;
+        using System.Threading;
+        using System.Threading.Tasks;
+
+        class C
+        {
+            {{members}}
+
+            async Task M(object obj, SocketType socketType, CancellationToken ct)
+            {
+                {{body}}
+                await Task.Yield();
+            }
+        }
+        """;
+
+    public static TheoryData<string, string> Cases => new()
+    {
+        { "udp", "var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp); s.Dispose();" },
+        { "raw", "var s = new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp); s.Dispose();" },
+        { "stream but not tcp", "var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified); s.Dispose();" },
+        { "socket type not constant", "var s = new Socket(AddressFamily.InterNetwork, socketType, ProtocolType.Tcp); s.Dispose();" },
+        { "network stream", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); using var stream = new NetworkStream(s);" },
+        { "socket async event args", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var e = new SocketAsyncEventArgs(); s.AcceptAsync(e);" },
+        { "accept into a given socket", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var t = await s.AcceptAsync((Socket?)null, ct);" },
+        { "select", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var list = new List<Socket> { s }; Socket.Select(list, null, null, 1000);" },
+        { "generic argument", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var t = Task.FromResult(s);" },
+        { "array", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Socket[] all = { s };" },
+        { "missing member Blocking", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); s.Blocking = false;" },
+        { "missing member Poll", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); s.Poll(100, SelectMode.SelectRead);" },
+        { "missing member SendFile", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); s.SendFile(\"x\");" },
+        { "out-of-band flag", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); s.Send(new byte[1], 0, 1, SocketFlags.OutOfBand);" },
+        { "flags not constant", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var f = SocketFlags.None; s.Send(new byte[1], 0, 1, f);" },
+        { "converted to object", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Console.WriteLine(s);" },
+        { "ToString differs", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var text = s.ToString();" },
+        { "cast from object joins the group", "Socket s = new Socket(SocketType.Stream, ProtocolType.Tcp); s = (Socket)obj;" },
+        { "lambda parameter", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Func<Socket, int> f = x => x.Available; f(s);" },
+        { "lambda result", "Func<Socket> f = () => new Socket(SocketType.Stream, ProtocolType.Tcp); f().Dispose();" },
+        { "method group", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Action<Socket> a = Use; a(s);" },
+        { "socket from TcpListener", "var l = new TcpListener(IPAddress.Loopback, 0); Socket s = l.AcceptSocket(); s.Send(new byte[1]);" },
+        { "socket from TcpClient", "var c = new TcpClient(); Socket s = c.Client; s.NoDelay = true;" },
+        { "tuple", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var pair = (s, 1);" },
+        { "out parameter", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Take(s, out Socket t);" },
+        { "is type pattern", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); if (obj is Socket t) { s = t; }" },
+        { "SafeHandle", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var h = s.SafeHandle;" },
+        { "Task.WhenAny of accepts", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var t = await Task.WhenAny(s.AcceptAsync());" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Not_reported(string why, string body)
+    {
+        Assert.NotNull(why);
+        await Verify.VerifyNoDiagnosticAsync(Id, TestProject.From(InMethod(body, """
+            static void Use(Socket s) { }
+            static void Take(Socket s, out Socket t) => t = s;
+            """)));
+    }
+
+    [Fact]
+    public async Task The_same_template_is_reported_when_nothing_blocks()
+    {
+        // Control for the theory above: the template itself does not block anything.
+        await Verify.VerifyDiagnosticsAsync(Id, TestProject.From(InMethod(
+            "var [|s|] = [|new Socket(SocketType.Stream, ProtocolType.Tcp)|]; s.NoDelay = true; if (s != null && !(s is null)) { s?.Dispose(); } Use(s);",
+            """
+            static void Use([|Socket|] s) { }
+            """)));
+    }
+
+    [Fact]
+    public async Task Not_reported_without_a_reference_to_BypassNet()
+    {
+        var project = TestProject.From(InMethod("var s = new Socket(SocketType.Stream, ProtocolType.Tcp); s.Dispose();"));
+        project.ReferenceBypassNet = false;
+        await Verify.VerifyNoDiagnosticAsync(Id, project);
+    }
+
+    [Fact]
+    public async Task Not_reported_for_the_public_API_of_a_library()
+    {
+        await Verify.VerifyNoDiagnosticAsync(Id, TestProject.From("""
+            using System.Net.Sockets;
+
+            public class Server
+            {
+                public Socket Listener { get; } = new Socket(SocketType.Stream, ProtocolType.Tcp);
+
+                protected void Handle(Socket client) => client.Dispose();
+
+                public void Run() => Handle(Listener.Accept());
+            }
+            """));
+    }
+
+    [Fact]
+    public async Task Reported_for_the_public_API_of_an_application()
+    {
+        await Verify.VerifyDiagnosticsAsync(Id, TestProject.From("""
+            using System.Net.Sockets;
+
+            public class Server
+            {
+                public [|Socket|] Listener { get; } = [|new Socket(SocketType.Stream, ProtocolType.Tcp)|];
+
+                public static void Main() => new Server().Listener.Dispose();
+            }
+            """).AsExecutable());
+    }
+
+    [Fact]
+    public async Task Not_reported_for_virtual_override_or_interface_members()
+    {
+        await Verify.VerifyNoDiagnosticAsync(Id, TestProject.From("""
+            using System.Net.Sockets;
+
+            interface IHandler { void Handle(Socket s); }
+
+            class Base
+            {
+                protected virtual void Serve(Socket s) => s.Dispose();
+            }
+
+            class Handler : Base, IHandler
+            {
+                public void Handle(Socket s) => s.Dispose();
+
+                void Run()
+                {
+                    var a = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                    Handle(a);
+                    var b = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                    Serve(b);
+                }
+            }
+            """));
+    }
+
+    [Fact]
+    public async Task Not_reported_for_a_Socket_that_was_not_created_here()
+    {
+        // No origin: the parameter could be any kind of socket.
+        await Verify.VerifyNoDiagnosticAsync(Id, TestProject.From("""
+            using System.Net.Sockets;
+
+            class C
+            {
+                void Handle(Socket s) => s.Shutdown(SocketShutdown.Both);
+            }
+            """));
+    }
+
+    [Fact]
+    public async Task Configurable_in_editorconfig()
+    {
+        const string source = """
+            using System.Net.Sockets;
+
+            class C
+            {
+                void M() => [|new Socket(SocketType.Stream, ProtocolType.Tcp)|].Dispose();
+            }
+            """;
+        var off = TestProject.From(Markup.Parse(source).Text);
+        off.EditorConfig = "root = true\n\n[*.cs]\ndotnet_diagnostic.BYP100.severity = none\n";
+        await Verify.VerifyNoDiagnosticAsync(Id, off);
+
+        var warning = TestProject.From(source);
+        warning.EditorConfig = "root = true\n\n[*.cs]\ndotnet_diagnostic.BYP100.severity = warning\n";
+        var diagnostics = await Verify.VerifyDiagnosticsAsync(Id, warning);
+        Assert.All(diagnostics, d => Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Warning, d.Severity));
+
+        var byDefault = TestProject.From(source);
+        var info = await Verify.VerifyDiagnosticsAsync(Id, byDefault);
+        Assert.All(info, d => Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Info, d.Severity));
+    }
+
+    [Fact]
+    public async Task A_file_configured_off_keeps_its_whole_group()
+    {
+        var project = TestProject.From(
+            """
+            using System.Net.Sockets;
+
+            partial class Server
+            {
+                private readonly Socket _listener = new Socket(SocketType.Stream, ProtocolType.Tcp);
+
+                void Start() => Configure(_listener);
+            }
+            """,
+            """
+            using System.Net.Sockets;
+
+            partial class Server
+            {
+                static void Configure(Socket s) => s.NoDelay = true;
+            }
+            """,
+            """
+            using System.Net.Sockets;
+
+            class Other
+            {
+                void M() => [|new Socket(SocketType.Stream, ProtocolType.Tcp)|].Dispose();
+            }
+            """);
+        project.EditorConfig = "root = true\n\n[Test1.cs]\ndotnet_diagnostic.BYP100.severity = none\n";
+        await Verify.VerifyDiagnosticsAsync(Id, project);
+    }
+}
