@@ -2,10 +2,6 @@ using Microsoft.CodeAnalysis;
 
 namespace BypassNet.Analyzers.Migration;
 
-// Release tracking (RS2008 without the AnalyzerReleases files, RS2000 with them): AnalyzerReleases.Unshipped.md is
-// owned by the analyzers work; BYP100 and BYP101 are to be listed there. Remove this pragma once they are.
-#pragma warning disable RS2000, RS2008
-
 /// <summary>The diagnostic IDs and descriptors of the migration rules (BYP100, BYP101).</summary>
 internal static class MigrationDescriptors
 {
