@@ -36,7 +36,15 @@ internal abstract class SocketEngine : IDisposable
     /// <summary>Closes every socket still open, so their pending operations fail with ObjectDisposedException on both engines alike.</summary>
     protected void CloseAll()
     {
-        foreach (SocketTransport transport in _live.Keys)
+        // Two phases: every socket fails its pending work with ObjectDisposedException before any descriptor closes,
+        // so no socket of this runtime sees its peer (also of this runtime) go away first.
+        SocketTransport[] transports = _live.Keys.ToArray();
+        foreach (SocketTransport transport in transports)
+        {
+            transport.MarkClosing();
+        }
+
+        foreach (SocketTransport transport in transports)
         {
             transport.Close();
         }

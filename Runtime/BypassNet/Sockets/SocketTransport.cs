@@ -32,6 +32,9 @@ internal abstract class SocketTransport : IAsyncDisposable
 
     public abstract ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags socketFlags, CancellationToken cancellationToken);
 
+    /// <summary>Fails pending and later operations with <see cref="ObjectDisposedException"/> without closing the descriptor yet.</summary>
+    public abstract void MarkClosing();
+
     /// <summary>Starts closing: pending operations fail with <see cref="ObjectDisposedException"/>; the descriptor closes after the last completion.</summary>
     public abstract void Close();
 

@@ -51,6 +51,9 @@ public sealed class SslStreamOverBypassTests : IClassFixture<EngineRuntimes>
         });
 
         byte[] sentHash;
+        // OpenSSL must not process incoming records while the client shuts down (a rare SSL_ERROR_SYSCALL otherwise):
+        // the shutdown waits until the whole echo has been read.
+        var allEchoed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Task<(byte[] Hash, long Count)> receive = Task.Run(async () =>
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -61,6 +64,10 @@ public sealed class SslStreamOverBypassTests : IClassFixture<EngineRuntimes>
             {
                 hash.AppendData(buffer, 0, n);
                 total += n;
+                if (total == FiftyMegabytes)
+                {
+                    allEchoed.TrySetResult();
+                }
             }
 
             return (hash.GetHashAndReset(), total);
@@ -83,6 +90,7 @@ public sealed class SslStreamOverBypassTests : IClassFixture<EngineRuntimes>
             sentHash = hash.GetHashAndReset();
         }
 
+        await allEchoed.Task.WaitAsync(Deadline.Hang);
         await clientTls.ShutdownAsync();
         clientSocket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
         byte[] serverSaw = await echo.WaitAsync(Deadline.Hang);

@@ -59,10 +59,13 @@ internal abstract class CompletionSource : RingOperation, IValueTaskSource<int>,
 
     protected void SetException(Exception error) => _core.SetException(error);
 
-    /// <summary>Completes with the error a failed request means: closed socket or stopped ring, cancellation, or the errno.</summary>
+    /// <summary>
+    /// Completes with the error a failed request means: on a closed socket or stopped ring whatever the kernel said
+    /// (ECANCELED, or a reset by a peer closed at the same time) the cause is the close; else cancellation, or the errno.
+    /// </summary>
     protected void SetError(int errno, string what)
     {
-        if (errno == Interop.Libc.ECANCELED && (Transport.IsClosing || Transport.Ring.Loop.IsStopping))
+        if (Transport.IsClosing || Transport.Ring.Loop.IsStopping)
         {
             SetException(Transport.Disposed(what));
         }

@@ -4,10 +4,9 @@ using BypassNet.Ring;
 namespace BypassNet.Engines.IoUring;
 
 /// <summary>An io_uring CONNECT; the sockaddr lives in native memory until the final completion. The result is 0 or -errno.</summary>
-internal sealed class ConnectOperation : CompletionSource
+internal sealed class ConnectOperation : SingleShotOperation
 {
     private readonly NativeBuffer _sockaddr;
-    private int _result;
 
     public ConnectOperation(IoUringSocketTransport transport, ReadOnlySpan<byte> sockaddr)
         : base(transport) => _sockaddr = new NativeBuffer(sockaddr);
@@ -21,7 +20,7 @@ internal sealed class ConnectOperation : CompletionSource
 
     internal override void Start(RingEventLoop loop)
     {
-        if (Transport.IsClosing || loop.IsStopping || CancelRequested)
+        if (ShouldNotStart(loop))
         {
             Finish(-Libc.ECANCELED);
             return;
@@ -32,21 +31,7 @@ internal sealed class ConnectOperation : CompletionSource
         Transport.OnSubmitted();
     }
 
-    internal override bool OnCompletion(RingEventLoop loop, int result, uint flags)
-    {
-        _result = result;
-        return true;
-    }
-
-    internal override void OnReleased(RingEventLoop loop)
-    {
-        Transport.OnReleased();
-        Finish(_result);
-    }
-
-    public override void Reject(Exception reason) => Finish(-Libc.ECANCELED);
-
-    private void Finish(int result)
+    protected override void Finish(int result)
     {
         EndCancellation();
         _sockaddr.Dispose();

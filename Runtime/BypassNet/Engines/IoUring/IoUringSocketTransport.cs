@@ -24,6 +24,7 @@ internal sealed partial class IoUringSocketTransport : SocketTransport
     private volatile bool _connected;
     private int _inFlight;
     private int _finished;
+    private int _closeStarted;
 
     public IoUringSocketTransport(IoUringSocketEngine engine, RingContext ring, Socket socket, bool connected)
         : base(socket)
@@ -63,18 +64,12 @@ internal sealed partial class IoUringSocketTransport : SocketTransport
 
     internal bool RunContinuationsAsynchronously => !_engine.Options.InlineContinuations;
 
-    public override void Close()
+    public override void MarkClosing()
     {
         lock (_gate)
         {
             if (_closing)
             {
-                if (_ring.Loop.IsStopped)
-                {
-                    // The ring drained every operation: nothing can still name the descriptor.
-                    FinishClose();
-                }
-
                 return;
             }
 
@@ -84,6 +79,22 @@ internal sealed partial class IoUringSocketTransport : SocketTransport
         _connected = false;
         FailPendingReceive(new ObjectDisposedException(nameof(BypassSocket), "The socket was disposed while a receive was pending."));
         FailPendingAccept(new ObjectDisposedException(nameof(BypassSocket), "The socket was disposed while an accept was pending."));
+    }
+
+    public override void Close()
+    {
+        MarkClosing();
+        if (Interlocked.Exchange(ref _closeStarted, 1) != 0)
+        {
+            if (_ring.Loop.IsStopped)
+            {
+                // The ring drained every operation: nothing can still name the descriptor.
+                FinishClose();
+            }
+
+            return;
+        }
+
         RingEventLoop loop = _ring.Loop;
         if (loop.IsStopped)
         {

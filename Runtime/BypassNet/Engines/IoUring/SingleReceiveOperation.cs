@@ -8,14 +8,13 @@ namespace BypassNet.Engines.IoUring;
 /// A single-shot RECV straight into caller memory, pinned until the completion: the degraded receive path for kernels
 /// without buffer rings or multishot receive. One per socket; one receive at a time, like the multishot path.
 /// </summary>
-internal sealed class SingleReceiveOperation : CompletionSource
+internal sealed class SingleReceiveOperation : SingleShotOperation
 {
     private MemoryHandle _pin;
     private nint _address;
     private int _length;
     private bool _peek;
     private bool _busy;
-    private int _result;
 
     public SingleReceiveOperation(IoUringSocketTransport transport)
         : base(transport)
@@ -47,7 +46,7 @@ internal sealed class SingleReceiveOperation : CompletionSource
 
     internal override void Start(RingEventLoop loop)
     {
-        if (Transport.IsClosing || loop.IsStopping || CancelRequested)
+        if (ShouldNotStart(loop))
         {
             Finish(-Libc.ECANCELED);
             return;
@@ -63,21 +62,7 @@ internal sealed class SingleReceiveOperation : CompletionSource
         Transport.OnSubmitted();
     }
 
-    internal override bool OnCompletion(RingEventLoop loop, int result, uint flags)
-    {
-        _result = result;
-        return true;
-    }
-
-    internal override void OnReleased(RingEventLoop loop)
-    {
-        Transport.OnReleased();
-        Finish(_result);
-    }
-
-    public override void Reject(Exception reason) => Finish(-Libc.ECANCELED);
-
-    private void Finish(int result)
+    protected override void Finish(int result)
     {
         EndCancellation();
         _pin.Dispose();

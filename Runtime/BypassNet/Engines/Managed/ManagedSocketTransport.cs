@@ -99,6 +99,8 @@ internal sealed class ManagedSocketTransport : SocketTransport
         return Count(Socket.ReceiveAsync(buffer, socketFlags, cancellationToken), send: false);
     }
 
+    public override void MarkClosing() => _closed = true;
+
     public override void Close()
     {
         _closed = true;
@@ -151,8 +153,9 @@ internal sealed class ManagedSocketTransport : SocketTransport
         {
             return await operation.ConfigureAwait(false);
         }
-        catch (SocketException ex) when (_closed && ex.SocketErrorCode == SocketError.OperationAborted)
+        catch (SocketException) when (_closed)
         {
+            // Whatever the socket reported after it was closed under the operation, the cause is the close.
             throw Disposed();
         }
     }
