@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace BypassNet.Samples.Resp;
 
 /// <summary>
@@ -13,6 +15,8 @@ internal sealed class KeyValueStore : IDisposable
 
     private const int SweepBatch = 256;
 
+    private static readonly long TicksPerMillisecond = Stopwatch.Frequency / 1000;
+
     private readonly Lock _gate = new();
     private readonly Dictionary<byte[], StoreEntry> _map = new(KeyComparer.Instance);
     private readonly Dictionary<byte[], StoreEntry>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
@@ -26,8 +30,11 @@ internal sealed class KeyValueStore : IDisposable
         _sweeper = new Timer(static state => ((KeyValueStore)state!).Sweep(), this, 100, 100);
     }
 
-    /// <summary>The clock expiry is measured on: monotonic milliseconds.</summary>
-    public static long Now => Environment.TickCount64;
+    /// <summary>
+    /// The clock expiry is measured on: monotonic milliseconds, from the high-resolution clock (Environment.TickCount64
+    /// may be a coarse clock that lags by a few milliseconds, which would let a short PX expire early).
+    /// </summary>
+    public static long Now => Stopwatch.GetTimestamp() / TicksPerMillisecond;
 
     public int Count
     {

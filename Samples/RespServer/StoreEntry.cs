@@ -13,7 +13,7 @@ internal sealed class StoreEntry
 
     public int Length { get; set; }
 
-    /// <summary>When the key expires, in <see cref="Environment.TickCount64"/> milliseconds; 0 for never.</summary>
+    /// <summary>When the key expires, in <see cref="KeyValueStore.Now"/> milliseconds; 0 for never.</summary>
     public long ExpiresAt { get; set; }
 
     /// <summary>False once removed from the store; a stale entry in the expiry list is then dropped.</summary>

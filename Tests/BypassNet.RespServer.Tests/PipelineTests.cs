@@ -67,4 +67,35 @@ public sealed class PipelineTests
         Assert.Equal("drip", (await client.ReadReplyAsync()).BulkText);
         Assert.Equal("done", (await client.ReadReplyAsync()).BulkText);
     }
+
+    [Theory]
+    [MemberData(nameof(TestServers.Both), MemberType = typeof(TestServers))]
+    public async Task Nothing_after_quit_or_a_framing_error_runs_even_when_cut_across_buffers(EngineKind engine)
+    {
+        await using Samples.Resp.RespServer server = TestServers.Start(engine);
+        byte[] padding = new byte[40_000];
+        await using (RespTestClient client = await TestServers.ConnectAsync(server))
+        {
+            // A big value first, so QUIT arrives in a later buffer than the command before it started in.
+            await client.SendRawAsync((byte[])[.. RespTestClient.Encode("SET"u8.ToArray(), "a"u8.ToArray(), padding), .. RespTestClient.Encode("QUIT"), .. RespTestClient.Encode("SET", "b", "2")]);
+            Assert.Equal("OK", (await client.ReadReplyAsync()).Text);
+            Assert.Equal("OK", (await client.ReadReplyAsync()).Text);
+            Assert.True(await client.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
+        }
+
+        await using (RespTestClient client = await TestServers.ConnectAsync(server))
+        {
+            await client.SendRawAsync((byte[])[.. RespTestClient.Encode("SET"u8.ToArray(), "c"u8.ToArray(), padding), .. "*1\r\n$x\r\n"u8, .. RespTestClient.Encode("SET", "d", "4")]);
+            Assert.Equal("OK", (await client.ReadReplyAsync()).Text);
+            Assert.Equal("ERR Protocol error: invalid bulk length", (await client.ReadReplyAsync()).Text);
+            Assert.True(await client.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
+        }
+
+        await using RespTestClient check = await TestServers.ConnectAsync(server);
+        RespReply values = await check.CommandAsync("MGET", "a", "b", "c", "d");
+        Assert.Equal(padding.Length, values.Items![0].Bulk!.Length);
+        Assert.True(values.Items[1].IsNullBulk);
+        Assert.Equal(padding.Length, values.Items[2].Bulk!.Length);
+        Assert.True(values.Items[3].IsNullBulk);
+    }
 }
