@@ -37,7 +37,7 @@ public class MigrationScriptTests
             start.Environment.Remove(name);
         }
 
-        if (!IoUringAvailable())
+        if (!BypassNet.Testing.IoUringAvailability.Available)
         {
             start.Environment["BYPASSNET_ALLOW_FALLBACK"] = "1";
         }
@@ -76,12 +76,6 @@ public class MigrationScriptTests
         catch (IOException)
         {
         }
-    }
-
-    private static bool IoUringAvailable()
-    {
-        using BypassRuntime runtime = BypassRuntime.Create(new BypassNetOptions { Engine = EngineKind.IoUring, RingCount = 1, SendBufferCount = 4, ReceiveBuffersPerRing = 8 });
-        return runtime.Engine == EngineKind.IoUring;
     }
 
     private static string RepositoryRoot()

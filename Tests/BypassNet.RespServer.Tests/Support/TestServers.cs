@@ -9,18 +9,12 @@ public static class TestServers
     /// <summary>xunit member data: both engine kinds.</summary>
     public static TheoryData<EngineKind> Both => new() { EngineKind.IoUring, EngineKind.Socket };
 
-    private static readonly Lazy<bool> s_ioUring = new(() =>
-    {
-        using BypassRuntime runtime = BypassRuntime.Create(new BypassNetOptions { Engine = EngineKind.IoUring, RingCount = 1, SendBufferCount = 4, ReceiveBuffersPerRing = 8 });
-        return runtime.Engine == EngineKind.IoUring;
-    });
-
     public static Samples.Resp.RespServer Start(EngineKind engine, Action<RespServerOptions>? configure = null)
     {
         var options = new RespServerOptions { Engine = engine, Port = 0, Address = IPAddress.Loopback };
         configure?.Invoke(options);
         Samples.Resp.RespServer server = Samples.Resp.RespServer.Start(options);
-        if (engine == EngineKind.IoUring && s_ioUring.Value)
+        if (engine == EngineKind.IoUring && BypassNet.Testing.IoUringAvailability.Available)
         {
             // On a machine with io_uring, an io_uring test that silently ran on sockets would prove nothing.
             Assert.Equal(EngineKind.IoUring, server.Engine);

@@ -10,13 +10,7 @@ public static class TestEngines
     public static TheoryData<EngineKind> Both => new() { EngineKind.IoUring, EngineKind.Socket };
 
     /// <summary>True when this machine's kernel lets BypassNet use io_uring.</summary>
-    public static bool IoUringAvailable => s_available.Value;
-
-    private static readonly Lazy<bool> s_available = new(() =>
-    {
-        using BypassRuntime runtime = BypassRuntime.Create(new BypassNetOptions { Engine = EngineKind.IoUring, RingCount = 1, SendBufferCount = 4, ReceiveBuffersPerRing = 8 });
-        return runtime.Engine == EngineKind.IoUring;
-    });
+    public static bool IoUringAvailable => BypassNet.Testing.IoUringAvailability.Available;
 
     public static BypassRuntime Create(EngineKind engine, Action<BypassNetOptions>? configure = null)
     {

@@ -1,0 +1,18 @@
+namespace BypassNet.Testing;
+
+/// <summary>
+/// Whether BypassNet really gets io_uring on this machine, asked once per test process by creating a small runtime
+/// (the same decision the engine selector makes: kernel, seccomp, memlock, NODROP). Linked into each test project
+/// that needs it (Tests/Directory.Build.props), so every suite asks the same question the same way.
+/// </summary>
+internal static class IoUringAvailability
+{
+    private static readonly Lazy<bool> s_available = new(() =>
+    {
+        using BypassRuntime runtime = BypassRuntime.Create(new BypassNetOptions { Engine = EngineKind.IoUring, RingCount = 1, SendBufferCount = 4, ReceiveBuffersPerRing = 8 });
+        return runtime.Engine == EngineKind.IoUring;
+    });
+
+    /// <summary>True when a runtime asking for io_uring gets it.</summary>
+    public static bool Available => s_available.Value;
+}
