@@ -90,7 +90,7 @@ internal sealed class AttackArguments
 
                     targetGiven = true;
                     break;
-                case "--connections": parsed.Connections = Int(args, ref i, 1, 100_000); break;
+                case "--connections": parsed.Connections = Int(args, ref i, 0, 100_000); break;
                 case "--mib": parsed.Mebibytes = Int(args, ref i, 0, 1024); break;
                 case "--payload": parsed.Payload = Value(args, ref i); break;
                 case "--rcvbuf": parsed.ReceiveBuffer = Int(args, ref i, 0, 64 * 1024 * 1024); break;
