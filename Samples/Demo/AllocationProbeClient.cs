@@ -13,7 +13,13 @@ internal sealed class AllocationProbeClient : IDisposable
     private readonly Socket _socket;
     private readonly byte[] _buffer = new byte[64];
 
-    private AllocationProbeClient(Socket socket) => _socket = socket;
+    private AllocationProbeClient(Socket socket)
+    {
+        // A server that stops answering fails the run with a message instead of hanging it.
+        socket.ReceiveTimeout = 30_000;
+        socket.SendTimeout = 30_000;
+        _socket = socket;
+    }
 
     /// <summary>The hook assembly, copied next to this program by the project reference.</summary>
     public static string HookPath => Path.Combine(AppContext.BaseDirectory, "BypassNet.Samples.AllocationProbe.dll");
