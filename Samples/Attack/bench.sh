@@ -33,25 +33,17 @@ demo="$root/Samples/Demo/bin/Release/net10.0/Demo"
 echo_dll="$root/Samples/EchoServer/bin/Release/net10.0/EchoServer.dll"
 resp="$root/Samples/RespServer/bin/Release/net10.0/RespServer"
 
+. "$root/Samples/bench-common.sh"
 work=$(mktemp -d)
 pids=()
 cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    stop_all
     exec 9>&- 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
 trap "exit 130" INT TERM
 mkfifo "$work/hold"
-
-free_port() {
-    local port
-    while true; do
-        port=$((20000 + RANDOM % 20000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-    done
-}
 
 declare -A port pid probe
 start() { # name -> starts the server, sets port[name] pid[name] probe[name]
@@ -96,7 +88,6 @@ for round in $(seq 1 "$ROUNDS"); do
     done
 done
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo
 echo "healthy client (one kept connection, a request every 10 ms, ${HOLD} s) with N stalled peers pushing ${MIB} MiB each, medians of $ROUNDS rounds:"
 printf '  %-10s %6s %10s %10s %12s\n' server peers "p50 ms" "p99 ms" answered

@@ -16,11 +16,11 @@ THREADS=${WRK_THREADS:-2}
 
 here=$(cd "$(dirname "$0")" && pwd)
 out="$here/bin/bench"
+. "$here/../bench-common.sh"
 work=$(mktemp -d)
 pids=()
 cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    stop_all
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -37,14 +37,6 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
     echo "Building Release once..." >&2
     dotnet publish "$here/KestrelPlaintext.csproj" -c Release -o "$out" -v quiet -nologo >/dev/null
 fi
-
-free_port() {
-    local port
-    while true; do
-        port=$((20000 + RANDOM % 20000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-    done
-}
 
 names=(stock bypassnet inline)
 declare -A port pid args
@@ -104,7 +96,6 @@ for round in $(seq 1 "$ROUNDS"); do
     done
 done
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 col() { awk -v k="$3" '{ print $k }' "$work/result.$1.$2" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 label() { case $1 in stock) echo "stock Kestrel (sockets)";; bypassnet) echo "UseBypassNet() default";; inline) echo "UseBypassNet() inline";; esac; }

@@ -52,6 +52,7 @@ fi
 build="$root/Samples/RespServer/bin/Release/net10.0"
 [[ -x "$build/RespServer" ]] || { echo "bench.sh: $build/RespServer missing (build failed?)" >&2; exit 1; }
 
+. "$root/Samples/bench-common.sh"
 work="$(mktemp -d)"
 pids=()
 cleanup() {
@@ -64,14 +65,6 @@ trap "exit 130" INT TERM
 # Run a private copy, so a rebuild during the benchmark cannot change the binary under a running server.
 cp -r "$build" "$work/sample"
 sample="$work/sample/RespServer"
-
-free_port() {
-    local port
-    while true; do
-        port=$((20000 + RANDOM % 20000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-    done
-}
 
 wait_ready() { # port, log
     for _ in $(seq 1 300); do
@@ -114,7 +107,6 @@ run() {
     echo $((after - before)) >>"$work/cpu.$target.$pipeline"
 }
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 targets=(redis sample)
 [[ "$SOCKET" == 1 ]] && targets+=(socket)
