@@ -40,41 +40,12 @@ IAttack attack = arguments.Attack switch
 };
 
 Console.WriteLine($"{arguments.Attack} against {arguments.Target}, healthy probe: {arguments.Probe} every {arguments.Interval.TotalMilliseconds:0} ms (timeout {arguments.Timeout.TotalMilliseconds:0} ms); descriptor limit {limit}");
-var kept = new Prober(arguments.Target, protocol, arguments.Interval, arguments.Timeout, freshConnections: false);
-var fresh = new Prober(arguments.Target, protocol, arguments.Interval, arguments.Timeout, freshConnections: true);
-
-// A baseline before the attack, so a failing server is told apart from a failing attack.
-ProbeReport[] before = await ProbeAsync("before", TimeSpan.FromSeconds(1));
-ProbeReport[] during;
-await using (attack)
+var session = new AttackSession(arguments.Target, protocol, arguments.Interval, arguments.Timeout);
+AttackResult result = await session.RunAsync(attack, arguments.Hold, arguments.After, Console.WriteLine, overall.Token);
+foreach (ProbeReport report in result.All)
 {
-    await attack.StartAsync(overall.Token);
-    Console.WriteLine($"  in place: {attack.Describe()}");
-    during = await ProbeAsync("during", arguments.Hold);
-    Console.WriteLine($"  at release: {attack.Describe()}");
+    Console.WriteLine(report);
 }
 
-ProbeReport[] after = await ProbeAsync("after release", arguments.After);
-Print(before);
-Print(during);
-Print(after);
-bool healthy = before.Concat(during).Concat(after).All(r => r.Total > 0 && r.Answered == r.Total);
-Console.WriteLine(healthy ? "VERDICT: every healthy probe was answered" : "VERDICT: some healthy probes went unanswered");
-return healthy ? 0 : 1;
-
-async Task<ProbeReport[]> ProbeAsync(string phase, TimeSpan duration)
-{
-    using var stop = CancellationTokenSource.CreateLinkedTokenSource(overall.Token);
-    stop.CancelAfter(duration);
-    return await Task.WhenAll(
-        kept.RunAsync($"  {phase}, kept connection", stop.Token),
-        fresh.RunAsync($"  {phase}, new connection each", stop.Token));
-}
-
-static void Print(ProbeReport[] reports)
-{
-    foreach (ProbeReport report in reports)
-    {
-        Console.WriteLine(report);
-    }
-}
+Console.WriteLine(result.Healthy ? "VERDICT: every healthy probe was answered" : "VERDICT: some healthy probes went unanswered");
+return result.Healthy ? 0 : 1;
