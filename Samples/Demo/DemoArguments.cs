@@ -2,24 +2,29 @@ using System.Globalization;
 
 namespace BypassNet.Samples.Demo;
 
-/// <summary>The command line of the demo, the benchmark and the hidden load-client mode.</summary>
+/// <summary>The command line of the demo, the benchmark and the hidden load-client and socket-server modes.</summary>
 internal sealed class DemoArguments
 {
     public const string Usage = """
         usage: Demo [--bench] [options]
-          (no mode)            the demo: each standard case on BypassNet and System.Net.Sockets, once (~40 s)
+          (no mode)            the demo: cases small and large on each server in turn, once (~45 s)
           --bench              the benchmark: all servers up at once, measured in alternating slices, medians reported
           --repetitions N      benchmark rounds (default 15)
-          --warmup S           seconds of load before measuring a server (default 2)
-          --duration S         seconds measured per server: demo 6 per case, benchmark 2 per round
-          --rings N            BypassNet rings (default: one per processor)
-          --case small|large   run one case only (64 x 64 B, or 4 x 64 KiB)
-          --native PATH        also measure this native echo server (PATH PORT; prints "listening")
+          --warmup S           seconds of load before measuring a server (default 2; demo 1.5)
+          --duration S         seconds measured per server: demo 5 per case, benchmark 2 per round
+          --case LIST          comma-separated: latency (1 x 64 B), small (64 x 64 B), scale (1,000 x 64 B),
+                               large (4 x 64 KiB), or all (the benchmark's default; the demo's is small,large)
+          --echo-server PATH   the BypassNet EchoServer to measure (default: the sample this build made)
+          --echo-arg ARG       pass ARG to the EchoServer (repeatable; default none: the sample's own defaults)
+          --native PATH        the C anchor (PATH PORT; prints "listening"); default: echo_uring beside this program,
+                               built when gcc and liburing-dev are installed
         """;
 
     public bool Bench { get; private set; }
 
     public bool Load { get; private set; }
+
+    public bool ServeSockets { get; private set; }
 
     public int Port { get; private set; }
 
@@ -29,15 +34,17 @@ internal sealed class DemoArguments
 
     public int Repetitions { get; private set; } = 15;
 
-    public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan? Warmup { get; private set; }
 
     public TimeSpan? Duration { get; private set; }
 
-    public int? Rings { get; private set; }
-
     public string? Native { get; private set; }
 
-    public IReadOnlyList<LoadCase> Cases { get; private set; } = LoadCase.Standard;
+    public string? EchoServer { get; private set; }
+
+    public List<string> EchoArguments { get; } = [];
+
+    public IReadOnlyList<LoadCase>? Cases { get; private set; }
 
     public static DemoArguments Parse(string[] args)
     {
@@ -51,6 +58,15 @@ internal sealed class DemoArguments
                     break;
                 case "--load":
                     parsed.Load = true;
+                    break;
+                case "--serve-sockets":
+                    parsed.ServeSockets = true;
+                    break;
+                case "--echo-server":
+                    parsed.EchoServer = Value(args, ref i);
+                    break;
+                case "--echo-arg":
+                    parsed.EchoArguments.Add(Value(args, ref i));
                     break;
                 case "--port":
                     parsed.Port = Int(args, ref i, 1, 65535);
@@ -70,20 +86,11 @@ internal sealed class DemoArguments
                 case "--duration":
                     parsed.Duration = TimeSpan.FromSeconds(Seconds(args, ref i));
                     break;
-                case "--rings":
-                    parsed.Rings = Int(args, ref i, 1, 64);
-                    break;
                 case "--native":
                     parsed.Native = Value(args, ref i);
                     break;
                 case "--case":
-                    parsed.Cases = Value(args, ref i) switch
-                    {
-                        "small" => [LoadCase.ManySmall],
-                        "large" => [LoadCase.FewLarge],
-                        "all" => LoadCase.Standard,
-                        string other => throw new ArgumentException($"unknown case '{other}'"),
-                    };
+                    parsed.Cases = LoadCase.ParseList(Value(args, ref i));
                     break;
                 default:
                     throw new ArgumentException($"unexpected argument '{args[i]}'");

@@ -2,7 +2,7 @@ using System.Net;
 
 namespace BypassNet.Samples.Demo;
 
-/// <summary>An echo server the demo drives and measures.</summary>
+/// <summary>An echo server the demo drives and measures, in a process of its own.</summary>
 internal interface IServerUnderTest : IAsyncDisposable
 {
     /// <summary>What the table calls it.</summary>
@@ -11,12 +11,9 @@ internal interface IServerUnderTest : IAsyncDisposable
     /// <summary>Where the load client connects.</summary>
     IPEndPoint EndPoint { get; }
 
-    /// <summary>The process whose system calls are counted.</summary>
+    /// <summary>The process whose CPU time and system calls are counted.</summary>
     int ProcessId { get; }
 
-    /// <summary>True when the server runs in this process, so its allocations can be measured here.</summary>
-    bool InProcess { get; }
-
-    /// <summary>The server's own io_uring figures so far, or null when it has none to report.</summary>
-    RingFigures? ReadRingFigures();
+    /// <summary>Bytes the server has allocated since it started, or null when it cannot tell (not .NET).</summary>
+    long? ReadAllocatedBytes();
 }

@@ -7,10 +7,7 @@ namespace BypassNet.Samples.Demo;
 /// in short slices that alternate round after round. Whatever else the machine is doing (builds, other benchmarks)
 /// then falls on every server alike, and each round gives a like-for-like ratio.
 /// </summary>
-/// <remarks>
-/// The in-process servers share this process, so its allocation, system call and CPU counters are read while only one
-/// of them has traffic; an idle server sleeps in the kernel and adds nothing measurable.
-/// </remarks>
+/// <remarks>An idle server sleeps in the kernel and adds nothing measurable to the one at work.</remarks>
 internal static class InterleavedRounds
 {
     /// <summary>Time for a resumed client to reach full speed before its slice is measured.</summary>
@@ -20,9 +17,6 @@ internal static class InterleavedRounds
     public static async Task<List<Measurement>[]> RunAsync(
         IReadOnlyList<ServerFactory> factories, LoadCase load, int rounds, TimeSpan warmup, TimeSpan slice, Action<string> progress)
     {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
         var servers = new List<IServerUnderTest>();
         var clients = new List<LoadProcess>();
         try
@@ -30,6 +24,7 @@ internal static class InterleavedRounds
             foreach (ServerFactory factory in factories)
             {
                 servers.Add(factory.Start());
+                progress($"  started {factory.Name}{PhaseRunner.Banner(servers[^1])}");
             }
 
             foreach (IServerUnderTest server in servers)
@@ -65,7 +60,7 @@ internal static class InterleavedRounds
                     Measurement m = MeasurementWindow.Measure(servers[i], clients[i], load, slice);
                     clients[i].Pause();
                     results[i].Add(m);
-                    line.Append($"  {factories[i].Name} {m.RoundTripsPerSecond,9:N0}/s {m.CpuMicrosecondsPerRoundTrip,5:0.0} us/rt");
+                    line.Append($"  {factories[i].Name} {m.RoundTripsPerSecond,9:N0}/s {m.CpuMicrosecondsPerRoundTrip,5:0.0} us/rt p99 {m.P99,6:0} us");
                 }
 
                 progress(line.ToString());

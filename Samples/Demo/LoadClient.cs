@@ -7,7 +7,8 @@ namespace BypassNet.Samples.Demo;
 /// The load generator, run as a separate process (<c>Demo --load</c>) so that its CPU time, system calls and
 /// allocations never count as the server's. It talks to the parent over stdin/stdout, one line at a time:
 /// it prints <c>ready</c> once every connection is up; <c>mark</c> answers <c>count ROUNDTRIPS TIMESTAMP</c>
-/// (a Stopwatch timestamp: CLOCK_MONOTONIC, comparable across processes); <c>stop</c> (or end of stdin) closes every
+/// (a Stopwatch timestamp: CLOCK_MONOTONIC, comparable across processes) <c>P50 P99</c> (round-trip percentiles in
+/// microseconds over the round trips since the previous mark); <c>stop</c> (or end of stdin) closes every
 /// connection in order and answers <c>done ROUNDTRIPS</c>; <c>pause</c> and <c>resume</c> hold the connections after
 /// their current exchange and let them go again (answered <c>paused</c> and <c>resumed</c>).
 /// </summary>
@@ -24,6 +25,7 @@ internal static class LoadClient
                 clients[i] = await LoadConnection.ConnectAsync(server, messageSize, seed: i).ConfigureAwait(false);
             }
 
+            var latencies = new LatencySinceMark(clients);
             var gate = new LoadGate();
             Task[] loops = Array.ConvertAll(clients, client => Task.Run(() => client.RunAsync(gate)));
             Console.WriteLine("ready");
@@ -34,7 +36,10 @@ internal static class LoadClient
                 switch (command)
                 {
                     case "mark":
-                        Console.WriteLine($"count {Sum(clients)} {Stopwatch.GetTimestamp()}");
+                        long count = Sum(clients);
+                        long timestamp = Stopwatch.GetTimestamp();
+                        (double p50, double p99) = latencies.Mark();
+                        Console.WriteLine(FormattableString.Invariant($"count {count} {timestamp} {p50:0.0} {p99:0.0}"));
                         break;
                     case "pause":
                         gate.Pause();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -13,6 +14,9 @@ internal sealed class LoadConnection : IDisposable
     private readonly byte[] _request;
     private readonly byte[] _response;
     private long _roundTrips;
+
+    /// <summary>This connection's round-trip times (send of the first byte to receipt of the last echoed one).</summary>
+    public LatencyHistogram Latency { get; } = new();
 
     private LoadConnection(Socket socket, int messageSize, int seed)
     {
@@ -52,6 +56,7 @@ internal sealed class LoadConnection : IDisposable
                 break;
             }
 
+            long started = Stopwatch.GetTimestamp();
             int sent = 0;
             while (sent < _request.Length)
             {
@@ -75,6 +80,7 @@ internal sealed class LoadConnection : IDisposable
                 throw new InvalidDataException("The echo differs from what was sent.");
             }
 
+            Latency.Record(Stopwatch.GetTimestamp() - started);
             Volatile.Write(ref _roundTrips, _roundTrips + 1);
         }
 

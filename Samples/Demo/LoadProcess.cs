@@ -52,13 +52,14 @@ internal sealed class LoadProcess : IDisposable
 
     public int ProcessId => _process.Id;
 
-    /// <summary>Round trips completed so far and the Stopwatch timestamp at which the client counted them.</summary>
-    public (long RoundTrips, long Timestamp) Mark()
+    /// <summary>Round trips so far, when the client counted them, and its latency percentiles since the previous mark.</summary>
+    public LoadMark Mark()
     {
         _process.StandardInput.WriteLine("mark");
         _process.StandardInput.Flush();
         string[] parts = Expect("count").Split(' ');
-        return (long.Parse(parts[1]), long.Parse(parts[2]));
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        return new LoadMark(long.Parse(parts[1], invariant), long.Parse(parts[2], invariant), double.Parse(parts[3], invariant), double.Parse(parts[4], invariant));
     }
 
     /// <summary>Holds every connection after its current exchange.</summary>

@@ -5,12 +5,14 @@ namespace BypassNet.Samples.Demo;
 /// <param name="Load">The load it was under.</param>
 /// <param name="RoundTrips">Round trips the client completed over its window.</param>
 /// <param name="ClientSeconds">The client's window (between its two marks).</param>
-/// <param name="ServerSeconds">The server-side window (allocation, system call and ring counters), inside the client's.</param>
-/// <param name="AllocatedBytes">Bytes the server process allocated in its window; null when the server runs elsewhere.</param>
+/// <param name="ServerSeconds">The server-side window (allocation and system call counters), inside the client's.</param>
+/// <param name="AllocatedBytes">Bytes the server process allocated in its window; null when it cannot tell (not .NET).</param>
 /// <param name="Syscalls">System calls the server process made in its window; null when perf events are unavailable.</param>
-/// <param name="Ring">The server's io_uring counters over its window, if it has any.</param>
-/// <param name="ServerCpuSeconds">CPU time (user + system) the server process used in its window.</param>
+/// <param name="Enters">io_uring_enter calls among them; null when perf events are unavailable.</param>
+/// <param name="ServerCpuSeconds">CPU time (utime + stime in /proc/PID/stat) the server process used in its window.</param>
 /// <param name="ClientCpuSeconds">CPU time the load client used over about the same window: on a small machine it competes with the server.</param>
+/// <param name="P50">Median round-trip time in microseconds, as the client saw it, over its window.</param>
+/// <param name="P99">99th percentile round-trip time in microseconds.</param>
 internal sealed record Measurement(
     string Server,
     LoadCase Load,
@@ -19,9 +21,11 @@ internal sealed record Measurement(
     double ServerSeconds,
     long? AllocatedBytes,
     long? Syscalls,
-    RingFigures? Ring,
+    long? Enters,
     double ServerCpuSeconds,
-    double ClientCpuSeconds)
+    double ClientCpuSeconds,
+    double P50,
+    double P99)
 {
     public double RoundTripsPerSecond => RoundTrips / ClientSeconds;
 
@@ -35,6 +39,8 @@ internal sealed record Measurement(
 
     public double? SyscallsPerRoundTrip => Syscalls / ServerRoundTrips;
 
+    public double? EntersPerRoundTrip => Enters / ServerRoundTrips;
+
     /// <summary>Server CPU time per round trip, in microseconds: the cost that decides throughput once cores are busy.</summary>
     public double CpuMicrosecondsPerRoundTrip => ServerCpuSeconds * 1e6 / ServerRoundTrips;
 
@@ -42,9 +48,4 @@ internal sealed record Measurement(
     public double ServerCpuPercent => ServerCpuSeconds / ServerSeconds * 100;
 
     public double ClientCpuPercent => ClientCpuSeconds / ServerSeconds * 100;
-
-    public double? EntersPerRoundTrip => Ring?.Enters / ServerRoundTrips;
-
-    /// <summary>Completions reaped per io_uring_enter: how well the ring batches.</summary>
-    public double? CompletionsPerEnter => Ring is { Enters: > 0 } ring ? ring.Completions / (double)ring.Enters : null;
 }

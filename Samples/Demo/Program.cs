@@ -17,4 +17,9 @@ if (arguments.Load)
     return await LoadClient.RunAsync(arguments.Port, arguments.Connections, arguments.MessageSize);
 }
 
+if (arguments.ServeSockets)
+{
+    return await SocketEchoServer.ServeAsync(arguments.Port);
+}
+
 return await Comparison.RunAsync(arguments);

@@ -5,15 +5,16 @@ internal sealed record ResultRow(
     string Server,
     double RoundTripsPerSecond,
     double MegabytesPerSecond,
+    double P50,
+    double P99,
+    double CpuMicrosecondsPerRoundTrip,
     double? AllocatedPerRoundTrip,
     double? SyscallsPerRoundTrip,
     double? EntersPerRoundTrip,
-    double? CompletionsPerEnter,
-    double CpuMicrosecondsPerRoundTrip,
     string? Spread = null)
 {
     public static ResultRow From(Measurement m) => new(
-        m.Server, m.RoundTripsPerSecond, m.MegabytesPerSecond, m.AllocatedPerRoundTrip, m.SyscallsPerRoundTrip, m.EntersPerRoundTrip, m.CompletionsPerEnter, m.CpuMicrosecondsPerRoundTrip);
+        m.Server, m.RoundTripsPerSecond, m.MegabytesPerSecond, m.P50, m.P99, m.CpuMicrosecondsPerRoundTrip, m.AllocatedPerRoundTrip, m.SyscallsPerRoundTrip, m.EntersPerRoundTrip);
 
     /// <summary>Medians of each figure over repetitions, with the round-trip rate's range as the spread.</summary>
     public static ResultRow Median(IReadOnlyList<Measurement> runs)
@@ -23,11 +24,12 @@ internal sealed record ResultRow(
             runs[0].Server,
             Median(rates)!.Value,
             Median([.. runs.Select(r => r.MegabytesPerSecond)])!.Value,
+            Median([.. runs.Select(r => r.P50)])!.Value,
+            Median([.. runs.Select(r => r.P99)])!.Value,
+            Median([.. runs.Select(r => r.CpuMicrosecondsPerRoundTrip)])!.Value,
             Median(runs.Select(r => r.AllocatedPerRoundTrip)),
             Median(runs.Select(r => r.SyscallsPerRoundTrip)),
             Median(runs.Select(r => r.EntersPerRoundTrip)),
-            Median(runs.Select(r => r.CompletionsPerEnter)),
-            Median([.. runs.Select(r => r.CpuMicrosecondsPerRoundTrip)])!.Value,
             $"{rates.Min():N0}..{rates.Max():N0}");
     }
 

@@ -8,7 +8,7 @@ namespace BypassNet.Samples.Demo;
 /// The baseline: an echo server the way it is written on System.Net.Sockets today — one async loop per connection,
 /// ReceiveAsync(Memory) into a pooled array and SendAsync(ReadOnlyMemory) of what came in.
 /// </summary>
-internal sealed class SocketEchoServer : IServerUnderTest
+internal sealed class SocketEchoServer : IAsyncDisposable
 {
     /// <summary>Per-connection buffer: the size of a BypassNet receive buffer, so both servers read the same chunks.</summary>
     private const int BufferSize = 16 * 1024;
@@ -21,20 +21,31 @@ internal sealed class SocketEchoServer : IServerUnderTest
 
     private SocketEchoServer(Socket listener) => _listener = listener;
 
-    public string Name => "System.Net.Sockets";
-
     public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndPoint!;
 
-    public int ProcessId => Environment.ProcessId;
+    /// <summary>
+    /// The <c>--serve-sockets</c> mode: serves on 127.0.0.1:<paramref name="port"/>, says "listening", and stops
+    /// when its standard input ends (the benchmark that started it went away).
+    /// </summary>
+    public static async Task<int> ServeAsync(int port)
+    {
+        await using SocketEchoServer server = Start(port);
+        Console.WriteLine($"System.Net.Sockets echo listening on {server.EndPoint}");
+        await Task.Run(() =>
+        {
+            while (Console.In.ReadLine() is not null)
+            {
+            }
+        }).ConfigureAwait(false);
+        return 0;
+    }
 
-    public bool InProcess => true;
-
-    public static SocketEchoServer Start()
+    public static SocketEchoServer Start(int port)
     {
         var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
             listener.Listen(1024);
         }
         catch
@@ -47,8 +58,6 @@ internal sealed class SocketEchoServer : IServerUnderTest
         server._acceptLoop = server.AcceptLoopAsync();
         return server;
     }
-
-    public RingFigures? ReadRingFigures() => null;
 
     public async ValueTask DisposeAsync()
     {

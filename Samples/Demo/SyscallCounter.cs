@@ -4,8 +4,8 @@ using System.Runtime.InteropServices;
 namespace BypassNet.Samples.Demo;
 
 /// <summary>
-/// Counts the system calls of one process over a window: a perf counter on the <c>raw_syscalls:sys_enter</c> tracepoint
-/// per thread (perf_event_open, pid = thread id, any CPU), opened at <see cref="Start"/> on every thread in
+/// Counts the system calls of one process over a window: a perf counter on a tracepoint (<c>raw_syscalls:sys_enter</c>
+/// for every call, <c>syscalls:sys_enter_io_uring_enter</c> for one) per thread (perf_event_open, pid = thread id, any CPU), opened at <see cref="Start"/> on every thread in
 /// <c>/proc/PID/task</c>, with threads created later picked up by <see cref="Rescan"/>, and summed at <see cref="Stop"/>.
 /// </summary>
 /// <remarks>
@@ -18,7 +18,6 @@ internal sealed unsafe partial class SyscallCounter : IDisposable
     private const int PerfAttrSize = 128;
     private const ulong PerfFlagFdCloexec = 8;
     private const int MaxThreads = 4096;
-    private static readonly TimeSpan RescanInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly ulong _tracepointId;
     private readonly long _perfEventOpen;
@@ -44,11 +43,17 @@ internal sealed unsafe partial class SyscallCounter : IDisposable
     /// <summary>Threads counted so far in this window.</summary>
     public int Threads => _count;
 
+    /// <summary>Every system call.</summary>
+    public const string AllCalls = "raw_syscalls/sys_enter";
+
+    /// <summary>io_uring_enter only.</summary>
+    public const string IoUringEnter = "syscalls/sys_enter_io_uring_enter";
+
     /// <summary>
-    /// Prepares to count <paramref name="processId"/>'s system calls, or says why it cannot (no tracefs, no permission
-    /// for perf events, unknown architecture).
+    /// Prepares to count <paramref name="processId"/>'s hits on <paramref name="tracepoint"/> (a path under
+    /// tracefs/events), or says why it cannot (no tracefs, no permission for perf events, unknown architecture).
     /// </summary>
-    public static SyscallCounter? TryCreate(int processId, out string? unavailableReason)
+    public static SyscallCounter? TryCreate(int processId, string tracepoint, out string? unavailableReason)
     {
         (long perfEventOpen, long getTid) = RuntimeInformation.ProcessArchitecture switch
         {
@@ -64,13 +69,13 @@ internal sealed unsafe partial class SyscallCounter : IDisposable
 
         ulong id = 0;
         string? idFile = Array.Find(
-            ["/sys/kernel/tracing/events/raw_syscalls/sys_enter/id", "/sys/kernel/debug/tracing/events/raw_syscalls/sys_enter/id"],
+            [$"/sys/kernel/tracing/events/{tracepoint}/id", $"/sys/kernel/debug/tracing/events/{tracepoint}/id"],
             File.Exists);
         try
         {
             if (idFile is null || !ulong.TryParse(File.ReadAllText(idFile).Trim(), out id))
             {
-                unavailableReason = "tracefs does not show raw_syscalls:sys_enter";
+                unavailableReason = $"tracefs does not show {tracepoint} (as root: mount -t tracefs nodev /sys/kernel/tracing)";
                 return null;
             }
         }
@@ -142,23 +147,6 @@ internal sealed unsafe partial class SyscallCounter : IDisposable
             }
 
             // A thread that exited between the scan and the open (ESRCH) made no calls we could count anyway.
-        }
-    }
-
-    /// <summary>Rescans every 100 ms until <paramref name="window"/> has passed, on the calling thread.</summary>
-    public void RunFor(TimeSpan window)
-    {
-        long end = Stopwatch.GetTimestamp() + (long)(window.TotalSeconds * Stopwatch.Frequency);
-        while (true)
-        {
-            long left = end - Stopwatch.GetTimestamp();
-            if (left <= 0)
-            {
-                return;
-            }
-
-            Thread.Sleep(TimeSpan.FromSeconds(Math.Min(left / (double)Stopwatch.Frequency, RescanInterval.TotalSeconds)));
-            Rescan();
         }
     }
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Benchmarks the RESP server sample (io_uring and socket engines) against a real redis-server with redis-benchmark,
-# in one run, and prints requests/s per test and the ratio sample/redis-server.
+# Benchmarks the RESP server sample AT ITS DEFAULTS (no flags but the port: engine auto, one ring, inline
+# continuations) against a real redis-server with redis-benchmark, in one run, interleaved round by round, and prints
+# median requests/s per test, the ratio sample/redis-server, and server CPU time per request for both. SOCKET=1 adds
+# the sample on the socket engine as a third column.
 #
 #   Samples/RespServer/bench.sh            # defaults below
 #   N=500000 REPEAT=5 Samples/RespServer/bench.sh
@@ -10,13 +12,14 @@
 #   NP         requests per test with -P 16                    (default 1000000)
 #   CLIENTS    redis-benchmark connections (-c)                (default 50)
 #   REPEAT     rounds; each cell is the median of the rounds   (default 3)
-#   RINGS      rings of the sample (event-loop threads)        (default 1: see below)
+#   SOCKET     1 = also measure the sample with --engine socket (default 0)
+#   SAMPLE_ARGS extra sample flags, e.g. "--rings 2" (default none: the sample's defaults)
 #   PIN        1 = server on CPU 0, redis-benchmark on CPU 1   (default 1 when taskset exists and there are >= 2 CPUs)
 #   NICE       run servers and redis-benchmark at this nice level, e.g. -10 on a busy shared machine (default: unchanged)
 #   SKIP_BUILD 1 = use the existing Release build
 #
-# Fairness: redis-server runs its commands on one thread, so the sample runs one ring (RINGS=1) with inline
-# continuations; on a 2-core machine the other core is redis-benchmark's. Targets are interleaved round by round so
+# Fairness: redis-server runs its commands on one thread, and so does the sample at its defaults (one ring, inline
+# continuations); on a 2-core machine the other core is redis-benchmark's. Targets are interleaved round by round so
 # that background load hits all of them alike. Needs redis-server and redis-benchmark (apt: redis-server redis-tools).
 set -euo pipefail
 
@@ -26,7 +29,8 @@ N="${N:-200000}"
 NP="${NP:-1000000}"
 CLIENTS="${CLIENTS:-50}"
 REPEAT="${REPEAT:-3}"
-RINGS="${RINGS:-1}"
+SOCKET="${SOCKET:-0}"
+SAMPLE_ARGS="${SAMPLE_ARGS:-}"
 TESTS="ping,set,get"
 NAMES=(PING_INLINE PING_MBULK SET GET)
 
@@ -48,6 +52,7 @@ fi
 build="$root/Samples/RespServer/bin/Release/net10.0"
 [[ -x "$build/RespServer" ]] || { echo "bench.sh: $build/RespServer missing (build failed?)" >&2; exit 1; }
 
+. "$root/Samples/bench-common.sh"
 work="$(mktemp -d)"
 pids=()
 cleanup() {
@@ -60,14 +65,6 @@ trap "exit 130" INT TERM
 # Run a private copy, so a rebuild during the benchmark cannot change the binary under a running server.
 cp -r "$build" "$work/sample"
 sample="$work/sample/RespServer"
-
-free_port() {
-    local port
-    while true; do
-        port=$((20000 + RANDOM % 20000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-    done
-}
 
 wait_ready() { # port, log
     for _ in $(seq 1 300); do
@@ -84,14 +81,17 @@ start_redis() {
     pid[redis]=$!; pids+=("$!")
     wait_ready "${port[redis]}" "$work/redis.log"
 }
-start_sample() { # engine
+start_sample() { # sample (its defaults) | socket (--engine socket)
+    local extra=()
+    [[ "$1" == socket ]] && extra=(--engine socket)
     port[$1]="$(free_port)"
-    "${server_cpu[@]}" "$sample" --port "${port[$1]}" --engine "$1" --rings "$RINGS" >"$work/$1.log" 2>&1 &
+    # shellcheck disable=SC2086
+    "${server_cpu[@]}" "$sample" --port "${port[$1]}" "${extra[@]}" $SAMPLE_ARGS >"$work/$1.log" 2>&1 &
     pid[$1]=$!; pids+=("$!")
     for _ in $(seq 1 300); do grep -q listening "$work/$1.log" && break; sleep 0.1; done
     grep -q listening "$work/$1.log" || { echo "bench.sh: sample ($1) did not start:" >&2; cat "$work/$1.log" >&2; exit 1; }
-    if [[ "$1" == iouring ]] && ! grep -q "engine IoUring" "$work/$1.log"; then
-        echo "bench.sh: warning: io_uring unavailable, the 'iouring' column runs on sockets" >&2
+    if [[ "$1" == sample ]] && ! grep -q "engine IoUring" "$work/$1.log"; then
+        echo "bench.sh: warning: the sample at its defaults is not on io_uring: $(cat "$work/$1.log")" >&2
     fi
 }
 
@@ -107,12 +107,12 @@ run() {
     echo $((after - before)) >>"$work/cpu.$target.$pipeline"
 }
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-targets=(redis iouring socket)
+targets=(redis sample)
+[[ "$SOCKET" == 1 ]] && targets+=(socket)
 start_redis
-start_sample iouring
-start_sample socket
+start_sample sample
+[[ "$SOCKET" == 1 ]] && start_sample socket
 
 echo "Warming up (JIT tiering of the sample, page cache, connections)..." >&2
 for target in "${targets[@]}"; do
@@ -124,7 +124,9 @@ for round in $(seq 1 "$REPEAT"); do
     echo "Round $round/$REPEAT..." >&2
     for pipeline in 1 16; do
         requests=$N; [[ $pipeline == 16 ]] && requests=$NP
-        for target in "${targets[@]}"; do run "$target" "$pipeline" "$requests"; done
+        # Alternate the order so that no target always follows the same one.
+        order=("${targets[@]}"); (( round % 2 == 0 )) && order=($(printf '%s\n' "${targets[@]}" | tac))
+        for target in "${order[@]}"; do run "$target" "$pipeline" "$requests"; done
     done
 done
 
@@ -138,20 +140,34 @@ cpu_per_request() { # target pipeline requests -> microseconds of server CPU per
 redis_version="$(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p')"
 echo
 echo "RESP server sample vs redis-server $redis_version: redis-benchmark -t $TESTS -c $CLIENTS -q, -n $N (-n $NP with -P 16)"
-echo "median of $REPEAT interleaved rounds; sample: $RINGS ring(s), inline continuations; pinned: $([[ $PIN == 1 ]] && echo 'server CPU 0, redis-benchmark CPU 1' || echo no); nice: ${NICE:-0}; $(nproc) CPUs, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "median of $REPEAT interleaved rounds; sample: $(sed -n 's/.*(\(engine.*\))/\1/p' "$work/sample.log" | head -1)${SAMPLE_ARGS:+ plus $SAMPLE_ARGS}"
+echo "pinned: $([[ $PIN == 1 ]] && echo 'servers CPU 0, redis-benchmark CPU 1' || echo no); nice: ${NICE:-0}; $(nproc) CPUs; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-printf '%-12s %-4s %14s %14s %7s %14s %7s\n' test -P redis-server sample-iouring ratio sample-socket ratio
-printf '%-12s %-4s %14s %14s %7s %14s %7s\n' ------------ ---- -------------- -------------- ------- -------------- -------
+header=(test -P redis-server sample ratio); [[ "$SOCKET" == 1 ]] && header+=(sample-socket ratio)
+if [[ "$SOCKET" == 1 ]]; then printf '%-12s %-4s %14s %14s %7s %14s %7s\n' "${header[@]}"; else printf '%-12s %-4s %14s %14s %7s\n' "${header[@]}"; fi
 for pipeline in 1 16; do
-    for name in "${NAMES[@]}"; do
-        r="$(cell redis "$pipeline" "$name")"; i="$(cell iouring "$pipeline" "$name")"; s="$(cell socket "$pipeline" "$name")"
-        printf '%-12s %-4s %14.0f %14.0f %7s %14.0f %7s\n' "$name" "$pipeline" "$r" "$i" "$(ratio "$i" "$r")" "$s" "$(ratio "$s" "$r")"
+    sum_r=0; sum_i=0
+    for name in "${NAMES[@]}" SUM; do
+        if [[ $name == SUM ]]; then r=$sum_r; i=$sum_i; s=${sum_s:-0}
+        else
+            r="$(cell redis "$pipeline" "$name")"; i="$(cell sample "$pipeline" "$name")"
+            sum_r=$(awk -v a="$sum_r" -v b="$r" 'BEGIN { print a + b }'); sum_i=$(awk -v a="$sum_i" -v b="$i" 'BEGIN { print a + b }')
+            if [[ "$SOCKET" == 1 ]]; then s="$(cell socket "$pipeline" "$name")"; sum_s=$(awk -v a="${sum_s:-0}" -v b="$s" 'BEGIN { print a + b }'); fi
+        fi
+        if [[ "$SOCKET" == 1 ]]; then
+            printf '%-12s %-4s %14.0f %14.0f %7s %14.0f %7s\n' "$name" "$pipeline" "$r" "$i" "$(ratio "$i" "$r")" "$s" "$(ratio "$s" "$r")"
+        else
+            printf '%-12s %-4s %14.0f %14.0f %7s\n' "$name" "$pipeline" "$r" "$i" "$(ratio "$i" "$r")"
+        fi
     done
+    sum_s=0
 done
 echo
-echo "server CPU time per request (µs, lower is better; the same load generator drives all three):"
+echo "server CPU time per request (µs, lower is better; the same load generator drives every target):"
 for pipeline in 1 16; do
     requests=$N; [[ $pipeline == 16 ]] && requests=$NP
-    printf '  -P %-3s redis-server %6s   sample-iouring %6s   sample-socket %6s\n' "$pipeline" \
-        "$(cpu_per_request redis "$pipeline" "$requests")" "$(cpu_per_request iouring "$pipeline" "$requests")" "$(cpu_per_request socket "$pipeline" "$requests")"
+    r="$(cpu_per_request redis "$pipeline" "$requests")"; i="$(cpu_per_request sample "$pipeline" "$requests")"
+    line="$(printf '  -P %-3s redis-server %6s   sample %6s (%s)' "$pipeline" "$r" "$i" "$(ratio "$i" "$r")")"
+    [[ "$SOCKET" == 1 ]] && line+="$(printf '   sample-socket %6s' "$(cpu_per_request socket "$pipeline" "$requests")")"
+    echo "$line"
 done
