@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace BypassNet.Docs.Tests;
@@ -52,6 +53,44 @@ internal static class SnippetCompiler
     /// <summary>As <see cref="Errors(MarkdownCodeBlock)"/>; a web snippet without BypassNet.AspNetCore when <paramref name="withKestrelFace"/> is false.</summary>
     public static IReadOnlyList<string> Errors(MarkdownCodeBlock block, bool withKestrelFace)
     {
+        var (compilation, snippet) = Compile(block, withKestrelFace);
+        return compilation.GetDiagnostics()
+            .Where(d => d.Severity == DiagnosticSeverity.Error)
+            .Select(d => Describe(block, snippet, d))
+            .ToList();
+    }
+
+    /// <summary>
+    /// The diagnostics BypassNet's own analyzers (the ones the package ships) report on <paramref name="block"/>, with
+    /// the 0-based line in the block each is on.
+    /// </summary>
+    public static IReadOnlyList<(int Line, string Id)> AnalyzerDiagnostics(MarkdownCodeBlock block)
+    {
+        var (compilation, snippet) = Compile(block, withKestrelFace: true);
+        var diagnostics = compilation.WithAnalyzers(ShippedAnalyzers.Value).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+        return diagnostics
+            .Where(d => d.Location.IsInSource && d.Location.SourceTree == snippet)
+            .Select(d => (d.Location.GetLineSpan().StartLinePosition.Line, d.Id))
+            .ToList();
+    }
+
+    private static readonly Lazy<ImmutableArray<DiagnosticAnalyzer>> ShippedAnalyzers = new(() =>
+        [
+            .. typeof(BypassNet.Analyzers.DiagnosticIds).Assembly.GetTypes()
+                .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttributes(typeof(DiagnosticAnalyzerAttribute), false).Length > 0)
+                .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t, nonPublic: true)!),
+        ]);
+
+    private static string Describe(MarkdownCodeBlock block, SyntaxTree snippet, Diagnostic d)
+    {
+        var line = d.Location.IsInSource && d.Location.SourceTree == snippet
+            ? block.Line + 1 + d.Location.GetLineSpan().StartLinePosition.Line
+            : block.Line;
+        return $"{block.File}:{line}: {d.Id} {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}";
+    }
+
+    private static (CSharpCompilation Compilation, SyntaxTree Snippet) Compile(MarkdownCodeBlock block, bool withKestrelFace)
+    {
         var web = IsWebSnippet(block.Code);
         var usings = string.Join('\n', (web ? WebUsings : ConsoleUsings).Select(u => $"global using global::{u};"));
         var snippet = CSharpSyntaxTree.ParseText(block.Code, ParseOptions, path: block.File);
@@ -63,17 +102,7 @@ internal static class SnippetCompiler
             new CSharpCompilationOptions(
                 isProgram ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary,
                 nullableContextOptions: NullableContextOptions.Enable));
-
-        return compilation.GetDiagnostics()
-            .Where(d => d.Severity == DiagnosticSeverity.Error)
-            .Select(d =>
-            {
-                var line = d.Location.IsInSource && d.Location.SourceTree == snippet
-                    ? block.Line + 1 + d.Location.GetLineSpan().StartLinePosition.Line
-                    : block.Line;
-                return $"{block.File}:{line}: {d.Id} {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}";
-            })
-            .ToList();
+        return (compilation, snippet);
     }
 
     private static IEnumerable<MetadataReference> FrameworkAssemblies(Type inFramework)
