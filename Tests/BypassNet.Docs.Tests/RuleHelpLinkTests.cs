@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace BypassNet.Docs.Tests;
 
@@ -10,13 +9,7 @@ namespace BypassNet.Docs.Tests;
 /// </summary>
 public sealed class RuleHelpLinkTests
 {
-    private static IReadOnlyList<DiagnosticDescriptor> ShippedDescriptors() =>
-        typeof(BypassNet.Analyzers.DiagnosticIds).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttributes(typeof(DiagnosticAnalyzerAttribute), false).Length > 0)
-            .SelectMany(t => ((DiagnosticAnalyzer)Activator.CreateInstance(t, nonPublic: true)!).SupportedDiagnostics)
-            .DistinctBy(d => d.Id)
-            .OrderBy(d => d.Id, StringComparer.Ordinal)
-            .ToList();
+    private static IReadOnlyList<DiagnosticDescriptor> ShippedDescriptors() => ShippedAnalyzers.Descriptors();
 
     [Fact]
     public void The_analyzers_ship_the_documented_rules()

@@ -67,19 +67,12 @@ internal static class SnippetCompiler
     public static IReadOnlyList<(int Line, string Id)> AnalyzerDiagnostics(MarkdownCodeBlock block)
     {
         var (compilation, snippet) = Compile(block, withKestrelFace: true);
-        var diagnostics = compilation.WithAnalyzers(ShippedAnalyzers.Value).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+        var diagnostics = compilation.WithAnalyzers(ShippedAnalyzers.All).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
         return diagnostics
             .Where(d => d.Location.IsInSource && d.Location.SourceTree == snippet)
             .Select(d => (d.Location.GetLineSpan().StartLinePosition.Line, d.Id))
             .ToList();
     }
-
-    private static readonly Lazy<ImmutableArray<DiagnosticAnalyzer>> ShippedAnalyzers = new(() =>
-        [
-            .. typeof(BypassNet.Analyzers.DiagnosticIds).Assembly.GetTypes()
-                .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttributes(typeof(DiagnosticAnalyzerAttribute), false).Length > 0)
-                .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t, nonPublic: true)!),
-        ]);
 
     private static string Describe(MarkdownCodeBlock block, SyntaxTree snippet, Diagnostic d)
     {
