@@ -1,181 +1,185 @@
-using System.Diagnostics;
-using System.Text;
+using System.IO.Compression;
+using System.Reflection.Metadata;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
 
 namespace BypassNet.Analyzers.Tests;
 
 /// <summary>
-/// End to end: the runtime package carries the analyzers, and a project that references it gets BYP001 at build.
-/// The repository is copied to a temporary folder first, so the test never writes into the work tree and a
-/// missing README (packed by the runtime) can be stood in for.
+/// End to end, as a user meets the packages: the solution is packed once (with --artifacts-path, which a hard-coded
+/// bin path used to break), the packages are the ones the README's install section documents, each carries license,
+/// readme, symbols and repository metadata, and a web app restored from the local feed (not project references) gets
+/// the analyzers (BYP001 in its build) and the Kestrel face (UseBypassNet() compiles).
 /// </summary>
-public sealed class PackagingTests
+public sealed class PackagingTests(PackedSolution packed) : IClassFixture<PackedSolution>
 {
-    private const string ConsumerCode = """
-        using System;
-        using BypassNet;
-
-        [Owned]
-        public sealed class Chunk : IDisposable
-        {
-            public int Size => 0;
-            public void Dispose() { }
-        }
-
-        public static class Wire
-        {
-            public static void Send([TakesOwnership] Chunk chunk) => chunk.Dispose();
-        }
-
-        public static class Program
-        {
-            public static int Main()
-            {
-                var chunk = new Chunk();
-                Wire.Send(chunk);
-                return chunk.Size;
-            }
-        }
-        """;
+    private const string Version = "0.1.0";
 
     [PackagingFact]
-    public void Consumer_of_the_package_gets_BYP001()
+    public void Packing_the_solution_yields_exactly_the_documented_packages()
     {
-        var root = FindRepositoryRoot();
-        var work = Directory.CreateTempSubdirectory("bypassnet-pack-");
-        try
-        {
-            var copy = Path.Combine(work.FullName, "repo");
-            CopyRepository(root, copy);
-            var feed = Path.Combine(work.FullName, "feed");
-            var pack = Run(copy, "pack", "Runtime/BypassNet/BypassNet.csproj", "-c", "Release", "-o", feed);
-            Assert.True(pack.ExitCode == 0, "dotnet pack failed:\n" + pack.Output);
-            Assert.True(File.Exists(Path.Combine(feed, "BypassNet.0.1.0.nupkg")), "BypassNet.0.1.0.nupkg not produced:\n" + pack.Output);
+        var documented = Regex.Matches(File.ReadAllText(Path.Combine(packed.Source, "README.md")), @"dotnet add package (?<id>[A-Za-z.]+)")
+            .Select(m => m.Groups["id"].Value).Distinct().Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["BypassNet", "BypassNet.AspNetCore"], documented);
 
-            var consumer = Path.Combine(work.FullName, "consumer");
-            Directory.CreateDirectory(consumer);
-            File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), """
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <Nullable>enable</Nullable>
-                    <NuGetAudit>false</NuGetAudit>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="BypassNet" Version="0.1.0" />
-                  </ItemGroup>
-                </Project>
-                """);
-
-            // The local feed is added to the machine's usual sources; a private package folder keeps this freshly
-            // packed 0.1.0 from being shadowed by (or leaking into) the user's package cache.
-            File.WriteAllText(Path.Combine(consumer, "nuget.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <config>
-                    <add key="globalPackagesFolder" value="{Path.Combine(work.FullName, "packages")}" />
-                  </config>
-                  <packageSources>
-                    <add key="bypassnet-local" value="{feed}" />
-                  </packageSources>
-                </configuration>
-                """);
-            File.WriteAllText(Path.Combine(consumer, "Program.cs"), ConsumerCode);
-
-            var build = Run(consumer, "build", "-c", "Release");
-            Assert.Contains("BYP001", build.Output, StringComparison.Ordinal);
-            Assert.NotEqual(0, build.ExitCode);
-        }
-        finally
-        {
-            try
-            {
-                work.Delete(recursive: true);
-            }
-            catch (IOException)
-            {
-                // A build server may still hold a file; the temp folder is cleaned up by the OS.
-            }
-        }
+        var produced = Directory.GetFiles(packed.Feed).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
+        var expected = documented.SelectMany(id => new[] { $"{id}.{Version}.nupkg", $"{id}.{Version}.snupkg" }).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expected, produced);
     }
 
-    private static string FindRepositoryRoot()
+    [PackagingTheory]
+    [InlineData("BypassNet")]
+    [InlineData("BypassNet.AspNetCore")]
+    public void Each_package_has_license_readme_repository_and_its_library(string id)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "BypassNet.sln")))
-            {
-                return dir.FullName;
-            }
-        }
+        using var package = ZipFile.OpenRead(packed.Package(id));
+        var metadata = Nuspec(package, id);
 
-        throw new InvalidOperationException("BypassNet.sln not found above " + AppContext.BaseDirectory);
+        Assert.Equal("MIT", Element(metadata, "license").Value);
+        Assert.Equal("expression", Element(metadata, "license").Attribute("type")?.Value);
+        Assert.False(string.IsNullOrWhiteSpace(Element(metadata, "description").Value));
+        Assert.False(string.IsNullOrWhiteSpace(Element(metadata, "tags").Value));
+        Assert.Equal("BypassNet developers", Element(metadata, "authors").Value);
+
+        // The package readme is the project's PACKAGE.md, not the repository README with its relative links.
+        Assert.Equal("README.md", Element(metadata, "readme").Value);
+        Assert.Equal(File.ReadAllText(Path.Combine(packed.Source, "Runtime", id, "PACKAGE.md")), ReadEntry(package, "README.md"));
+
+        var repository = Element(metadata, "repository");
+        Assert.Equal(PackedSolution.RepositoryUrl, repository.Attribute("url")?.Value);
+        Assert.Equal(packed.Commit, repository.Attribute("commit")?.Value);
+        Assert.Equal(PackedSolution.RepositoryUrl, Element(metadata, "projectUrl").Value);
+
+        Assert.NotNull(package.GetEntry($"lib/net10.0/{id}.dll"));
+        Assert.NotNull(package.GetEntry($"lib/net10.0/{id}.xml"));
+        Assert.DoesNotContain(package.Entries, e => e.FullName.EndsWith(".pdb", StringComparison.Ordinal));
     }
 
-    private static readonly HashSet<string> SkippedDirectories = new(StringComparer.Ordinal) { ".git", "bin", "obj", "Tests", "TestResults", "artifacts", ".vs" };
-
-    private static void CopyRepository(string source, string destination)
+    [PackagingFact]
+    public void BypassNet_carries_the_analyzers_code_fixes_and_rule_pages_and_floors_its_dependency()
     {
-        Directory.CreateDirectory(destination);
-        foreach (var file in Directory.GetFiles(source))
+        using var package = ZipFile.OpenRead(packed.Package("BypassNet"));
+        var analyzers = package.Entries.Where(e => e.FullName.StartsWith("analyzers/", StringComparison.Ordinal)).Select(e => e.FullName).Order(StringComparer.Ordinal);
+        Assert.Equal(["analyzers/dotnet/cs/BypassNet.Analyzers.dll", "analyzers/dotnet/cs/BypassNet.CodeFixes.dll"], analyzers);
+
+        var pages = Directory.GetFiles(Path.Combine(packed.Source, "docs", "rules"), "*.md").Select(p => "docs/rules/" + Path.GetFileName(p)).ToList();
+        Assert.NotEmpty(pages);
+        foreach (var page in pages)
         {
-            File.Copy(file, Path.Combine(destination, Path.GetFileName(file)));
+            Assert.NotNull(package.GetEntry(page));
         }
 
-        foreach (var dir in Directory.GetDirectories(source))
-        {
-            if (!SkippedDirectories.Contains(Path.GetFileName(dir)))
-            {
-                CopyRepository(dir, Path.Combine(destination, Path.GetFileName(dir)));
-            }
-        }
-
-        var readme = Path.Combine(destination, "README.md");
-        if (source.Length > 0 && !File.Exists(readme) && File.Exists(Path.Combine(destination, "BypassNet.sln")))
-        {
-            // The runtime packs the repository README; stand in for it until one exists.
-            File.WriteAllText(readme, "# BypassNet\n");
-        }
+        // The lowest supported version, not whatever patch the build happened to use.
+        var dependency = Nuspec(package, "BypassNet").Descendants(Nuspec(package, "BypassNet").Name.Namespace + "dependency").Single();
+        Assert.Equal("Microsoft.Extensions.Logging.Abstractions", dependency.Attribute("id")?.Value);
+        Assert.Equal("10.0.0", dependency.Attribute("version")?.Value);
     }
 
-    private static (int ExitCode, string Output) Run(string workingDirectory, params string[] arguments)
+    [PackagingFact]
+    public void BypassNet_AspNetCore_depends_on_BypassNet_with_its_analyzers()
     {
-        var info = new ProcessStartInfo("dotnet")
+        using var package = ZipFile.OpenRead(packed.Package("BypassNet.AspNetCore"));
+        var metadata = Nuspec(package, "BypassNet.AspNetCore");
+        var dependency = metadata.Descendants(metadata.Name.Namespace + "dependency").Single();
+        Assert.Equal("BypassNet", dependency.Attribute("id")?.Value);
+        Assert.Equal(Version, dependency.Attribute("version")?.Value);
+        // A ProjectReference's default PrivateAssets would exclude "Analyzers" here and hide BYP001-BYP101 from web apps.
+        Assert.DoesNotContain("Analyzers", dependency.Attribute("exclude")?.Value ?? string.Empty, StringComparison.Ordinal);
+    }
+
+    [PackagingTheory]
+    [InlineData("BypassNet")]
+    [InlineData("BypassNet.AspNetCore")]
+    public void Symbols_map_deterministic_paths_to_the_commit_through_SourceLink(string id)
+    {
+        using var symbols = ZipFile.OpenRead(Path.ChangeExtension(packed.Package(id), ".snupkg"));
+        var pdb = symbols.GetEntry($"lib/net10.0/{id}.pdb");
+        Assert.NotNull(pdb);
+        using var stream = new MemoryStream();
+        using (var entry = pdb.Open())
         {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
+            entry.CopyTo(stream);
         }
 
-        // No build servers: nothing outlives the test.
-        info.ArgumentList.Add("--disable-build-servers");
-        info.ArgumentList.Add("-p:UseSharedCompilation=false");
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        info.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        stream.Position = 0;
+        using var provider = MetadataReaderProvider.FromPortablePdbStream(stream);
+        var reader = provider.GetMetadataReader();
+        var sourceLinkKind = new Guid("CC110556-A091-4D38-9FEC-25AB9A351A6A");
+        var sourceLink = reader.CustomDebugInformation
+            .Select(reader.GetCustomDebugInformation)
+            .Where(info => reader.GetGuid(info.Kind) == sourceLinkKind)
+            .Select(info => System.Text.Encoding.UTF8.GetString(reader.GetBlobBytes(info.Value)))
+            .Single();
+        var raw = PackedSolution.RepositoryUrl.Replace("https://github.com/", "https://raw.githubusercontent.com/", StringComparison.Ordinal);
+        Assert.Contains($"{raw}/{packed.Commit}/", sourceLink, StringComparison.Ordinal);
 
-        var output = new StringBuilder();
-        using var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("dotnet " + string.Join(' ', arguments) + " timed out:\n" + output);
-        }
+        // ContinuousIntegrationBuild: no path of the build machine in the PDB.
+        var documents = reader.Documents.Select(d => reader.GetString(reader.GetDocument(d).Name)).ToList();
+        Assert.NotEmpty(documents);
+        Assert.All(documents, d => Assert.StartsWith("/_/", d, StringComparison.Ordinal));
+    }
 
-        process.WaitForExit();
-        lock (output)
-        {
-            return (process.ExitCode, output.ToString());
-        }
+    [PackagingFact]
+    public void A_web_app_restored_from_the_feed_gets_the_analyzers_and_the_Kestrel_face()
+    {
+        // Only BypassNet.AspNetCore is referenced: BypassNet and its analyzers come with it.
+        var consumer = Path.Combine(packed.Work, "webapp");
+        Directory.CreateDirectory(consumer);
+        File.WriteAllText(Path.Combine(consumer, "WebApp.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk.Web">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <NuGetAudit>false</NuGetAudit>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="BypassNet.AspNetCore" Version="{Version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(consumer, "Program.cs"), """
+            var builder = WebApplication.CreateBuilder(args);
+            builder.WebHost.UseBypassNet();
+            var app = builder.Build();
+            app.MapGet("/", () => "hello");
+            app.Run();
+            """);
+        File.WriteAllText(Path.Combine(consumer, "Misuse.cs"), """
+            using BypassNet;
+
+            public static class Misuse
+            {
+                public static async Task<int> EchoAsync(BypassSocket socket)
+                {
+                    var buffer = await socket.ReceiveAsync();
+                    await socket.SendAsync(buffer);
+                    return buffer.Length;
+                }
+            }
+            """);
+        packed.WriteNuGetConfig(consumer);
+
+        var build = DotNet.Run(consumer, "build", "-c", "Release");
+        Assert.True(build.Output.Contains("Misuse.cs(9,", StringComparison.Ordinal) && build.Output.Contains("error BYP001", StringComparison.Ordinal),
+            "BYP001 not reported from the package's analyzers:\n" + build.Output);
+        Assert.DoesNotContain("error CS", build.Output, StringComparison.Ordinal);
+        Assert.NotEqual(0, build.ExitCode);
+    }
+
+    private static XElement Nuspec(ZipArchive package, string id)
+    {
+        var document = XDocument.Parse(ReadEntry(package, id + ".nuspec"));
+        return document.Root!.Element(document.Root.Name.Namespace + "metadata")!;
+    }
+
+    private static XElement Element(XElement metadata, string name) =>
+        metadata.Element(metadata.Name.Namespace + name) ?? throw new Xunit.Sdk.XunitException($"nuspec has no <{name}>");
+
+    private static string ReadEntry(ZipArchive package, string name)
+    {
+        var entry = package.GetEntry(name) ?? throw new Xunit.Sdk.XunitException(name + " is not in the package");
+        using var reader = new StreamReader(entry.Open());
+        return reader.ReadToEnd();
     }
 }

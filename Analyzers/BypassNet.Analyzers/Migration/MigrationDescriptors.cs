@@ -19,8 +19,8 @@ internal static class MigrationDescriptors
 
     private const string Category = "Performance";
 
-    // Same base as the ownership rules (see Descriptors.cs on the analyzers branch).
-    private const string HelpBase = "https://github.com/bypassnet/bypassnet/blob/main/docs/rules/";
+    // Same base as the ownership rules: the one repository address set in Directory.Build.props.
+    private const string HelpBase = RuleDocsUrl.Base;
 
     public static readonly DiagnosticDescriptor SocketMigration = new(
         SocketMigrationId,

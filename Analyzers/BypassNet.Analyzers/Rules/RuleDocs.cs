@@ -5,5 +5,6 @@ internal static class RuleDocs
 {
     public const string Category = "Reliability";
 
-    public static string HelpLink(string id) => "https://github.com/bypassnet/bypassnet/blob/main/docs/rules/" + id + ".md";
+    /// <summary>The rule page of <paramref name="id"/>: docs/rules/ID.md under the repository address set in Directory.Build.props.</summary>
+    public static string HelpLink(string id) => RuleDocsUrl.Base + id + ".md";
 }
