@@ -1,5 +1,5 @@
 using BypassNet.Diagnostics;
-using BypassNet.Engines.IoUring;
+using BypassNet.Engines.Uring;
 using BypassNet.Engines.Managed;
 using BypassNet.Ring;
 using Microsoft.Extensions.Logging;

@@ -1,7 +1,7 @@
 using BypassNet.Interop;
 using BypassNet.Ring;
 
-namespace BypassNet.Engines.IoUring;
+namespace BypassNet.Engines.Uring;
 
 /// <summary>
 /// Accept on a listening socket: multishot where the kernel has it (one SQE, a completion per connection), otherwise

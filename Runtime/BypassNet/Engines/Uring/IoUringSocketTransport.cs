@@ -5,7 +5,7 @@ using BypassNet.Interop;
 using BypassNet.Ring;
 using BypassNet.Sockets;
 
-namespace BypassNet.Engines.IoUring;
+namespace BypassNet.Engines.Uring;
 
 /// <summary>
 /// The io_uring data plane of one socket. Lifecycle: operations are submitted on the socket's ring; closing cancels

@@ -1,7 +1,7 @@
 using BypassNet.Interop;
 using BypassNet.Ring;
 
-namespace BypassNet.Engines.IoUring;
+namespace BypassNet.Engines.Uring;
 
 /// <summary>An awaited operation with exactly one completion (CONNECT, single-shot RECV): the result is delivered once the slot is released.</summary>
 internal abstract class SingleShotOperation : CompletionSource

@@ -4,7 +4,7 @@ using BypassNet.Buffers;
 using BypassNet.Ring;
 using BypassNet.Sockets;
 
-namespace BypassNet.Engines.IoUring;
+namespace BypassNet.Engines.Uring;
 
 /// <summary>
 /// Receive side: one multishot RECV per socket fills provided-ring slots; completed chunks queue here until the

@@ -4,7 +4,7 @@ using BypassNet.Interop;
 using BypassNet.Ring;
 using BypassNet.Sockets;
 
-namespace BypassNet.Engines.IoUring;
+namespace BypassNet.Engines.Uring;
 
 /// <summary>Accept side of a listening socket.</summary>
 internal sealed partial class IoUringSocketTransport : IValueTaskSource<Socket>

@@ -5,7 +5,7 @@ using BypassNet.Ring;
 using BypassNet.Sockets;
 using Microsoft.Extensions.Logging;
 
-namespace BypassNet.Engines.IoUring;
+namespace BypassNet.Engines.Uring;
 
 /// <summary>
 /// The io_uring engine: one ring and event-loop thread per <see cref="BypassNetOptions.RingCount"/>, one slab of

@@ -1,7 +1,7 @@
 using System.Threading.Tasks.Sources;
 using BypassNet.Ring;
 
-namespace BypassNet.Engines.IoUring;
+namespace BypassNet.Engines.Uring;
 
 /// <summary>
 /// Base of the socket operations an application awaits: a reusable, allocation-free <see cref="IValueTaskSource{TResult}"/>

@@ -1,7 +1,7 @@
 using BypassNet.Interop;
 using BypassNet.Ring;
 
-namespace BypassNet.Engines.IoUring;
+namespace BypassNet.Engines.Uring;
 
 /// <summary>An io_uring CONNECT; the sockaddr lives in native memory until the final completion. The result is 0 or -errno.</summary>
 internal sealed class ConnectOperation : SingleShotOperation

@@ -2,7 +2,7 @@ using BypassNet.Buffers;
 using BypassNet.Interop;
 using BypassNet.Ring;
 
-namespace BypassNet.Engines.IoUring;
+namespace BypassNet.Engines.Uring;
 
 /// <summary>
 /// The one multishot RECV of a socket. Each completion names the provided-ring slot the kernel filled. When the kernel

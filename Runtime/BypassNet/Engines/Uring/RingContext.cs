@@ -1,7 +1,7 @@
 using BypassNet.Buffers;
 using BypassNet.Ring;
 
-namespace BypassNet.Engines.IoUring;
+namespace BypassNet.Engines.Uring;
 
 /// <summary>
 /// What the io_uring engine keeps per ring: the loop, its provided buffer ring and fixed-buffer registration,

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using BypassNet.Interop;
 using BypassNet.Sockets;
 
-namespace BypassNet.Engines.IoUring;
+namespace BypassNet.Engines.Uring;
 
 /// <summary>Connect side: io_uring CONNECT, then the control-plane socket is re-created over the same descriptor so it knows its endpoints.</summary>
 internal sealed partial class IoUringSocketTransport

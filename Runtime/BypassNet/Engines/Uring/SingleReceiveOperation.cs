@@ -2,7 +2,7 @@ using System.Buffers;
 using BypassNet.Interop;
 using BypassNet.Ring;
 
-namespace BypassNet.Engines.IoUring;
+namespace BypassNet.Engines.Uring;
 
 /// <summary>
 /// A single-shot RECV straight into caller memory, pinned until the completion: the degraded receive path for kernels

@@ -3,7 +3,7 @@ using BypassNet.Buffers;
 using BypassNet.Diagnostics;
 using BypassNet.Ring;
 
-namespace BypassNet.Engines.IoUring;
+namespace BypassNet.Engines.Uring;
 
 /// <summary>Send side: each send is a pooled <see cref="SendOperation"/>; zero-copy is used until the kernel reports it copied anyway.</summary>
 internal sealed partial class IoUringSocketTransport

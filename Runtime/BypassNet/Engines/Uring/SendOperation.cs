@@ -3,7 +3,7 @@ using BypassNet.Buffers;
 using BypassNet.Interop;
 using BypassNet.Ring;
 
-namespace BypassNet.Engines.IoUring;
+namespace BypassNet.Engines.Uring;
 
 /// <summary>
 /// One send in flight: an owned buffer (SEND, or SEND_ZC from the registered slab for large buffers) or pinned caller
