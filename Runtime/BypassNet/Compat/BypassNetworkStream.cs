@@ -445,9 +445,9 @@ public sealed class BypassNetworkStream : Stream
         return 0;
     }
 
-    private static void ThrowIfOnRing()
+    private void ThrowIfOnRing()
     {
-        if (Ring.RingEventLoop.Current is not null)
+        if (_socket.OnEngineThread)
         {
             throw new InvalidOperationException("A blocking stream call on a BypassNet ring thread would deadlock the ring; use the async methods.");
         }

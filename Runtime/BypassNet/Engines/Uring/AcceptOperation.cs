@@ -4,54 +4,52 @@ using BypassNet.Ring;
 namespace BypassNet.Engines.Uring;
 
 /// <summary>
-/// Accept on a listening socket: multishot where the kernel has it (one SQE, a completion per connection), otherwise
-/// re-armed for each AcceptAsync. New descriptors are queued on the transport until the application takes them.
+/// The multishot ACCEPT of a listening socket: one SQE, a completion per connection. New descriptors go to the
+/// <see cref="UringAcceptor"/>, which queues them until the application takes them.
 /// </summary>
 internal sealed class AcceptOperation : RingOperation
 {
-    private readonly IoUringSocketTransport _transport;
-    private readonly bool _multishot;
+    private readonly UringConnection _connection;
+    private readonly UringAcceptor _acceptor;
     private bool _failed;
 
-    public AcceptOperation(IoUringSocketTransport transport, bool multishot)
+    public AcceptOperation(UringConnection connection, UringAcceptor acceptor)
+        : base(connection)
     {
-        _transport = transport;
-        _multishot = multishot;
+        _connection = connection;
+        _acceptor = acceptor;
     }
 
-    internal override void Start(RingEventLoop loop)
+    internal override bool ReadyToSubmit(RingEventLoop loop) => !_acceptor.Paused;
+
+    internal override void Prepare(ref IoUringSqe sqe, ulong userData)
     {
-        if (InFlight || _transport.IsClosing || _transport.AcceptPaused)
-        {
-            return;
-        }
-
-        if (loop.IsStopping)
-        {
-            _transport.OnRingStopped();
-            return;
-        }
-
         _failed = false;
-        ref IoUringSqe sqe = ref loop.Submit(this, out ulong userData);
-        Sqe.Accept(ref sqe, _transport.Fd, _multishot, userData);
-        _transport.OnSubmitted();
+        Sqe.Accept(ref sqe, _connection.Fd, multishot: true, userData);
+    }
+
+    internal override void OnRefused(RingEventLoop loop, SubmitRefusal reason)
+    {
+        if (reason == SubmitRefusal.Stopping)
+        {
+            _connection.OnRingStopped();
+        }
     }
 
     internal override bool OnCompletion(RingEventLoop loop, int result, uint flags)
     {
         if (result >= 0)
         {
-            _transport.OnAccepted(result);
+            _acceptor.OnAccepted(result);
         }
         else if (result == -Libc.ECANCELED && loop.IsStopping)
         {
-            _transport.OnRingStopped();
+            _connection.OnRingStopped();
         }
         else if (result != -Libc.ECANCELED)
         {
             _failed = true;
-            _transport.OnAcceptError(-result);
+            _acceptor.OnError(-result);
         }
 
         return (flags & IoUringConstants.CqeFMore) == 0;
@@ -59,11 +57,10 @@ internal sealed class AcceptOperation : RingOperation
 
     internal override void OnReleased(RingEventLoop loop)
     {
-        _transport.OnReleased();
         // After an error (EMFILE, ...) the next AcceptAsync re-arms, so a persistent error cannot spin the ring.
-        if (!_failed && (_multishot || _transport.AcceptWaiting))
+        if (!_failed)
         {
-            Start(loop);
+            loop.Submit(this);
         }
     }
 }
