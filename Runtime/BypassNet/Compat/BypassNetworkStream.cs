@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: Stream's contract (sync and async read/write, timeouts, flush, dispose semantics of
+// NetworkStream) is wide; each member is small and they share the timeout and error-translation helpers here.
 using System.Net.Sockets;
 
 namespace BypassNet;

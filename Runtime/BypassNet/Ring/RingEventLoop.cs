@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: this is the ring thread's whole life (setup, the submit and dispatch paths that own every
+// operation's lifecycle, wake-up, drain and teardown); their ordering invariants are easiest to check in one file.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;

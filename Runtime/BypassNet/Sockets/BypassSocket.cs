@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: the drop-in face mirrors System.Net.Sockets.Socket's TCP surface member for member
+// (constructors, sync/async/APM-free overloads, options, endpoints); each member is a thin delegation to the transport.
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
