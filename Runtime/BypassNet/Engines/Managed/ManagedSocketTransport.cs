@@ -151,10 +151,10 @@ internal sealed class ManagedSocketTransport : SocketTransport
         {
             return await operation.ConfigureAwait(false);
         }
-        catch (SocketException ex) when (_closed)
+        catch (SocketException) when (_closed)
         {
-            // The same mapping as the io_uring engine: after a close, the close is the cause.
-            throw Failure((int)ex.SocketErrorCode, "the operation", default);
+            // The rule both engines share (SocketTransport.Failure): after a close, the close is the cause.
+            throw Disposed("the operation");
         }
     }
 }
