@@ -38,7 +38,10 @@ public sealed class BypassNetOptions
     /// </summary>
     public bool InlineContinuations { get; set; }
 
-    /// <summary>io_uring features to pretend are missing, to exercise degraded paths (tests, or to work around a kernel bug).</summary>
+    /// <summary>
+    /// io_uring features to pretend are missing, to exercise degraded paths (tests, or to work around a kernel bug).
+    /// Disabling a required one (buffer rings, multishot receive, multishot accept) selects the socket engine.
+    /// </summary>
     public IoUringFeatures DisabledFeatures { get; set; }
 
     /// <summary>The environment variable that turns on <see cref="PoisonBuffers"/> for every runtime and pool: <c>1</c>.</summary>

@@ -1,5 +1,5 @@
 using BypassNet.Engines;
-using BypassNet.Engines.IoUring;
+using BypassNet.Engines.Uring;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

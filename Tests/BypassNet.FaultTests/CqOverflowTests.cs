@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using BypassNet.Engines.IoUring;
+using BypassNet.Engines.Uring;
 using BypassNet.FaultTests.Support;
 
 namespace BypassNet.FaultTests;

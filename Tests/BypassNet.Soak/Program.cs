@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using BypassNet;
-using BypassNet.Engines.IoUring;
+using BypassNet.Engines.Uring;
 using BypassNet.Engines.Managed;
 using BypassNet.Soak;
 

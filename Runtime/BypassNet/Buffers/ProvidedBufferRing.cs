@@ -22,7 +22,6 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
     private ushort _tail;
     private int _available;
     private bool _registered;
-    private int _starved;
     private BufferPoison? _poison;
 
     private ProvidedBufferRing(RingEventLoop loop, NativeSlab slab, nuint offset, int bufferSize, int count, ushort group)
@@ -50,8 +49,8 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
     /// <summary>Slots currently on the ring for the kernel to fill.</summary>
     public int Available => Volatile.Read(ref _available);
 
-    /// <summary>Run on the loop thread when slots come back after a receive ran out of them (ENOBUFS).</summary>
-    public RingWork? Replenished { get; set; }
+    /// <summary>Told after every slot that comes back (any thread); whoever waits for slots after ENOBUFS listens here.</summary>
+    public IBufferReturnListener? ReturnListener { get; set; }
 
     /// <summary>
     /// Creates and registers the ring on <paramref name="loop"/>'s thread; null (and a log line) when the kernel refuses.
@@ -134,9 +133,6 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
     public BufferCorruptionException? CheckPoison(int bid, int received) =>
         _poison?.Verify(bid, SlotPointer(bid), Math.Clamp(received, 0, BufferSize), BufferSize);
 
-    /// <summary>Records that a receive ran out of slots; the next return schedules <see cref="Replenished"/>.</summary>
-    public void MarkStarved() => Volatile.Write(ref _starved, 1);
-
     /// <summary>Puts slot <paramref name="slot"/> back on the ring. Called from any thread, once per lease.</summary>
     public void Return(int slot)
     {
@@ -160,17 +156,7 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
         }
 
         _slab.Unpin();
-        if (Volatile.Read(ref _starved) == 1 && Interlocked.Exchange(ref _starved, 0) == 1 && Replenished is { } work && !_loop.IsStopped)
-        {
-            if (_loop.IsCurrentThread)
-            {
-                _loop.RunAfterCompletions(work);
-            }
-            else
-            {
-                _loop.Post(work, RingCommand.Custom);
-            }
-        }
+        ReturnListener?.OnReturned();
     }
 
     /// <summary>Unregisters the ring (loop thread, after the last receive completed). Leases still out simply unpin on return.</summary>

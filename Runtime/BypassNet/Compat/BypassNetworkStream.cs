@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: Stream's contract (sync and async read/write, timeouts, flush, dispose semantics of
+// NetworkStream) is wide; each member is small and they share the timeout and error-translation helpers here.
 using System.Net.Sockets;
 
 namespace BypassNet;
@@ -445,9 +447,9 @@ public sealed class BypassNetworkStream : Stream
         return 0;
     }
 
-    private static void ThrowIfOnRing()
+    private void ThrowIfOnRing()
     {
-        if (Ring.RingEventLoop.Current is not null)
+        if (_socket.OnEngineThread)
         {
             throw new InvalidOperationException("A blocking stream call on a BypassNet ring thread would deadlock the ring; use the async methods.");
         }

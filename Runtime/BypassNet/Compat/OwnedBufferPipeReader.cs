@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: PipeReader's contract (ReadAsync/TryRead/AdvanceTo with examined vs consumed, cancel,
+// complete) is one state machine over one segment list; split, its invariants would cross files.
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading.Tasks.Sources;

@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: PipeWriter's contract (GetMemory/Advance/FlushAsync, backpressure, cancel, complete)
+// is one state machine over the buffers being filled; split, its invariants would cross files.
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;

@@ -17,7 +17,7 @@ internal static partial class Log
     [LoggerMessage(200, LogLevel.Warning, "Ring {Ring}: buffer registration failed (errno {Errno}: {Reason}); zero-copy sends will pin pages per request instead")]
     public static partial void FixedBuffersUnavailable(ILogger logger, int ring, int errno, string reason);
 
-    [LoggerMessage(201, LogLevel.Warning, "Ring {Ring}: provided buffer ring registration failed (errno {Errno}); receives use single-shot RECV into pool buffers")]
+    [LoggerMessage(201, LogLevel.Warning, "Ring {Ring}: provided buffer ring registration failed (errno {Errno}); the io_uring engine needs it, so the socket engine is used")]
     public static partial void BufferRingUnavailable(ILogger logger, int ring, int errno);
 
     [LoggerMessage(202, LogLevel.Information, "io_uring feature(s) {Features} unavailable or disabled; using the degraded path for each")]

@@ -1,5 +1,5 @@
 using BypassNet.Diagnostics;
-using BypassNet.Engines.IoUring;
+using BypassNet.Engines.Uring;
 using BypassNet.Engines.Managed;
 using BypassNet.Ring;
 using Microsoft.Extensions.Logging;
@@ -14,6 +14,9 @@ internal static class EngineSelector
     /// which the kernel will not produce on demand. Unset or 0 = no fault.
     /// </summary>
     internal const string SimulateSetupErrnoVariable = "BYPASSNET_SIMULATE_SETUP_ERRNO";
+
+    /// <summary>Features the io_uring engine cannot run without; lacking one (or disabling it) selects the socket engine.</summary>
+    internal const IoUringFeatures RequiredFeatures = IoUringFeatures.BufferRings | IoUringFeatures.MultishotReceive | IoUringFeatures.MultishotAccept;
 
     private static int SimulatedSetupErrno =>
         int.TryParse(Environment.GetEnvironmentVariable(SimulateSetupErrnoVariable), out int errno) ? errno : 0;
@@ -77,9 +80,18 @@ internal static class EngineSelector
             return new ManagedSocketEngine(options, logger);
         }
 
-        IoUringFeatures wanted = IoUringFeatures.BufferRings | IoUringFeatures.MultishotReceive | IoUringFeatures.MultishotAccept
-            | IoUringFeatures.SendZeroCopy | IoUringFeatures.FixedBuffers;
+        IoUringFeatures wanted = RequiredFeatures | IoUringFeatures.SendZeroCopy | IoUringFeatures.FixedBuffers;
         IoUringFeatures usable = capabilities.Features & ~options.DisabledFeatures;
+        if ((usable & RequiredFeatures) != RequiredFeatures)
+        {
+            // The io_uring engine has one receive path (multishot into buffer rings) and one accept path (multishot).
+            IoUringFeatures missing = RequiredFeatures & ~usable;
+            string how = (missing & options.DisabledFeatures) == missing ? "disabled by BypassNetOptions.DisabledFeatures" : $"missing on kernel {capabilities.KernelRelease}";
+            fallbackReason = $"io_uring feature {missing} is required and {how}";
+            Log.FallbackSelected(logger, fallbackReason);
+            return new ManagedSocketEngine(options, logger);
+        }
+
         capabilities = new Capabilities(capabilities.KernelRelease, usable, capabilities.RawFeatures, capabilities.SetupFlags);
         if ((usable & wanted) != wanted)
         {

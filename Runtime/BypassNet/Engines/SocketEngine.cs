@@ -4,17 +4,30 @@ using BypassNet.Sockets;
 
 namespace BypassNet.Engines;
 
-/// <summary>An engine: creates the data plane for sockets, owns the buffers they use, and closes what is left when disposed.</summary>
+/// <summary>
+/// An engine: creates the data plane for sockets, owns the buffers they use, and closes what is left when disposed.
+/// Statistics and backpressure policy are kept here for both engines, so they cannot drift apart.
+/// </summary>
 internal abstract class SocketEngine : IDisposable
 {
     private readonly ConcurrentDictionary<SocketTransport, byte> _live = new();
+
+    protected SocketEngine(BypassNetOptions options)
+    {
+        Options = options;
+        Backpressure = new BackpressurePolicy(options);
+    }
+
+    public BypassNetOptions Options { get; }
 
     public abstract EngineKind Kind { get; }
 
     /// <summary>The pool applications rent send buffers from.</summary>
     public abstract BufferPool Buffers { get; }
 
-    public abstract EngineStatistics Statistics { get; }
+    public EngineStatistics Statistics { get; } = new();
+
+    public BackpressurePolicy Backpressure { get; }
 
     /// <summary>Sockets not yet closed.</summary>
     public int LiveSockets => _live.Count;

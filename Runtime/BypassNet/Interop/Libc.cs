@@ -1,3 +1,4 @@
+// partial only because [LibraryImport] generates the marshalling stubs into the other half.
 using System.Runtime.InteropServices;
 
 namespace BypassNet.Interop;

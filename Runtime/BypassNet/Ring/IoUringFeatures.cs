@@ -1,19 +1,22 @@
 namespace BypassNet;
 
-/// <summary>io_uring features BypassNet uses; each has a degraded path when missing.</summary>
+/// <summary>
+/// io_uring features BypassNet uses. Buffer rings, multishot receive and multishot accept are required: without any of
+/// them the runtime uses System.Net.Sockets. The others have a degraded path inside the io_uring engine.
+/// </summary>
 [Flags]
 public enum IoUringFeatures
 {
     /// <summary>None.</summary>
     None = 0,
 
-    /// <summary>Provided buffer rings; without them receives use single-shot RECV into pool buffers.</summary>
+    /// <summary>Provided buffer rings. Required: without them the runtime falls back to sockets.</summary>
     BufferRings = 1 << 0,
 
-    /// <summary>Multishot receive; without it receives are single-shot.</summary>
+    /// <summary>Multishot receive. Required: without it the runtime falls back to sockets.</summary>
     MultishotReceive = 1 << 1,
 
-    /// <summary>Multishot accept; without it accept is re-armed after every connection.</summary>
+    /// <summary>Multishot accept. Required: without it the runtime falls back to sockets.</summary>
     MultishotAccept = 1 << 2,
 
     /// <summary>Zero-copy send; without it large sends use plain SEND.</summary>

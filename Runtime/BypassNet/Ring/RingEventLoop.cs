@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: this is the ring thread's whole life (setup, the submit and dispatch paths that own every
+// operation's lifecycle, wake-up, drain and teardown); their ordering invariants are easiest to check in one file.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
@@ -125,13 +127,38 @@ internal sealed unsafe class RingEventLoop : IDisposable
         _afterReap.Add(work);
     }
 
-    /// <summary>Takes a table slot for <paramref name="operation"/> and returns the SQE to fill (loop thread only).</summary>
-    public ref IoUringSqe Submit(RingOperation operation, out ulong userData)
+    /// <summary>
+    /// The one submit path (loop thread only): unless the operation is not ready, it is refused when the loop is
+    /// stopping, its owner is closing or its caller cancelled; otherwise it takes a table slot, fills its SQE and is
+    /// counted against its owner until its final completion. True when it entered the ring.
+    /// </summary>
+    public bool Submit(RingOperation operation)
     {
         Debug.Assert(IsCurrentThread);
+        if (operation.InFlight || !operation.ReadyToSubmit(this))
+        {
+            return false;
+        }
+
+        IRingResident? owner = operation.Owner;
+        if (_stopping || (owner is not null && owner.IsClosing) || operation.CancelRequested)
+        {
+            SubmitRefusal reason = _stopping ? SubmitRefusal.Stopping
+                : owner is not null && owner.IsClosing ? SubmitRefusal.ResidentClosing
+                : SubmitRefusal.Cancelled;
+            operation.OnRefused(this, reason);
+            return false;
+        }
+
         ref IoUringSqe sqe = ref NextSqe();
-        userData = _operations.Add(operation);
-        return ref sqe;
+        ulong userData = _operations.Add(operation);
+        operation.Prepare(ref sqe, userData);
+        if (owner is not null)
+        {
+            owner.Residency.InFlight++;
+        }
+
+        return true;
     }
 
     /// <summary>An SQE whose completion nobody waits for; the caller sets user_data to <see cref="InternalUserData"/> (loop thread only).</summary>
@@ -203,10 +230,34 @@ internal sealed unsafe class RingEventLoop : IDisposable
 
         if (final)
         {
-            _operations.Remove(operation);
+            Release(operation);
+        }
+    }
+
+    /// <summary>The final completion: the slot is freed, the operation may resubmit itself, and a closing owner whose last operation this was is told.</summary>
+    private void Release(RingOperation operation)
+    {
+        _operations.Remove(operation);
+        IRingResident? owner = operation.Owner;
+        if (owner is not null)
+        {
+            owner.Residency.InFlight--;
+        }
+
+        try
+        {
+            operation.OnReleased(this);
+        }
+        catch (Exception ex)
+        {
+            Log.CompletionHandlerFailed(_logger, Index, ex);
+        }
+
+        if (owner is not null && owner.Residency.InFlight == 0 && owner.IsClosing)
+        {
             try
             {
-                operation.OnReleased(this);
+                owner.OnDrained();
             }
             catch (Exception ex)
             {
@@ -321,7 +372,7 @@ internal sealed unsafe class RingEventLoop : IDisposable
 
         _eventFd = new FileDescriptorHandle(efd);
         _wake = new WakeOperation(efd);
-        _wake.Arm(this);
+        Submit(_wake);
 
         _settings.OnStarted?.Invoke(this);
     }
@@ -487,7 +538,7 @@ internal sealed unsafe class RingEventLoop : IDisposable
             {
                 try
                 {
-                    rejectable.Reject(new ObjectDisposedException(nameof(BypassRuntime), "The BypassNet runtime was disposed; its rings are stopped."));
+                    rejectable.Reject();
                 }
                 catch (Exception ex)
                 {

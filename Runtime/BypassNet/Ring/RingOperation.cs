@@ -1,12 +1,24 @@
+using BypassNet.Interop;
+
 namespace BypassNet.Ring;
 
 /// <summary>
 /// An operation in flight on a ring. It owns one slot of the ring's <see cref="OperationTable"/> from submission until
 /// its final completion, so everything it references (buffers, pinned memory, sockaddrs) stays alive exactly as long as
 /// the kernel may touch it. Multishot and zero-copy operations see several completions on the same slot.
+/// The lifecycle is the loop's: <see cref="RingEventLoop.Submit(RingOperation)"/> checks stopping, closing and
+/// cancellation and counts the operation against its <see cref="Owner"/>; dispatch releases it at its final completion.
+/// An operation type only says what to submit (<see cref="Prepare"/>) and what its completions mean.
 /// </summary>
 internal abstract class RingOperation : RingWork
 {
+    private volatile bool _cancelRequested;
+
+    protected RingOperation(IRingResident? owner = null) => Owner = owner;
+
+    /// <summary>The resident (socket) this operation is counted against, or null for ring-internal operations.</summary>
+    internal IRingResident? Owner { get; }
+
     /// <summary>Slot in the table while in flight; -1 otherwise.</summary>
     internal int Slot { get; set; } = -1;
 
@@ -17,6 +29,20 @@ internal abstract class RingOperation : RingWork
 
     internal bool InFlight => Slot >= 0;
 
+    /// <summary>True once the caller cancelled; remembered so a request resubmitted later (a short send) is refused.</summary>
+    internal bool CancelRequested => _cancelRequested;
+
+    /// <summary>Operation-specific gate, asked first by the submit path: false means "not now" and nothing happens.</summary>
+    internal virtual bool ReadyToSubmit(RingEventLoop loop) => true;
+
+    /// <summary>Fills the SQE the loop took for this operation (loop thread).</summary>
+    internal abstract void Prepare(ref IoUringSqe sqe, ulong userData);
+
+    /// <summary>The submit path refused the operation (loop stopping, owner closing, cancelled); it did not enter the ring.</summary>
+    internal virtual void OnRefused(RingEventLoop loop, SubmitRefusal reason)
+    {
+    }
+
     /// <summary>
     /// Handles one completion on the ring thread. Returns true when this was the operation's last completion
     /// (no IORING_CQE_F_MORE); the slot is then released before the next completion is dispatched.
@@ -24,7 +50,12 @@ internal abstract class RingOperation : RingWork
     /// </summary>
     internal abstract bool OnCompletion(RingEventLoop loop, int result, uint flags);
 
-    /// <summary>Posted work: <see cref="RingCommand.Cancel"/> cancels the operation if in flight; anything else starts it.</summary>
+    /// <summary>Called after the slot was released following the final completion; an operation may resubmit itself here.</summary>
+    internal virtual void OnReleased(RingEventLoop loop)
+    {
+    }
+
+    /// <summary>Posted work: <see cref="RingCommand.Cancel"/> cancels the operation if in flight; anything else submits it.</summary>
     internal override void Execute(RingEventLoop loop, RingCommand command)
     {
         if (command == RingCommand.Cancel)
@@ -33,15 +64,17 @@ internal abstract class RingOperation : RingWork
         }
         else
         {
-            Start(loop);
+            loop.Submit(this);
         }
     }
 
-    /// <summary>Writes the operation's SQE(s) on the loop thread.</summary>
-    internal virtual void Start(RingEventLoop loop) => throw new NotSupportedException($"{GetType().Name} cannot be posted.");
+    /// <summary>Resets the cancellation flag for a new use of a pooled operation.</summary>
+    protected void ResetCancellation() => _cancelRequested = false;
 
-    /// <summary>Called after the slot was released following the final completion; an operation may resubmit itself here.</summary>
-    internal virtual void OnReleased(RingEventLoop loop)
+    /// <summary>The caller's token fired (any thread): asks <paramref name="loop"/> to cancel; the final completion still releases it.</summary>
+    protected void RequestCancel(RingEventLoop loop)
     {
+        _cancelRequested = true;
+        loop.Post(this, RingCommand.Cancel);
     }
 }

@@ -18,21 +18,13 @@ internal sealed unsafe class WakeOperation : RingOperation
         _counter = (ulong*)NativeMemory.AllocZeroed(sizeof(ulong));
     }
 
-    public void Arm(RingEventLoop loop)
-    {
-        ref IoUringSqe sqe = ref loop.Submit(this, out ulong userData);
+    internal override void Prepare(ref IoUringSqe sqe, ulong userData) =>
         Sqe.Read(ref sqe, _eventFd, (nint)_counter, sizeof(ulong), userData);
-    }
 
     internal override bool OnCompletion(RingEventLoop loop, int result, uint flags) => true;
 
-    internal override void OnReleased(RingEventLoop loop)
-    {
-        if (!loop.IsStopping)
-        {
-            Arm(loop);
-        }
-    }
+    // The loop refuses the re-arm once it is stopping.
+    internal override void OnReleased(RingEventLoop loop) => loop.Submit(this);
 
     /// <summary>Frees the counter; only after the READ's final completion (the loop guarantees that).</summary>
     public void Free()

@@ -1,7 +1,8 @@
+// Over 300 lines on purpose: the drop-in face mirrors System.Net.Sockets.Socket's TCP surface member for member
+// (constructors, sync/async/APM-free overloads, options, endpoints); each member is a thin delegation to the transport.
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
-using BypassNet.Ring;
 using BypassNet.Sockets;
 
 namespace BypassNet;
@@ -460,9 +461,12 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
     private static CancellationToken Timeout(int milliseconds) =>
         milliseconds > 0 ? new CancellationTokenSource(milliseconds).Token : CancellationToken.None;
 
-    private static int Block(ValueTask<int> operation, int timeout)
+    /// <summary>True on a thread where a blocking call would deadlock the engine (a ring's own thread).</summary>
+    internal bool OnEngineThread => _transport.OnEngineThread;
+
+    private int Block(ValueTask<int> operation, int timeout)
     {
-        if (RingEventLoop.Current is not null)
+        if (_transport.OnEngineThread)
         {
             throw new InvalidOperationException("A blocking socket call on a BypassNet ring thread would deadlock the ring; use the async methods.");
         }
@@ -477,9 +481,9 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
         }
     }
 
-    private static void ThrowIfOnRingThread()
+    private void ThrowIfOnRingThread()
     {
-        if (RingEventLoop.Current is not null)
+        if (_transport.OnEngineThread)
         {
             throw new InvalidOperationException("A blocking socket call on a BypassNet ring thread would deadlock the ring; use the async methods.");
         }

@@ -1,24 +1,40 @@
 using System.Net;
 using System.Net.Sockets;
+using BypassNet.Engines;
 
 namespace BypassNet.Sockets;
 
 /// <summary>
 /// The data plane of one <see cref="BypassSocket"/>: accept, connect, send and receive on an engine. The control plane
 /// (bind, listen, options, shutdown, endpoints) stays on the underlying <see cref="System.Net.Sockets.Socket"/>.
+/// The semantics both engines must share live here, once: how a failure is reported (<see cref="Failure"/>) and how
+/// completed work is counted (<see cref="RecordSend"/>, <see cref="RecordReceive"/>, <see cref="RecordAccept"/>).
 /// </summary>
 internal abstract class SocketTransport : IAsyncDisposable
 {
-    protected SocketTransport(Socket socket) => Socket = socket;
+    protected SocketTransport(Socket socket, EngineStatistics statistics)
+    {
+        Socket = socket;
+        Statistics = statistics;
+    }
 
     /// <summary>The control-plane socket. A connect may replace it with one that knows its endpoints.</summary>
-    public Socket Socket { get; protected set; }
+    public Socket Socket { get; protected internal set; }
+
+    /// <summary>The engine's counters this transport adds to.</summary>
+    public EngineStatistics Statistics { get; }
 
     /// <summary>True once a connect or accept gave this transport a peer, until it is closed.</summary>
     public abstract bool Connected { get; }
 
     /// <summary>Bytes that a receive can return without waiting.</summary>
     public abstract int Available { get; }
+
+    /// <summary>True on a thread where blocking would deadlock the engine (a ring's own thread).</summary>
+    public abstract bool OnEngineThread { get; }
+
+    /// <summary>True once the socket is closing (or its engine stopping): any failure from now on is reported as the close.</summary>
+    protected abstract bool ReportsClose { get; }
 
     public abstract ValueTask<Socket> AcceptAsync(CancellationToken cancellationToken);
 
@@ -40,6 +56,43 @@ internal abstract class SocketTransport : IAsyncDisposable
 
     /// <summary>Closes and waits until every operation has completed and the descriptor is closed.</summary>
     public abstract ValueTask DisposeAsync();
+
+    /// <summary>
+    /// The error a failed operation reports, the same on both engines: on a closing socket whatever the kernel said
+    /// (ECANCELED, or a reset by a peer closed at the same time) the cause is the close; a cancel the caller asked for
+    /// is <see cref="OperationCanceledException"/>; anything else is the <see cref="SocketException"/> for the errno.
+    /// </summary>
+    public Exception Failure(int errno, string what, CancellationToken cancellationToken)
+    {
+        if (ReportsClose)
+        {
+            return Disposed(what);
+        }
+
+        if (errno == Interop.Libc.ECANCELED && cancellationToken.IsCancellationRequested)
+        {
+            return new OperationCanceledException(cancellationToken);
+        }
+
+        return SocketErrors.Exception(errno);
+    }
+
+    /// <summary>The exception for an operation that the socket's close ended.</summary>
+    public static ObjectDisposedException Disposed(string what) => new(nameof(BypassSocket), $"The socket was disposed while {what} was pending.");
+
+    public void RecordSend(long bytes)
+    {
+        Statistics.Add(ref Statistics.Sends);
+        Statistics.Add(ref Statistics.BytesSent, bytes);
+    }
+
+    public void RecordReceive(long bytes)
+    {
+        Statistics.Add(ref Statistics.Receives);
+        Statistics.Add(ref Statistics.BytesReceived, bytes);
+    }
+
+    public void RecordAccept() => Statistics.Add(ref Statistics.Accepts);
 
     protected static void ValidateFlags(SocketFlags socketFlags, bool receive)
     {

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using BypassNet.Buffers;
-using BypassNet.Engines.IoUring;
+using BypassNet.Engines.Uring;
 using BypassNet.Engines.Managed;
 
 namespace BypassNet.FaultTests.Support;

@@ -163,11 +163,7 @@ public sealed class IoUringTests
 
     private sealed class CountingNop(NopCounter counter) : RingOperation
     {
-        internal override void Start(RingEventLoop loop)
-        {
-            ref IoUringSqe sqe = ref loop.Submit(this, out ulong userData);
-            Sqe.Nop(ref sqe, userData);
-        }
+        internal override void Prepare(ref IoUringSqe sqe, ulong userData) => Sqe.Nop(ref sqe, userData);
 
         internal override bool OnCompletion(RingEventLoop loop, int result, uint flags)
         {

@@ -1,3 +1,4 @@
+using BypassNet.Interop;
 using BypassNet.Ring;
 
 namespace BypassNet.Tests.Ring;
@@ -41,6 +42,10 @@ public sealed class OperationTableTests
 
     private sealed class Dummy : RingOperation
     {
+        internal override void Prepare(ref IoUringSqe sqe, ulong userData)
+        {
+        }
+
         internal override bool OnCompletion(RingEventLoop loop, int result, uint flags) => true;
     }
 }

@@ -10,12 +10,13 @@ internal sealed class ManagedSocketEngine : SocketEngine
 {
     private readonly BufferPool _sendPool;
     private readonly BufferPool _receivePool;
-    private readonly EngineStatistics _statistics = new();
 
     public ManagedSocketEngine(BypassNetOptions options, ILogger? logger = null)
+        : base(options)
     {
         _sendPool = new BufferPool(options.SendBufferSize, options.SendBufferCount);
-        _receivePool = new BufferPool(options.ReceiveBufferSize, options.ReceiveBuffersPerRing * options.RingCount);
+        // As many receive buffers as the io_uring engine has ring slots: the same receive memory bound on both engines.
+        _receivePool = new BufferPool(options.ReceiveBufferSize, Backpressure.ReceiveBuffersTotal);
         if (options.PoisonEnabled)
         {
             _sendPool.EnablePoison(logger ?? NullLogger.Instance, "BypassRuntime.Buffers");
@@ -30,9 +31,7 @@ internal sealed class ManagedSocketEngine : SocketEngine
 
     public override BufferPool Buffers => _sendPool;
 
-    public override EngineStatistics Statistics => _statistics;
-
-    protected override SocketTransport Create(Socket socket, bool connected) => new ManagedSocketTransport(this, socket, _receivePool, _statistics);
+    protected override SocketTransport Create(Socket socket, bool connected) => new ManagedSocketTransport(this, socket, _receivePool);
 
     public override void Dispose()
     {

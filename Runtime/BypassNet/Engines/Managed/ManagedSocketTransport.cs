@@ -10,32 +10,34 @@ internal sealed class ManagedSocketTransport : SocketTransport
 {
     private readonly ManagedSocketEngine _engine;
     private readonly BufferPool _receivePool;
-    private readonly EngineStatistics _statistics;
     private volatile bool _closed;
 
-    public ManagedSocketTransport(ManagedSocketEngine engine, Socket socket, BufferPool receivePool, EngineStatistics statistics)
-        : base(socket)
+    public ManagedSocketTransport(ManagedSocketEngine engine, Socket socket, BufferPool receivePool)
+        : base(socket, engine.Statistics)
     {
         _engine = engine;
         _receivePool = receivePool;
-        _statistics = statistics;
     }
 
     public override bool Connected => !_closed && Socket.Connected;
 
     public override int Available => Socket.Available;
 
+    public override bool OnEngineThread => false;
+
+    protected override bool ReportsClose => _closed;
+
     public override async ValueTask<Socket> AcceptAsync(CancellationToken cancellationToken)
     {
         try
         {
             Socket accepted = await Socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
-            _statistics.Add(ref _statistics.Accepts);
+            RecordAccept();
             return accepted;
         }
         catch (SocketException ex) when (_closed && ex.SocketErrorCode == SocketError.OperationAborted)
         {
-            throw Disposed();
+            throw Disposed("an accept");
         }
     }
 
@@ -52,8 +54,7 @@ internal sealed class ManagedSocketTransport : SocketTransport
             ObjectDisposedException.ThrowIf(_closed, this);
             var memory = new NativeMemoryManager(lease).Memory;
             int sent = await Guard(Socket.SendAsync(memory, SocketFlags.None, cancellationToken)).ConfigureAwait(false);
-            _statistics.Add(ref _statistics.Sends);
-            _statistics.Add(ref _statistics.BytesSent, sent);
+            RecordSend(sent);
             return sent;
         }
         finally
@@ -76,8 +77,7 @@ internal sealed class ManagedSocketTransport : SocketTransport
         {
             int received = await Guard(Socket.ReceiveAsync(buffer.Memory, SocketFlags.None, cancellationToken)).ConfigureAwait(false);
             buffer.Length = received;
-            _statistics.Add(ref _statistics.Receives);
-            _statistics.Add(ref _statistics.BytesReceived, received);
+            RecordReceive(received);
             return buffer;
         }
         catch
@@ -137,13 +137,11 @@ internal sealed class ManagedSocketTransport : SocketTransport
     {
         if (send)
         {
-            _statistics.Add(ref _statistics.Sends);
-            _statistics.Add(ref _statistics.BytesSent, bytes);
+            RecordSend(bytes);
         }
         else
         {
-            _statistics.Add(ref _statistics.Receives);
-            _statistics.Add(ref _statistics.BytesReceived, bytes);
+            RecordReceive(bytes);
         }
     }
 
@@ -155,10 +153,8 @@ internal sealed class ManagedSocketTransport : SocketTransport
         }
         catch (SocketException) when (_closed)
         {
-            // Whatever the socket reported after it was closed under the operation, the cause is the close.
-            throw Disposed();
+            // The rule both engines share (SocketTransport.Failure): after a close, the close is the cause.
+            throw Disposed("the operation");
         }
     }
-
-    private static ObjectDisposedException Disposed() => new(nameof(BypassSocket), "The socket was disposed while the operation was pending.");
 }

@@ -5,7 +5,7 @@ using BypassNet.Ring;
 using BypassNet.Sockets;
 using Microsoft.Extensions.Logging;
 
-namespace BypassNet.Engines.IoUring;
+namespace BypassNet.Engines.Uring;
 
 /// <summary>
 /// The io_uring engine: one ring and event-loop thread per <see cref="BypassNetOptions.RingCount"/>, one slab of
@@ -17,20 +17,18 @@ internal sealed class IoUringSocketEngine : SocketEngine
     private readonly RingContext[] _rings;
     private readonly NativeSlab _slab;
     private readonly BufferPool _sendPool;
-    private readonly EngineStatistics _statistics = new();
     private int _next;
 
     public IoUringSocketEngine(BypassNetOptions options, Capabilities capabilities, ILogger logger)
+        : base(options)
     {
-        Options = options;
         Capabilities = capabilities;
         Logger = logger;
         int page = Environment.SystemPageSize;
         int sendSize = RoundUp(options.SendBufferSize, page);
         int receiveSize = RoundUp(options.ReceiveBufferSize, page);
-        bool bufferRings = capabilities.Has(IoUringFeatures.BufferRings | IoUringFeatures.MultishotReceive);
         nuint sendBytes = (nuint)sendSize * (nuint)options.SendBufferCount;
-        nuint receiveBytesPerRing = bufferRings ? (nuint)receiveSize * (nuint)options.ReceiveBuffersPerRing : 0;
+        nuint receiveBytesPerRing = (nuint)receiveSize * (nuint)options.ReceiveBuffersPerRing;
         _slab = new NativeSlab(sendBytes + receiveBytesPerRing * (nuint)options.RingCount);
         _sendPool = new BufferPool(_slab, ownsSlab: false, 0, sendSize, options.SendBufferCount);
         if (options.PoisonEnabled)
@@ -52,10 +50,15 @@ internal sealed class IoUringSocketEngine : SocketEngine
                     SubmissionEntries = entries,
                     CompletionEntries = entries * 4,
                     SetupFlags = capabilities.SetupFlags,
-                    OnStarted = loop => Attach(loop, context, bufferRings, receiveOffset, receiveSize),
+                    OnStarted = loop => Attach(loop, context, receiveOffset, receiveSize),
                 };
                 context.Loop = RingEventLoop.Start(i, settings, logger);
                 _rings[i] = context;
+                if (context.ReceiveRing is null)
+                {
+                    // Buffer rings are required (EngineSelector checks the probe); a refusal here falls back to the socket engine.
+                    throw new InvalidOperationException($"the kernel refused the provided buffer ring of ring {i}");
+                }
             }
         }
         catch
@@ -64,8 +67,6 @@ internal sealed class IoUringSocketEngine : SocketEngine
             throw;
         }
     }
-
-    public BypassNetOptions Options { get; }
 
     public Capabilities Capabilities { get; }
 
@@ -77,12 +78,7 @@ internal sealed class IoUringSocketEngine : SocketEngine
 
     public override BufferPool Buffers => _sendPool;
 
-    public override EngineStatistics Statistics => _statistics;
-
     public IReadOnlyList<RingContext> Rings => _rings;
-
-    /// <summary>Largest number of received chunks a socket may queue before its multishot receive is paused.</summary>
-    public int MaxQueuedChunksPerSocket => Math.Max(4, Options.ReceiveBuffersPerRing / 8);
 
     /// <summary>True when <paramref name="address"/> lies in the slab registered as fixed buffer 0.</summary>
     public bool SlabContains(nint address) => address >= _slab.Address && address < _slab.Address + (nint)_slab.Length;
@@ -90,7 +86,7 @@ internal sealed class IoUringSocketEngine : SocketEngine
     protected override SocketTransport Create(Socket socket, bool connected)
     {
         RingContext ring = _rings[(int)((uint)Interlocked.Increment(ref _next) % (uint)_rings.Length)];
-        return new IoUringSocketTransport(this, ring, socket, connected);
+        return new UringConnection(this, ring, socket, connected);
     }
 
     /// <summary>Sums the rings' own counters (enter calls, completions, wakeups).</summary>
@@ -128,7 +124,7 @@ internal sealed class IoUringSocketEngine : SocketEngine
         _slab.Dispose();
     }
 
-    private void Attach(RingEventLoop loop, RingContext context, bool bufferRings, nuint receiveOffset, int receiveSize)
+    private void Attach(RingEventLoop loop, RingContext context, nuint receiveOffset, int receiveSize)
     {
         if (Capabilities.FixedBuffers)
         {
@@ -139,16 +135,13 @@ internal sealed class IoUringSocketEngine : SocketEngine
             }
         }
 
-        if (bufferRings)
+        BufferPoison? poison = Options.PoisonEnabled ? new BufferPoison(Logger, $"receive ring {loop.Index}") : null;
+        ProvidedBufferRing? ring = ProvidedBufferRing.TryCreate(loop, _slab, receiveOffset, receiveSize, Options.ReceiveBuffersPerRing, group: 0, poison);
+        if (ring is not null)
         {
-            BufferPoison? poison = Options.PoisonEnabled ? new BufferPoison(Logger, $"receive ring {loop.Index}") : null;
-            ProvidedBufferRing? ring = ProvidedBufferRing.TryCreate(loop, _slab, receiveOffset, receiveSize, Options.ReceiveBuffersPerRing, group: 0, poison);
-            if (ring is not null)
-            {
-                ring.Replenished = new RingContext.RearmWork(context);
-                context.ReceiveRing = ring;
-                loop.Attachments.Add(ring);
-            }
+            ring.ReturnListener = context;
+            context.ReceiveRing = ring;
+            loop.Attachments.Add(ring);
         }
     }
 

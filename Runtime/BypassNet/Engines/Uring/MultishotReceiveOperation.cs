@@ -2,7 +2,7 @@ using BypassNet.Buffers;
 using BypassNet.Interop;
 using BypassNet.Ring;
 
-namespace BypassNet.Engines.IoUring;
+namespace BypassNet.Engines.Uring;
 
 /// <summary>
 /// The one multishot RECV of a socket. Each completion names the provided-ring slot the kernel filled. When the kernel
@@ -11,35 +11,35 @@ namespace BypassNet.Engines.IoUring;
 /// </summary>
 internal sealed class MultishotReceiveOperation : RingOperation
 {
-    private readonly IoUringSocketTransport _transport;
+    private readonly UringConnection _connection;
+    private readonly UringReceiver _receiver;
     private bool _ended;
     private bool _starved;
 
-    public MultishotReceiveOperation(IoUringSocketTransport transport) => _transport = transport;
-
-    internal override void Start(RingEventLoop loop)
+    public MultishotReceiveOperation(UringConnection connection, UringReceiver receiver)
+        : base(connection)
     {
-        if (InFlight || _ended || _transport.IsClosing || _transport.ReceivePaused)
-        {
-            return;
-        }
+        _connection = connection;
+        _receiver = receiver;
+    }
 
-        if (loop.IsStopping)
+    internal override bool ReadyToSubmit(RingEventLoop loop) => !_ended && !_receiver.Paused;
+
+    internal override void Prepare(ref IoUringSqe sqe, ulong userData) =>
+        Sqe.RecvMultishot(ref sqe, _connection.Fd, _connection.Ring.ReceiveRing.Group, userData);
+
+    internal override void OnRefused(RingEventLoop loop, SubmitRefusal reason)
+    {
+        if (reason == SubmitRefusal.Stopping)
         {
             _ended = true;
-            _transport.OnRingStopped();
-            return;
+            _connection.OnRingStopped();
         }
-
-        ProvidedBufferRing ring = _transport.Ring.ReceiveRing!;
-        ref IoUringSqe sqe = ref loop.Submit(this, out ulong userData);
-        Sqe.RecvMultishot(ref sqe, _transport.Fd, ring.Group, userData);
-        _transport.OnSubmitted();
     }
 
     internal override bool OnCompletion(RingEventLoop loop, int result, uint flags)
     {
-        ProvidedBufferRing ring = _transport.Ring.ReceiveRing!;
+        ProvidedBufferRing ring = _connection.Ring.ReceiveRing;
         bool hasBuffer = (flags & IoUringConstants.CqeFBuffer) != 0;
         int bid = (int)(flags >> IoUringConstants.CqeBufferShift);
         if (result > 0 && hasBuffer)
@@ -50,12 +50,12 @@ internal sealed class MultishotReceiveOperation : RingOperation
                 // Poisoning found a write after return in this slot: the stream can no longer be trusted.
                 ring.Return(bid);
                 _ended = true;
-                _transport.OnReceiveCorrupted(corruption);
+                _receiver.OnCorrupted(corruption);
                 loop.Cancel(this);
             }
             else
             {
-                _transport.OnData(ring, bid, result);
+                _receiver.OnData(ring, bid, result);
             }
         }
         else
@@ -71,21 +71,21 @@ internal sealed class MultishotReceiveOperation : RingOperation
             {
                 case 0:
                     _ended = true;
-                    _transport.OnEndOfStream();
+                    _receiver.OnEndOfStream();
                     break;
                 case Libc.ENOBUFS:
                     _starved = true;
-                    _transport.Engine.Statistics.Add(ref _transport.Engine.Statistics.BufferStarvations);
+                    _connection.Statistics.Add(ref _connection.Statistics.BufferStarvations);
                     break;
                 case Libc.ECANCELED when loop.IsStopping:
                     _ended = true;
-                    _transport.OnRingStopped();
+                    _connection.OnRingStopped();
                     break;
                 case Libc.ECANCELED:
                     break;
                 default:
                     _ended = true;
-                    _transport.OnReceiveError(-result);
+                    _receiver.OnError(-result);
                     break;
             }
         }
@@ -95,8 +95,7 @@ internal sealed class MultishotReceiveOperation : RingOperation
 
     internal override void OnReleased(RingEventLoop loop)
     {
-        _transport.OnReleased();
-        if (_ended || _transport.IsClosing)
+        if (_ended || _connection.IsClosingOrStopping)
         {
             return;
         }
@@ -104,14 +103,11 @@ internal sealed class MultishotReceiveOperation : RingOperation
         if (_starved)
         {
             _starved = false;
-            _transport.Engine.Statistics.Add(ref _transport.Engine.Statistics.ReceiveRearms);
-            _transport.Ring.AddStarved(_transport);
+            _connection.Statistics.Add(ref _connection.Statistics.ReceiveRearms);
+            _connection.Ring.AddStarved(_receiver);
             return;
         }
 
-        if (!_transport.ReceivePaused)
-        {
-            Start(loop);
-        }
+        loop.Submit(this);
     }
 }

@@ -3,26 +3,25 @@ using System.Net.Sockets;
 using BypassNet.Interop;
 using BypassNet.Sockets;
 
-namespace BypassNet.Engines.IoUring;
+namespace BypassNet.Engines.Uring;
 
-/// <summary>Connect side: io_uring CONNECT, then the control-plane socket is re-created over the same descriptor so it knows its endpoints.</summary>
-internal sealed partial class IoUringSocketTransport
+/// <summary>Connect side of a socket: io_uring CONNECT (each address of a DNS name in turn), then the connection gets a control-plane socket over the same descriptor so it knows its endpoints.</summary>
+internal sealed class UringConnector
 {
-    public override async ValueTask ConnectAsync(EndPoint remoteEndPoint, CancellationToken cancellationToken)
-    {
-        ThrowIfUnusable();
-        if (_connected)
-        {
-            throw new SocketException((int)SocketError.IsConnected);
-        }
+    private readonly UringConnection _connection;
 
+    public UringConnector(UringConnection connection) => _connection = connection;
+
+    public async ValueTask ConnectAsync(EndPoint remoteEndPoint, CancellationToken cancellationToken)
+    {
         if (remoteEndPoint is DnsEndPoint dns)
         {
+            Socket socket = _connection.Socket;
             IPAddress[] addresses = await Dns.GetHostAddressesAsync(dns.Host, cancellationToken).ConfigureAwait(false);
             SocketException? last = null;
             foreach (IPAddress address in addresses)
             {
-                if (!Socket.DualMode && address.AddressFamily != Socket.AddressFamily)
+                if (!socket.DualMode && address.AddressFamily != socket.AddressFamily)
                 {
                     continue;
                 }
@@ -46,20 +45,21 @@ internal sealed partial class IoUringSocketTransport
 
     private async ValueTask ConnectOnceAsync(EndPoint remoteEndPoint, CancellationToken cancellationToken)
     {
-        if (remoteEndPoint is IPEndPoint ip && ip.AddressFamily == AddressFamily.InterNetwork && Socket.AddressFamily == AddressFamily.InterNetworkV6)
+        Socket old = _connection.Socket;
+        if (remoteEndPoint is IPEndPoint ip && ip.AddressFamily == AddressFamily.InterNetwork && old.AddressFamily == AddressFamily.InterNetworkV6)
         {
             // As Socket does for dual-mode sockets.
             remoteEndPoint = new IPEndPoint(ip.Address.MapToIPv6(), ip.Port);
         }
 
         SocketAddress address = remoteEndPoint.Serialize();
-        var operation = new ConnectOperation(this, address.Buffer.Span[..address.Size]);
+        var operation = new ConnectOperation(_connection, address.Buffer.Span[..address.Size]);
         int result = await operation.Run(cancellationToken).ConfigureAwait(false);
         if (result < 0)
         {
             if (result == -Libc.ECANCELED)
             {
-                ObjectDisposedException.ThrowIf(_closing || _ring.Loop.IsStopping, this);
+                ObjectDisposedException.ThrowIf(_connection.IsClosingOrStopping, _connection);
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
@@ -67,11 +67,8 @@ internal sealed partial class IoUringSocketTransport
         }
 
         // A Socket built over the connected descriptor reports LocalEndPoint, RemoteEndPoint and Connected as usual.
-        Socket old = Socket;
-        var connected = new Socket(new SafeSocketHandle((IntPtr)_fd, ownsHandle: true));
+        var connected = new Socket(new SafeSocketHandle((IntPtr)_connection.Fd, ownsHandle: true));
         old.SafeHandle.SetHandleAsInvalid();
-        Socket = connected;
-        _connected = true;
-        StartReceiving();
+        _connection.OnConnected(connected);
     }
 }

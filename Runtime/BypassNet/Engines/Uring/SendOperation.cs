@@ -3,7 +3,7 @@ using BypassNet.Buffers;
 using BypassNet.Interop;
 using BypassNet.Ring;
 
-namespace BypassNet.Engines.IoUring;
+namespace BypassNet.Engines.Uring;
 
 /// <summary>
 /// One send in flight: an owned buffer (SEND, or SEND_ZC from the registered slab for large buffers) or pinned caller
@@ -13,19 +13,17 @@ namespace BypassNet.Engines.IoUring;
 /// </summary>
 internal sealed class SendOperation : CompletionSource
 {
+    private readonly UringSender _sender;
     private BufferLease _lease;
     private MemoryHandle _pin;
     private nint _address;
     private int _total;
     private int _sent;
     private int _errno;
-    private bool _zeroCopy;
     private bool _active;
 
-    public SendOperation(IoUringSocketTransport transport)
-        : base(transport)
-    {
-    }
+    public SendOperation(UringConnection connection, UringSender sender)
+        : base(connection) => _sender = sender;
 
     /// <summary>Sends an owned buffer; the lease is released after the final completion.</summary>
     public ValueTask<int> Send(in BufferLease lease, CancellationToken cancellationToken)
@@ -44,41 +42,41 @@ internal sealed class SendOperation : CompletionSource
         return Begin(buffer.Length, cancellationToken);
     }
 
-    internal override void Start(RingEventLoop loop)
+    /// <summary>Queued behind the socket's active send unless it is this one's turn; the sender submits it again then.</summary>
+    internal override bool ReadyToSubmit(RingEventLoop loop)
     {
-        // Queued behind the socket's active send unless it is this one's turn; EndSend starts it again then.
         if (!_active)
         {
-            if (!Transport.TryBeginSend(this))
+            if (!_sender.TryBeginSend(this))
             {
-                return;
+                return false;
             }
 
             _active = true;
         }
 
-        if (Transport.IsClosing || CancelRequested || loop.IsStopping)
-        {
-            _errno = Libc.ECANCELED;
-            Finish();
-            return;
-        }
+        return true;
+    }
 
+    internal override void Prepare(ref IoUringSqe sqe, ulong userData)
+    {
         nint address = _address + _sent;
         uint length = (uint)(_total - _sent);
-        ref IoUringSqe sqe = ref loop.Submit(this, out ulong userData);
-        _zeroCopy = !_lease.IsEmpty && Transport.UseZeroCopy((int)length);
-        if (_zeroCopy)
+        if (!_lease.IsEmpty && _sender.UseZeroCopy((int)length))
         {
-            int fixedIndex = Transport.Ring.FixedBuffers is not null && Transport.Engine.SlabContains(address) ? RegisteredSlab.BufferIndex : -1;
-            Sqe.SendZeroCopy(ref sqe, Transport.Fd, address, length, fixedIndex, userData);
+            int fixedIndex = Connection.Ring.FixedBuffers is not null && Connection.Engine.SlabContains(address) ? RegisteredSlab.BufferIndex : -1;
+            Sqe.SendZeroCopy(ref sqe, Connection.Fd, address, length, fixedIndex, userData);
         }
         else
         {
-            Sqe.Send(ref sqe, Transport.Fd, address, length, userData);
+            Sqe.Send(ref sqe, Connection.Fd, address, length, userData);
         }
+    }
 
-        Transport.OnSubmitted();
+    internal override void OnRefused(RingEventLoop loop, SubmitRefusal reason)
+    {
+        _errno = Libc.ECANCELED;
+        Finish();
     }
 
     internal override bool OnCompletion(RingEventLoop loop, int result, uint flags)
@@ -86,17 +84,7 @@ internal sealed class SendOperation : CompletionSource
         if ((flags & IoUringConstants.CqeFNotif) != 0)
         {
             // The zero-copy notification: the kernel is done with the pages. It also says whether it copied after all.
-            EngineStatistics statistics = Transport.Engine.Statistics;
-            if (((uint)result & IoUringConstants.NotifUsageZcCopied) != 0)
-            {
-                statistics.Add(ref statistics.ZeroCopyCopied);
-                Transport.OnZeroCopyCopied();
-            }
-            else
-            {
-                statistics.Add(ref statistics.ZeroCopySends);
-            }
-
+            _sender.OnZeroCopyNotification(((uint)result & IoUringConstants.NotifUsageZcCopied) != 0);
             return true;
         }
 
@@ -115,7 +103,7 @@ internal sealed class SendOperation : CompletionSource
     /// <summary>A cancel of a send still queued behind another completes it now instead of at its turn.</summary>
     internal override void Execute(RingEventLoop loop, RingCommand command)
     {
-        if (command == RingCommand.Cancel && !InFlight && Transport.RemoveQueuedSend(this))
+        if (command == RingCommand.Cancel && !InFlight && _sender.RemoveQueuedSend(this))
         {
             _errno = Libc.ECANCELED;
             Finish();
@@ -127,18 +115,17 @@ internal sealed class SendOperation : CompletionSource
 
     internal override void OnReleased(RingEventLoop loop)
     {
-        Transport.OnReleased();
         if (_errno == 0 && _sent < _total)
         {
-            // A short send: the rest goes out in a new request (which honours a cancel or close that came meanwhile).
-            Start(loop);
+            // A short send: the rest goes out in a new request (which the loop refuses after a cancel or close).
+            loop.Submit(this);
             return;
         }
 
         Finish();
     }
 
-    public override void Reject(Exception reason)
+    public override void Reject()
     {
         _errno = Libc.ECANCELED;
         Finish();
@@ -154,7 +141,7 @@ internal sealed class SendOperation : CompletionSource
         {
             if (Reusable)
             {
-                Transport.ReturnSendOperation(this);
+                _sender.Return(this);
             }
         }
     }
@@ -164,14 +151,14 @@ internal sealed class SendOperation : CompletionSource
         _total = length;
         _sent = 0;
         _errno = 0;
-        short version = Begin(cancellationToken, Transport.RunContinuationsAsynchronously);
+        short version = Begin(cancellationToken, Connection.RunContinuationsAsynchronously);
         if (length == 0)
         {
             Finish();
         }
         else
         {
-            Transport.Ring.Loop.Execute(this, RingCommand.Submit);
+            Connection.Loop.Execute(this, RingCommand.Submit);
         }
 
         return new ValueTask<int>(this, version);
@@ -183,7 +170,7 @@ internal sealed class SendOperation : CompletionSource
         {
             // Before completing, so the next send is already on its way when the caller resumes.
             _active = false;
-            Transport.EndSend(this, Transport.Ring.Loop);
+            _sender.EndSend(this, Connection.Loop);
         }
 
         EndCancellation();
@@ -197,9 +184,7 @@ internal sealed class SendOperation : CompletionSource
         _pin = default;
         if (_errno == 0)
         {
-            EngineStatistics statistics = Transport.Engine.Statistics;
-            statistics.Add(ref statistics.Sends);
-            statistics.Add(ref statistics.BytesSent, _sent);
+            Connection.RecordSend(_sent);
             SetResult(_sent);
         }
         else

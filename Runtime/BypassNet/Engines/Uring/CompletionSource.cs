@@ -1,0 +1,71 @@
+using System.Threading.Tasks.Sources;
+using BypassNet.Ring;
+
+namespace BypassNet.Engines.Uring;
+
+/// <summary>
+/// Base of the socket operations an application awaits (SEND, CONNECT): a reusable, allocation-free
+/// <see cref="IValueTaskSource{TResult}"/> completed on the ring thread, with cancellation that asks the kernel to
+/// cancel the request (the operation still completes only at its final CQE, so memory it names is never released early).
+/// </summary>
+internal abstract class CompletionSource : RingOperation, IValueTaskSource<int>, IRejectable
+{
+    private static readonly Action<object?> s_cancel = static state => ((CompletionSource)state!).CancelFromToken();
+
+    private ManualResetValueTaskSourceCore<int> _core;
+    private CancellationTokenRegistration _registration;
+
+    protected CompletionSource(UringConnection connection)
+        : base(connection) => Connection = connection;
+
+    protected UringConnection Connection { get; }
+
+    protected CancellationToken Token { get; private set; }
+
+    /// <summary>False when a late cancellation callback could still touch this object: it must not be reused.</summary>
+    protected bool Reusable { get; private set; } = true;
+
+    /// <summary>The ring stopped before this operation reached it.</summary>
+    public abstract void Reject();
+
+    public virtual int GetResult(short token) => _core.GetResult(token);
+
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>Resets for a new operation and hooks the token. Returns the version for the ValueTask.</summary>
+    protected short Begin(CancellationToken cancellationToken, bool runContinuationsAsynchronously)
+    {
+        _core.Reset();
+        _core.RunContinuationsAsynchronously = runContinuationsAsynchronously;
+        ResetCancellation();
+        Reusable = true;
+        Token = cancellationToken;
+        if (cancellationToken.CanBeCanceled)
+        {
+            _registration = cancellationToken.UnsafeRegister(s_cancel, this);
+        }
+
+        return _core.Version;
+    }
+
+    /// <summary>Unhooks the token; call before completing.</summary>
+    protected void EndCancellation()
+    {
+        if (!_registration.Unregister() && Token.CanBeCanceled && Token.IsCancellationRequested)
+        {
+            Reusable = false;
+        }
+
+        _registration = default;
+    }
+
+    protected void SetResult(int result) => _core.SetResult(result);
+
+    /// <summary>Completes with the error a failed request means, mapped once for both engines by <see cref="Sockets.SocketTransport.Failure"/>.</summary>
+    protected void SetError(int errno, string what) => _core.SetException(Connection.Failure(errno, what, Token));
+
+    private void CancelFromToken() => RequestCancel(Connection.Loop);
+}
