@@ -10,7 +10,13 @@ namespace BypassNet;
 /// create your own to choose options per component. Disposing it stops its rings after every operation in flight has
 /// completed, then frees their memory.
 /// </summary>
-public sealed class BypassRuntime : IDisposable
+/// <remarks>
+/// What the runtime runs on is visible without configuring anything: <see cref="Engine"/>, <see cref="FallbackReason"/>
+/// and <see cref="Degradations"/>; the EventSource "BypassNet" (dotnet-trace) and the meter "BypassNet"
+/// (dotnet-counters: <c>bypassnet.runtimes</c> by engine, <c>bypassnet.runtimes.degraded</c> by feature,
+/// <c>bypassnet.ring.faults</c>). Nothing is written to the console.
+/// </remarks>
+public sealed class BypassRuntime : IDisposable, IAsyncDisposable
 {
     private static readonly object s_sharedLock = new();
     private static BypassNetOptions? s_sharedOptions;
@@ -25,8 +31,9 @@ public sealed class BypassRuntime : IDisposable
         Options = options;
         ILoggerFactory factory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         Logger = factory.CreateLogger("BypassNet");
-        _engine = EngineSelector.Create(options, Logger, out string? reason);
+        _engine = EngineSelector.Create(options, Logger, out string? reason, out IReadOnlyList<Degradation> degradations);
         FallbackReason = reason;
+        Degradations = degradations;
         BypassNetMetrics.Track(this);
     }
 
@@ -59,6 +66,10 @@ public sealed class BypassRuntime : IDisposable
     }
 
     /// <summary>Creates a runtime with its own rings and buffers.</summary>
+    /// <exception cref="PlatformNotSupportedException">
+    /// <see cref="BypassNetOptions.Engine"/> (or <c>BYPASSNET_ENGINE=iouring</c>) asks for io_uring and it cannot be
+    /// used; the message says why (kernel version, missing feature, seccomp, memlock limit, sysctl).
+    /// </exception>
     public static BypassRuntime Create(BypassNetOptions? options = null) => new((options ?? new BypassNetOptions()).Clone());
 
     /// <summary>The engine in use: <see cref="EngineKind.IoUring"/> or <see cref="EngineKind.Socket"/>, never <see cref="EngineKind.Auto"/>.</summary>
@@ -66,6 +77,12 @@ public sealed class BypassRuntime : IDisposable
 
     /// <summary>Why the socket engine is in use (forced, or what io_uring lacked); null on io_uring.</summary>
     public string? FallbackReason { get; }
+
+    /// <summary>
+    /// Optional io_uring features this runtime runs without, each with its cause (kernel, memlock limit, option);
+    /// empty on the socket engine and on a kernel that has everything.
+    /// </summary>
+    public IReadOnlyList<Degradation> Degradations { get; }
 
     /// <summary>What the kernel's io_uring offers (after disabled features), or null on the socket engine.</summary>
     public Capabilities? Capabilities => (_engine as IoUringSocketEngine)?.Capabilities;
@@ -110,13 +127,51 @@ public sealed class BypassRuntime : IDisposable
     /// <summary>Stops the rings (cancelling and draining every operation in flight) and frees their memory.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (BeginDispose())
+        {
+            _engine.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Like <see cref="Dispose"/>, without blocking the caller: sockets are closed first, then every ring cancels and
+    /// drains on its own thread at the same time, so a runtime with many rings stops in the time of its slowest ring.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!BeginDispose())
         {
             return;
         }
 
+        if (_engine is IoUringSocketEngine io)
+        {
+            io.CloseAll();
+            var drains = new List<Task>(io.Rings.Count);
+            foreach (RingContext ring in io.Rings)
+            {
+                if (ring?.Loop is { } loop)
+                {
+                    // Dispose blocks until the loop's thread has drained: one pool thread per ring, all at once.
+                    drains.Add(Task.Factory.StartNew(loop.Dispose, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+                }
+            }
+
+            await Task.WhenAll(drains).ConfigureAwait(false);
+        }
+
+        // The rings have stopped: what is left (closes that waited for completions, the pool, the slab) is quick.
+        await Task.Run(_engine.Dispose).ConfigureAwait(false);
+    }
+
+    private bool BeginDispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return false;
+        }
+
         BypassNetMetrics.Untrack(this);
-        _engine.Dispose();
         lock (s_sharedLock)
         {
             if (ReferenceEquals(s_shared, this))
@@ -124,5 +179,7 @@ public sealed class BypassRuntime : IDisposable
                 s_shared = null;
             }
         }
+
+        return true;
     }
 }

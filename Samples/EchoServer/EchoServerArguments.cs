@@ -1,15 +1,16 @@
 namespace BypassNet.Samples.EchoServer;
 
-/// <summary>The command line: <c>--port N</c> and <c>--engine iouring|socket</c>.</summary>
-internal sealed record EchoServerArguments(int Port, EngineKind Engine)
+/// <summary>The command line: <c>--port N</c>, <c>--engine iouring|socket|auto</c> and <c>--max-connections N</c>.</summary>
+internal sealed record EchoServerArguments(int Port, EngineKind Engine, int MaxConnections)
 {
-    public const string Usage = "usage: EchoServer [--port N (default 9000)] [--engine iouring|socket]";
+    public const string Usage = "usage: EchoServer [--port N (default 9000)] [--engine iouring|socket|auto] [--max-connections N (default: the descriptor limit less a reserve)]";
 
     public static bool TryParse(string[] args, out EchoServerArguments parsed, out string? error)
     {
         int port = 9000;
+        int maxConnections = 0;
         EngineKind engine = EngineKind.Auto;
-        parsed = new EchoServerArguments(port, engine);
+        parsed = new EchoServerArguments(port, engine, maxConnections);
         for (int i = 0; i < args.Length; i++)
         {
             string value = i + 1 < args.Length ? args[i + 1] : string.Empty;
@@ -30,6 +31,9 @@ internal sealed record EchoServerArguments(int Port, EngineKind Engine)
                     engine = EngineKind.Auto;
                     i++;
                     break;
+                case "--max-connections" when int.TryParse(value, out maxConnections) && maxConnections > 0:
+                    i++;
+                    break;
                 case "-h" or "--help":
                     error = null;
                     return false;
@@ -39,7 +43,7 @@ internal sealed record EchoServerArguments(int Port, EngineKind Engine)
             }
         }
 
-        parsed = new EchoServerArguments(port, engine);
+        parsed = new EchoServerArguments(port, engine, maxConnections);
         error = null;
         return true;
     }

@@ -5,6 +5,8 @@ using BypassNet;
 using BypassNet.Samples;
 using BypassNet.Samples.EchoServer;
 
+// Console, assemblies and exception messages the error paths use are loaded now, while descriptors are plentiful.
+StartupWarmup.Run();
 if (!EchoServerArguments.TryParse(args, out EchoServerArguments arguments, out string? error))
 {
     if (error is not null)
@@ -21,18 +23,33 @@ using var stop = new CancellationTokenSource();
 using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
-using BypassRuntime runtime = BypassRuntime.Create(new BypassNetOptions
+BypassRuntime created;
+try
 {
-    Engine = arguments.Engine,
-    // The echo loop never blocks after an await, so it can run on the ring threads: no thread hops, batched submissions.
-    InlineContinuations = true,
-});
+    created = BypassRuntime.Create(new BypassNetOptions
+    {
+        Engine = arguments.Engine,
+        // The echo loop never blocks after an await, so it can run on the ring threads: no thread hops, batched submissions.
+        InlineContinuations = true,
+    });
+}
+catch (PlatformNotSupportedException ex)
+{
+    // --engine iouring where io_uring cannot be had: say why rather than run on something else.
+    Console.Error.WriteLine($"cannot run on io_uring: {ex.Message}");
+    return 1;
+}
 
-string engine = runtime.FallbackReason is null ? runtime.Engine.ToString() : $"{runtime.Engine} (fell back: {runtime.FallbackReason})";
+using BypassRuntime runtime = created;
+foreach (string line in RuntimeReport.Describe(runtime))
+{
+    Console.WriteLine(line);
+}
+
 OwnedEchoServer server;
 try
 {
-    server = OwnedEchoServer.Start(runtime, new IPEndPoint(IPAddress.Any, arguments.Port), message => Console.Error.WriteLine(message));
+    server = OwnedEchoServer.Start(runtime, new IPEndPoint(IPAddress.Any, arguments.Port), message => Console.Error.WriteLine(message), arguments.MaxConnections);
 }
 catch (SocketException ex)
 {
@@ -40,7 +57,7 @@ catch (SocketException ex)
     return 1;
 }
 
-Console.WriteLine($"EchoServer listening on {server.LocalEndPoint}, engine {engine}; Ctrl+C to stop");
+Console.WriteLine($"EchoServer listening on {server.LocalEndPoint}, engine {runtime.Engine}, at most {server.MaxConnections} connection(s); Ctrl+C to stop");
 try
 {
     await Task.Delay(Timeout.Infinite, stop.Token);
@@ -49,7 +66,7 @@ catch (OperationCanceledException)
 {
 }
 
-Console.WriteLine($"stopping: {server.Open} open connection(s), {server.Accepted} accepted, {server.Failed} failed");
+Console.WriteLine($"stopping: {server.Open} open connection(s), {server.Accepted} accepted, {server.Failed} failed, {server.Refused} refused, {server.DescriptorFailures} accept(s) out of descriptors");
 await server.DisposeAsync();
 Console.WriteLine("stopped");
 return 0;

@@ -3,7 +3,9 @@ using System.Runtime.InteropServices;
 using BypassNet;
 using BypassNet.Samples.Resp;
 
-// RespServer [--port N] [--engine iouring|socket|auto] [--rings N] [--bind ADDRESS] [--no-inline]
+// RespServer [--port N] [--engine iouring|socket|auto] [--rings N] [--bind ADDRESS] [--no-inline] [--maxclients N]
+// Console, assemblies and exception messages the error paths use are loaded now, while descriptors are plentiful.
+BypassNet.Samples.StartupWarmup.Run();
 var options = new RespServerOptions();
 for (int i = 0; i < args.Length; i++)
 {
@@ -32,11 +34,15 @@ for (int i = 0; i < args.Length; i++)
             options.Address = System.Net.IPAddress.Parse(value);
             i++;
             break;
+        case "--maxclients":
+            options.MaxClients = int.Parse(value, CultureInfo.InvariantCulture);
+            i++;
+            break;
         case "--no-inline":
             options.InlineContinuations = false;
             break;
         default:
-            Console.Error.WriteLine($"Unknown option '{args[i]}'. Usage: RespServer [--port N] [--engine iouring|socket|auto] [--rings N] [--bind ADDRESS] [--no-inline]");
+            Console.Error.WriteLine($"Unknown option '{args[i]}'. Usage: RespServer [--port N] [--engine iouring|socket|auto] [--rings N] [--bind ADDRESS] [--no-inline] [--maxclients N]");
             return 2;
     }
 }
@@ -49,16 +55,28 @@ if (options.InlineContinuations && Environment.GetEnvironmentVariable(InlineSock
     Environment.SetEnvironmentVariable(InlineSocketCompletions, "1");
 }
 
-await using RespServer server = RespServer.Start(options);
-if (options.Engine == EngineKind.IoUring && server.Engine != EngineKind.IoUring)
+RespServer started;
+try
 {
-    Console.Error.WriteLine($"io_uring unavailable, running on sockets: {server.Runtime.FallbackReason}");
+    started = RespServer.Start(options);
+}
+catch (PlatformNotSupportedException ex)
+{
+    // --engine iouring where io_uring cannot be had: say why rather than run on something else.
+    Console.Error.WriteLine($"cannot run on io_uring: {ex.Message}");
+    return 1;
+}
+
+await using RespServer server = started;
+foreach (string line in BypassNet.Samples.RuntimeReport.Describe(server.Runtime))
+{
+    Console.WriteLine(line);
 }
 
 var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-Console.WriteLine($"RespServer listening on {server.EndPoint} (engine {server.Engine}, rings {options.RingCount}, inline continuations {options.InlineContinuations})");
+Console.WriteLine($"RespServer listening on {server.EndPoint} (engine {server.Engine}, rings {options.RingCount}, inline continuations {options.InlineContinuations}, maxclients {server.MaxClients})");
 await stop.Task;
 return 0;
 

@@ -8,7 +8,7 @@ namespace BypassNet.Samples.Resp;
 /// <summary>A Redis-protocol (RESP2) key-value server on BypassNet's owned buffers. Start, use, dispose.</summary>
 public sealed class RespServer : IAsyncDisposable
 {
-    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
+    private static readonly byte[] MaxClientsReply = "-ERR max number of clients reached\r\n"u8.ToArray();
 
     private readonly BypassRuntime _runtime;
     private readonly BypassSocket _listener;
@@ -19,10 +19,16 @@ public sealed class RespServer : IAsyncDisposable
     private readonly HashSet<Connection> _connections = new();
     private readonly Lock _connectionsGate = new();
     private readonly Task _acceptLoop;
+    private readonly AcceptBackoff _backoff;
+    private long _refused;
 
     private RespServer(RespServerOptions options)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxClients);
+        StartupWarmup.Run();
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<RespServer>();
+        _backoff = new AcceptBackoff(new SafeLog(message => _logger.Log(LogLevel.Warning, "{Message}", message)));
+        MaxClients = DescriptorBudget.MaxConnections(options.MaxClients);
         _dispatcher = new CommandDispatcher(_store);
         _runtime = BypassRuntime.Create(new BypassNetOptions
         {
@@ -58,6 +64,15 @@ public sealed class RespServer : IAsyncDisposable
 
     /// <summary>The BypassNet runtime under the server (statistics, fallback reason).</summary>
     public BypassRuntime Runtime => _runtime;
+
+    /// <summary>Most clients served at once: <see cref="RespServerOptions.MaxClients"/>, lowered to the descriptor budget.</summary>
+    public int MaxClients { get; }
+
+    /// <summary>Clients turned away with <c>-ERR max number of clients reached</c>.</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+
+    /// <summary>Accepts that failed for want of descriptors (EMFILE/ENFILE); the loop backed off and resumed.</summary>
+    public long DescriptorFailures => _backoff.DescriptorFailures;
 
     /// <summary>Number of open client connections.</summary>
     public int ConnectionCount
@@ -129,9 +144,15 @@ public sealed class RespServer : IAsyncDisposable
             }
             catch (SocketException ex)
             {
-                // ECONNABORTED concerns one client, EMFILE passes when connections close: keep accepting, without spinning.
-                _logger.LogWarning(ex, "Accept failed.");
-                await Task.Delay(AcceptRetryDelay).ConfigureAwait(false);
+                // ECONNABORTED concerns one client; EMFILE passes when connections close: back off, then keep accepting.
+                await _backoff.OnFailureAsync(ex).ConfigureAwait(false);
+                continue;
+            }
+
+            _backoff.OnSuccess();
+            if (ConnectionCount >= MaxClients)
+            {
+                _ = RefuseAsync(socket);
                 continue;
             }
 
@@ -153,6 +174,31 @@ public sealed class RespServer : IAsyncDisposable
             }
 
             _ = RunConnectionAsync(connection);
+        }
+    }
+
+    /// <summary>Like redis-server past maxclients: one error reply, then close.</summary>
+    private async Task RefuseAsync(BypassSocket socket)
+    {
+        Interlocked.Increment(ref _refused);
+        try
+        {
+            if (socket.Buffers.TryRent(out OwnedBuffer? reply))
+            {
+                MaxClientsReply.CopyTo(reply.Span);
+                reply.Length = MaxClientsReply.Length;
+                await socket.SendAsync(reply).ConfigureAwait(false);
+            }
+
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The client is gone already: nothing to refuse.
+        }
+        finally
+        {
+            await socket.DisposeAsync().ConfigureAwait(false);
         }
     }
 

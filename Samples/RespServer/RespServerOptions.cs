@@ -27,6 +27,12 @@ public sealed class RespServerOptions
     /// <summary>64 KiB reply buffers in the runtime's pool (shared by all connections).</summary>
     public int SendBufferCount { get; set; } = 256;
 
+    /// <summary>
+    /// Most clients served at once (redis-server's maxclients, default 10000), lowered to what the descriptor limit
+    /// allows less a reserve. A client beyond it gets <c>-ERR max number of clients reached</c> and is closed.
+    /// </summary>
+    public int MaxClients { get; set; } = 10000;
+
     /// <summary>Where connection failures are logged. Default: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 }

@@ -17,15 +17,20 @@ public sealed class OwnedEchoServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly HashSet<BypassSocket> _connections = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Action<string>? _log;
+    private readonly SafeLog _log;
+    private readonly AcceptBackoff _backoff;
+    private readonly int _maxConnections;
     private Task _acceptLoop = Task.CompletedTask;
     private long _accepted;
     private long _failed;
+    private long _refused;
 
-    private OwnedEchoServer(BypassSocket listener, Action<string>? log)
+    private OwnedEchoServer(BypassSocket listener, Action<string>? log, int maxConnections)
     {
         _listener = listener;
-        _log = log;
+        _log = new SafeLog(log);
+        _backoff = new AcceptBackoff(_log);
+        _maxConnections = maxConnections;
     }
 
     /// <summary>The endpoint the server listens on (with the port the OS chose when asked for port 0).</summary>
@@ -39,6 +44,15 @@ public sealed class OwnedEchoServer : IAsyncDisposable
 
     /// <summary>Connections that ended with an error (peer reset and the like) rather than an orderly close.</summary>
     public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Connections closed at once because <see cref="MaxConnections"/> were open.</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+
+    /// <summary>Accepts that failed for want of descriptors (EMFILE/ENFILE); the loop backed off and resumed.</summary>
+    public long DescriptorFailures => _backoff.DescriptorFailures;
+
+    /// <summary>Most connections served at once; more are accepted and closed straight away.</summary>
+    public int MaxConnections => _maxConnections;
 
     /// <summary>Connections open right now.</summary>
     public int Open
@@ -55,10 +69,15 @@ public sealed class OwnedEchoServer : IAsyncDisposable
     /// <summary>Binds, listens and starts accepting on <paramref name="runtime"/>.</summary>
     /// <param name="runtime">The runtime whose engine carries the sockets.</param>
     /// <param name="endPoint">Where to listen; port 0 picks a free port.</param>
-    /// <param name="log">Where to report connection failures; null to count them silently.</param>
+    /// <param name="log">Where to report connection failures; null to count them silently. Exceptions it throws are swallowed.</param>
+    /// <param name="maxConnections">
+    /// Most connections served at once; 0 (the default) for what the descriptor limit allows (<see cref="DescriptorBudget"/>).
+    /// </param>
     /// <exception cref="SocketException">The endpoint cannot be bound.</exception>
-    public static OwnedEchoServer Start(BypassRuntime runtime, IPEndPoint endPoint, Action<string>? log = null)
+    public static OwnedEchoServer Start(BypassRuntime runtime, IPEndPoint endPoint, Action<string>? log = null, int maxConnections = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxConnections);
+        StartupWarmup.Run();
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(endPoint);
         var listener = new BypassSocket(runtime, endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -74,7 +93,7 @@ public sealed class OwnedEchoServer : IAsyncDisposable
             throw;
         }
 
-        var server = new OwnedEchoServer(listener, log);
+        var server = new OwnedEchoServer(listener, log, maxConnections == 0 ? DescriptorBudget.MaxConnections(int.MaxValue) : maxConnections);
         server._acceptLoop = server.AcceptLoopAsync();
         return server;
     }
@@ -127,13 +146,14 @@ public sealed class OwnedEchoServer : IAsyncDisposable
             }
             catch (SocketException ex)
             {
-                // EMFILE, ECONNABORTED and the like concern one connection attempt, not the server.
-                _log?.Invoke($"accept failed: {ex.SocketErrorCode}: {ex.Message}");
-                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+                // EMFILE/ENFILE is load: back off and resume as connections close. ECONNABORTED and the like concern one attempt.
+                await _backoff.OnFailureAsync(ex).ConfigureAwait(false);
                 continue;
             }
 
+            _backoff.OnSuccess();
             Interlocked.Increment(ref _accepted);
+            bool refuse;
             lock (_connections)
             {
                 if (stopping.IsCancellationRequested)
@@ -142,7 +162,19 @@ public sealed class OwnedEchoServer : IAsyncDisposable
                     break;
                 }
 
-                _connections.Add(connection);
+                refuse = _connections.Count >= _maxConnections;
+                if (!refuse)
+                {
+                    _connections.Add(connection);
+                }
+            }
+
+            if (refuse)
+            {
+                // Over the limit: close at once so the client sees an orderly end instead of waiting in the backlog.
+                Interlocked.Increment(ref _refused);
+                connection.Dispose();
+                continue;
             }
 
             _ = EchoAsync(connection);
@@ -174,7 +206,7 @@ public sealed class OwnedEchoServer : IAsyncDisposable
         catch (SocketException ex)
         {
             Interlocked.Increment(ref _failed);
-            _log?.Invoke($"connection from {peer} failed: {ex.SocketErrorCode} ({ex.Message})");
+            _log.Write($"connection from {peer} failed: {ex.SocketErrorCode} ({ex.Message})");
         }
         catch (ObjectDisposedException) when (_stopping.IsCancellationRequested)
         {
@@ -184,7 +216,7 @@ public sealed class OwnedEchoServer : IAsyncDisposable
         {
             // Anything else is a bug worth seeing, but it is still only this connection's.
             Interlocked.Increment(ref _failed);
-            _log?.Invoke($"connection from {peer} failed: {ex}");
+            _log.Write($"connection from {peer} failed: {ex}");
         }
         finally
         {

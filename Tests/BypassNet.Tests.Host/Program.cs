@@ -5,10 +5,28 @@ using BypassNet.Tests.Host;
 using Microsoft.Extensions.Logging;
 
 // Creates a runtime, echoes 256 KiB over loopback with owned buffers, and prints what happened.
+// Optional argument: the engine to ask for (auto, iouring, socket); asking for io_uring where it cannot be had prints refused=...
 using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(new ConsoleLoggerProvider()).SetMinimumLevel(LogLevel.Debug));
-using BypassRuntime runtime = BypassRuntime.Create(new BypassNetOptions { RingCount = 1, LoggerFactory = loggerFactory });
+EngineKind requested = args.Length > 0 ? Enum.Parse<EngineKind>(args[0], ignoreCase: true) : EngineKind.Auto;
+BypassRuntime created;
+try
+{
+    created = BypassRuntime.Create(new BypassNetOptions { RingCount = 1, Engine = requested, LoggerFactory = loggerFactory });
+}
+catch (PlatformNotSupportedException ex)
+{
+    Console.WriteLine($"refused={ex.Message}");
+    return 3;
+}
+
+using BypassRuntime runtime = created;
 Console.WriteLine($"engine={runtime.Engine}");
 Console.WriteLine($"fallback={runtime.FallbackReason ?? "none"}");
+Console.WriteLine($"features={runtime.Capabilities?.Features.ToString() ?? "none"}");
+foreach (Degradation degradation in runtime.Degradations)
+{
+    Console.WriteLine($"degradation={degradation.Feature}: {degradation.Reason}");
+}
 
 using var listener = new BypassSocket(runtime, AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
 listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));

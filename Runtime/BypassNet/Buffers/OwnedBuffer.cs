@@ -20,6 +20,12 @@ namespace BypassNet;
 /// reach memory that a later lease owns. A <see cref="Span{T}"/> taken before the handoff cannot be checked at run
 /// time; the BYP004 analyzer reports its use.
 /// </para>
+/// <para>
+/// <see cref="Pin"/> (what <c>Memory&lt;byte&gt;.Pin()</c> and APIs that do I/O on a <see cref="Memory{T}"/> call)
+/// holds the lease until the matching <see cref="Unpin"/>: disposing the buffer while it is pinned ends this handle's
+/// ownership at once, but the memory goes back to its pool or receive ring only when the last pin is released, so
+/// an I/O still in flight never writes into the next renter's buffer. A pinned buffer cannot be handed off.
+/// </para>
 /// </remarks>
 [Owned]
 public sealed unsafe class OwnedBuffer : MemoryManager<byte>, IDisposable
@@ -34,6 +40,10 @@ public sealed unsafe class OwnedBuffer : MemoryManager<byte>, IDisposable
     private readonly int _capacity;
     private int _length;
     private int _state;
+
+    // One hold for the owner plus one per outstanding pin; whoever drops the last hold returns the slot.
+    private int _holds = 1;
+    private int _pins;
 
     internal OwnedBuffer(IBufferOwner owner, int slot, byte* pointer, int capacity, int length)
     {
@@ -91,12 +101,15 @@ public sealed unsafe class OwnedBuffer : MemoryManager<byte>, IDisposable
         }
     }
 
-    /// <summary>Returns the buffer's memory to where it came from. A no-op after a handoff or a previous dispose.</summary>
+    /// <summary>
+    /// Returns the buffer's memory to where it came from — at once, or when the last <see cref="Pin"/> is released if
+    /// it is pinned. A no-op after a handoff or a previous dispose.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.CompareExchange(ref _state, StateDisposed, StateOwned) == StateOwned)
         {
-            _owner.Return(_slot);
+            ReleaseHold();
         }
     }
 
@@ -108,20 +121,55 @@ public sealed unsafe class OwnedBuffer : MemoryManager<byte>, IDisposable
         return new Span<byte>(_pointer, _capacity);
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Pins the memory for an I/O: native memory never moves, but the pin holds the lease, so the memory stays this
+    /// buffer's until the returned handle is disposed (which calls <see cref="Unpin"/>), even if the buffer is
+    /// disposed first.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The buffer was disposed or handed off.</exception>
     public override MemoryHandle Pin(int elementIndex = 0)
     {
         ThrowIfNotOwned();
         ArgumentOutOfRangeException.ThrowIfNegative(elementIndex);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(elementIndex, _capacity);
-        // Native memory never moves; nothing to pin.
-        return new MemoryHandle(_pointer + elementIndex);
+        if (!TryAddHold())
+        {
+            // The last hold is gone: the memory already went home.
+            throw StaleHandle(Volatile.Read(ref _state));
+        }
+
+        Interlocked.Increment(ref _pins);
+        int state = Volatile.Read(ref _state);
+        if (state != StateOwned)
+        {
+            // Disposed or handed off between the check and the hold: undo, and fail as if it had been seen first.
+            Interlocked.Decrement(ref _pins);
+            ReleaseHold();
+            throw StaleHandle(state);
+        }
+
+        return new MemoryHandle(_pointer + elementIndex, default, this);
     }
 
-    /// <inheritdoc />
+    /// <summary>Releases one <see cref="Pin"/>; the last one returns the memory if the buffer was disposed meanwhile. Extra calls do nothing.</summary>
     public override void Unpin()
     {
+        int pins = Volatile.Read(ref _pins);
+        while (pins > 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _pins, pins - 1, pins);
+            if (seen == pins)
+            {
+                ReleaseHold();
+                return;
+            }
+
+            pins = seen;
+        }
     }
+
+    /// <summary>True while at least one <see cref="Pin"/> is outstanding.</summary>
+    public bool IsPinned => Volatile.Read(ref _pins) > 0;
 
     /// <inheritdoc />
     public override string ToString()
@@ -144,6 +192,12 @@ public sealed unsafe class OwnedBuffer : MemoryManager<byte>, IDisposable
     /// </summary>
     internal BufferLease HandOff()
     {
+        if (Volatile.Read(ref _pins) > 0)
+        {
+            // The new owner would return the memory when done, while the pinned I/O may still use it.
+            throw new InvalidOperationException("This buffer is pinned (an I/O on its Memory is still in flight); wait for it to finish before handing the buffer off.");
+        }
+
         int previous = Interlocked.CompareExchange(ref _state, StateHandedOff, StateOwned);
         if (previous != StateOwned)
         {
@@ -155,6 +209,31 @@ public sealed unsafe class OwnedBuffer : MemoryManager<byte>, IDisposable
 
     /// <summary>A zero-length buffer with no memory: what a receive returns when the peer has closed.</summary>
     internal static OwnedBuffer CreateEmpty() => new(EmptyOwner.Instance, 0, null, 0, 0);
+
+    private bool TryAddHold()
+    {
+        int holds = Volatile.Read(ref _holds);
+        while (holds > 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _holds, holds + 1, holds);
+            if (seen == holds)
+            {
+                return true;
+            }
+
+            holds = seen;
+        }
+
+        return false;
+    }
+
+    private void ReleaseHold()
+    {
+        if (Interlocked.Decrement(ref _holds) == 0)
+        {
+            _owner.Return(_slot);
+        }
+    }
 
     private void ThrowIfNotOwned()
     {

@@ -14,6 +14,7 @@ public static class BypassNetMetrics
     private static readonly object s_lock = new();
     private static readonly List<BypassRuntime> s_runtimes = new();
     private static readonly Meter s_meter = new(MeterName, "0.1.0");
+    private static readonly Counter<long> s_ringFaults = s_meter.CreateCounter<long>("bypassnet.ring.faults", "{event}", "Ring faults (tag kind: ring_failed, drain_timed_out, completion_handler)");
 
     static BypassNetMetrics()
     {
@@ -28,6 +29,59 @@ public static class BypassNetMetrics
         s_meter.CreateObservableCounter("bypassnet.ring.submissions", () => Sum(s => s.RingSubmissions), "{entry}", "SQEs submitted");
         s_meter.CreateObservableCounter("bypassnet.ring.completions", () => Sum(s => s.RingCompletions), "{entry}", "CQEs reaped");
         s_meter.CreateObservableUpDownCounter("bypassnet.runtimes.fallback", () => Count(r => r.Engine == EngineKind.Socket), "{runtime}", "Runtimes running on the socket engine");
+        s_meter.CreateObservableGauge("bypassnet.runtimes", RuntimesByEngine, "{runtime}", "Live runtimes by engine (tag engine: IoUring or Socket)");
+        s_meter.CreateObservableGauge("bypassnet.runtimes.degraded", RuntimesByDegradation, "{runtime}", "Live runtimes running without an optional io_uring feature (tag feature)");
+    }
+
+    /// <summary>Counts a ring fault (also written to the EventSource and the log by the caller).</summary>
+    internal static void RecordRingFault(string kind) => s_ringFaults.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    private static IEnumerable<Measurement<int>> RuntimesByEngine()
+    {
+        lock (s_lock)
+        {
+            int ioUring = 0, socket = 0;
+            foreach (BypassRuntime runtime in s_runtimes)
+            {
+                if (runtime.Engine == EngineKind.IoUring)
+                {
+                    ioUring++;
+                }
+                else
+                {
+                    socket++;
+                }
+            }
+
+            return
+            [
+                new Measurement<int>(ioUring, new KeyValuePair<string, object?>("engine", nameof(EngineKind.IoUring))),
+                new Measurement<int>(socket, new KeyValuePair<string, object?>("engine", nameof(EngineKind.Socket))),
+            ];
+        }
+    }
+
+    private static IEnumerable<Measurement<int>> RuntimesByDegradation()
+    {
+        lock (s_lock)
+        {
+            var counts = new Dictionary<string, int>();
+            foreach (BypassRuntime runtime in s_runtimes)
+            {
+                foreach (Degradation degradation in runtime.Degradations)
+                {
+                    counts[degradation.Feature] = counts.GetValueOrDefault(degradation.Feature) + 1;
+                }
+            }
+
+            var measurements = new List<Measurement<int>>(counts.Count);
+            foreach ((string feature, int count) in counts)
+            {
+                measurements.Add(new Measurement<int>(count, new KeyValuePair<string, object?>("feature", feature)));
+            }
+
+            return measurements;
+        }
     }
 
     internal static void Track(BypassRuntime runtime)

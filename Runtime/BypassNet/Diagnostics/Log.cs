@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace BypassNet.Diagnostics;
 
-/// <summary>Every log event BypassNet writes, with stable event ids (1xx engine choice, 2xx degradations, 3xx ring faults).</summary>
+/// <summary>Every log event BypassNet writes, with stable event ids (1xx engine choice and degradations, 2xx ring-level degradations, 3xx ring faults).</summary>
 internal static partial class Log
 {
     [LoggerMessage(100, LogLevel.Information, "BypassNet engine: io_uring with {RingCount} ring(s) ({Capabilities})")]
@@ -26,14 +26,39 @@ internal static partial class Log
     [LoggerMessage(203, LogLevel.Debug, "Socket {Fd}: the kernel copied a zero-copy send (loopback or no SG support); switching this socket to plain SEND")]
     public static partial void ZeroCopyCopied(ILogger logger, int fd);
 
+    [LoggerMessage(103, LogLevel.Warning, "BypassNet runs without {Feature}: {Reason}")]
+    public static partial void Degraded(ILogger logger, string feature, string reason);
+
+    /// <summary>Ring faults also go to the EventSource and the meter: they matter even where no logger is configured.</summary>
+    public static void CompletionHandlerFailed(ILogger logger, int ring, Exception exception)
+    {
+        BypassNetEventSource.Log.CompletionHandlerFailed(ring, exception.Message);
+        BypassNetMetrics.RecordRingFault("completion_handler");
+        CompletionHandlerFailedCore(logger, ring, exception);
+    }
+
+    public static void RingFailed(ILogger logger, int ring, Exception exception)
+    {
+        BypassNetEventSource.Log.RingFailed(ring, $"{exception.GetType().Name}: {exception.Message}");
+        BypassNetMetrics.RecordRingFault("ring_failed");
+        RingFailedCore(logger, ring, exception);
+    }
+
+    public static void DrainTimedOut(ILogger logger, int ring, int inFlight)
+    {
+        BypassNetEventSource.Log.DrainTimedOut(ring, inFlight);
+        BypassNetMetrics.RecordRingFault("drain_timed_out");
+        DrainTimedOutCore(logger, ring, inFlight);
+    }
+
     [LoggerMessage(300, LogLevel.Error, "Ring {Ring}: a completion handler threw")]
-    public static partial void CompletionHandlerFailed(ILogger logger, int ring, Exception exception);
+    private static partial void CompletionHandlerFailedCore(ILogger logger, int ring, Exception exception);
 
     [LoggerMessage(301, LogLevel.Critical, "Ring {Ring} failed; its memory is kept (never freed while the kernel may write it)")]
-    public static partial void RingFailed(ILogger logger, int ring, Exception exception);
+    private static partial void RingFailedCore(ILogger logger, int ring, Exception exception);
 
     [LoggerMessage(302, LogLevel.Error, "Ring {Ring}: {InFlight} operation(s) did not complete after cancellation; the ring and its buffers are leaked on purpose so the kernel never writes freed memory")]
-    public static partial void DrainTimedOut(ILogger logger, int ring, int inFlight);
+    private static partial void DrainTimedOutCore(ILogger logger, int ring, int inFlight);
 
     [LoggerMessage(303, LogLevel.Critical, "{Owner}: buffer slot {Slot} was written after it was returned (bytes {First}..{Last} changed, first is 0x{Found:X2}); some code used a stale pointer or span")]
     public static partial void BufferCorrupted(ILogger logger, string owner, int slot, int first, int last, byte found);

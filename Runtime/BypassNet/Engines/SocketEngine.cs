@@ -47,7 +47,7 @@ internal abstract class SocketEngine : IDisposable
     protected abstract SocketTransport Create(Socket socket, bool connected);
 
     /// <summary>Closes every socket still open, so their pending operations fail with ObjectDisposedException on both engines alike.</summary>
-    protected void CloseAll()
+    internal void CloseAll()
     {
         // Two phases: every socket fails its pending work with ObjectDisposedException before any descriptor closes,
         // so no socket of this runtime sees its peer (also of this runtime) go away first.

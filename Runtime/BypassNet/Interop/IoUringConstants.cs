@@ -75,6 +75,9 @@ internal static class IoUringConstants
 
     internal const ushort ProbeOpSupported = 1;
 
+    // io_uring_buf_reg.flags: the kernel consumes provided buffers incrementally (6.12).
+    internal const ushort PbufRingIncremental = 2;
+
     // MSG_NOSIGNAL: a send on a reset connection must return EPIPE, not kill the process.
     internal const uint MsgNoSignal = 0x4000;
     internal const uint MsgWaitAll = 0x100;

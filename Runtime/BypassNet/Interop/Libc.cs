@@ -36,6 +36,12 @@ internal static unsafe partial class Libc
     internal const int MAP_POPULATE = 0x08000;
     internal static readonly nint MAP_FAILED = -1;
 
+    internal const int AF_UNIX = 1;
+    internal const int SOCK_STREAM = 1;
+    internal const int SOCK_CLOEXEC = 0x80000;
+    internal const int RLIMIT_MEMLOCK = 8;
+    internal const ulong RLIM_INFINITY = ulong.MaxValue;
+
     internal const int EFD_CLOEXEC = 0x80000;
     internal const int EFD_NONBLOCK = 0x800;
 
@@ -57,4 +63,10 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, EntryPoint = "write", SetLastError = true)]
     internal static partial nint Write(int fd, void* buffer, nuint count);
+
+    [LibraryImport(Library, EntryPoint = "getrlimit", SetLastError = true)]
+    internal static partial int GetRLimit(int resource, RLimit* limit);
+
+    [LibraryImport(Library, EntryPoint = "socketpair", SetLastError = true)]
+    internal static partial int SocketPair(int domain, int type, int protocol, int* fds);
 }
