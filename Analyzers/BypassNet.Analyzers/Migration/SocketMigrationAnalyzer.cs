@@ -28,7 +28,7 @@ namespace BypassNet.Analyzers.Migration;
 public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(MigrationDescriptors.SocketMigration);
+        ImmutableArray.Create(MigrationDescriptors.SocketMigration, MigrationDescriptors.BlockedSocketGroup);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -53,6 +53,7 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
                     collector.Visit(operation, block.OwningSymbol);
                 }
             });
+            start.RegisterSymbolAction(symbol => collector.VisitType((INamedTypeSymbol)symbol.Symbol), SymbolKind.NamedType);
             start.RegisterCompilationEndAction(end => Report(end, symbols, groups));
         });
     }
@@ -71,7 +72,7 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
             declarations[symbol] = declaration;
             if (declaration.BlockedBecause is { } reason)
             {
-                groups.Block(symbol, reason);
+                groups.Block(symbol, reason, symbol.Locations.FirstOrDefault(l => l.IsInSource));
             }
 
             foreach (SocketGroups.SpanKey shared in declaration.SharedTypes)
@@ -84,6 +85,7 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
         {
             if (!group.CanSwap)
             {
+                ReportBlocked(context, group);
                 continue;
             }
 
@@ -103,6 +105,7 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
 
             List<Location> rewrites = group.Origins.Select(o => o.TypeLocation).Where(l => l is not null).Select(l => l!)
                 .Concat(members.SelectMany(m => m.RewriteLocations))
+                .Concat(group.Rewrites)
                 .Distinct()
                 .OrderBy(l => l.SourceTree?.FilePath, System.StringComparer.Ordinal)
                 .ThenBy(l => l.SourceSpan.Start)
@@ -121,6 +124,44 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// BYP102 on each site that blocks a group holding a TCP socket created here (or one an API hands out), naming the
+    /// blocker. Groups with nothing to migrate (a UDP socket, a Socket parameter nobody creates) stay silent.
+    /// </summary>
+    private static void ReportBlocked(CompilationAnalysisContext context, SocketGroups.Group group)
+    {
+        if (group.Origins.Count == 0 && !group.Acquired)
+        {
+            return;
+        }
+
+        SocketGroups.Origin? origin = group.Origins
+            .OrderBy(o => o.Location.SourceTree?.FilePath, System.StringComparer.Ordinal)
+            .ThenBy(o => o.Location.SourceSpan.Start)
+            .FirstOrDefault();
+        string what = origin is null ? "this socket" : $"the socket created at {Describe(origin.Location)}";
+        var seen = new HashSet<(Location?, string)>();
+        foreach (SocketGroups.Blocker block in group.Blocks)
+        {
+            Location location = block.Location is { IsInSource: true } l ? l : origin?.Location ?? Location.None;
+            if (location == Location.None || !seen.Add((location, block.Reason)))
+            {
+                continue;
+            }
+
+            string subject = origin is not null && location.SourceTree == origin.Location.SourceTree && location.SourceSpan == origin.Location.SourceSpan
+                ? "this socket"
+                : what;
+            context.ReportDiagnostic(Diagnostic.Create(MigrationDescriptors.BlockedSocketGroup, location, block.Reason, subject));
+        }
+    }
+
+    private static string Describe(Location location)
+    {
+        FileLinePositionSpan span = location.GetLineSpan();
+        return $"{System.IO.Path.GetFileName(span.Path)}:{span.StartLinePosition.Line + 1}";
     }
 
     private static bool IsSuppressed(Compilation compilation, Location location, System.Threading.CancellationToken cancellationToken) =>
