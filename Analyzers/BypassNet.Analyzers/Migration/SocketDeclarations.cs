@@ -34,7 +34,21 @@ internal sealed class SocketDeclaration
     public Location? ReportLocation { get; private set; }
 
     /// <summary>How the message names the symbol.</summary>
-    public string DisplayName => Symbol is IMethodSymbol ? $"The result of '{Symbol.Name}'" : $"'{Symbol.Name}'";
+    public string DisplayName => (Symbol, TypeOf(Symbol)) switch
+    {
+        (IMethodSymbol, _) => $"The result of '{Symbol.Name}'",
+        (_, INamedTypeSymbol { Name: "Socket", ContainingNamespace: { Name: "Sockets" } }) => $"'{Symbol.Name}'",
+        _ => $"The Socket in the type of '{Symbol.Name}'",
+    };
+
+    private static ITypeSymbol? TypeOf(ISymbol symbol) => symbol switch
+    {
+        ILocalSymbol local => local.Type,
+        IParameterSymbol parameter => parameter.Type,
+        IFieldSymbol field => field.Type,
+        IPropertySymbol property => property.Type,
+        _ => null,
+    };
 
     public static SocketDeclaration Inspect(ISymbol symbol, SocketSymbols symbols, Compilation compilation, CancellationToken cancellationToken)
     {
@@ -94,6 +108,7 @@ internal sealed class SocketDeclaration
             if (ReferenceEquals(type, Implicit))
             {
                 // Typed by its delegate: nothing to rewrite, nothing to report.
+                Silent = true;
                 continue;
             }
 
@@ -115,8 +130,14 @@ internal sealed class SocketDeclaration
             ReportLocation ??= type.GetLocation();
         }
 
-        ReportLocation ??= Symbol.Locations.FirstOrDefault(l => l.IsInSource);
+        if (!Silent)
+        {
+            ReportLocation ??= Symbol.Locations.FirstOrDefault(l => l.IsInSource);
+        }
     }
+
+    /// <summary>True for a lambda or lambda parameter typed by its delegate: swapped with it, never reported.</summary>
+    private bool Silent { get; set; }
 
     /// <summary>A type written with the declaration that the swap must not touch: <c>var</c>, an untyped lambda parameter.</summary>
     private static readonly TypeSyntax Implicit = SyntaxFactory.IdentifierName("var");

@@ -159,7 +159,7 @@ internal sealed class SocketFlowCollector
         _ => Enumerable.Empty<IArgumentOperation>(),
     };
 
-    private static ITypeSymbol? DefinitionType(ISymbol member) => member.OriginalDefinition switch
+    private static ITypeSymbol? DefinitionType(ISymbol member) => (member is IFieldSymbol { CorrespondingTupleField: { } item } ? item : member).OriginalDefinition switch
     {
         IMethodSymbol { MethodKind: MethodKind.Constructor } constructor => constructor.ContainingType,
         IMethodSymbol method => method.ReturnType,
@@ -306,7 +306,7 @@ internal sealed class SocketFlowCollector
             case IParameterReferenceOperation parameter:
                 _groups.Union(operation, ParameterKey(parameter.Parameter));
                 break;
-            case IFieldReferenceOperation field when IsInSource(field.Field) && !field.Field.IsConst:
+            case IFieldReferenceOperation field when IsInSource(field.Field) && !field.Field.IsConst && !field.Field.ContainingType.IsTupleType:
                 _groups.Union(operation, field.Field.OriginalDefinition);
                 break;
             case IPropertyReferenceOperation property when property.Instance is { } instance && _symbols.IsSocket(instance.Type):
@@ -405,9 +405,9 @@ internal sealed class SocketFlowCollector
                     _groups.AddRewrite(operation, location);
                 }
 
-                if (array.Syntax is not ArrayCreationExpressionSyntax)
+                if (array.Syntax is ImplicitArrayCreationExpressionSyntax)
                 {
-                    Block(operation, "an implicitly typed array of sockets");
+                    Block(operation, "an implicitly typed array of sockets (new[] { ... })");
                 }
 
                 if (array.Initializer is { } initializer)
@@ -457,7 +457,11 @@ internal sealed class SocketFlowCollector
             case ITupleOperation:
             case IArrayElementReferenceOperation:
             case IArrayInitializerOperation:
+            case ILockOperation:
             case IConditionalAccessOperation access when access.Operation == operation:
+                return;
+            case IDeclarationExpressionOperation:
+                _groups.Union(operation, parent);
                 return;
             case IConditionalAccessOperation:
                 return;
@@ -510,10 +514,18 @@ internal sealed class SocketFlowCollector
                 Argument(operation, argument);
                 return;
             case IInvocationOperation invocation when invocation.Instance == operation:
-                if (_symbols.IsSocket(operation.Type)
-                    && (!_symbols.HasCounterpart(invocation.TargetMethod) || !_symbols.FlagsSupported(invocation)))
+                if (_symbols.IsSocket(operation.Type) && invocation.TargetMethod.ContainingType?.SpecialType == SpecialType.System_Object
+                    && !_symbols.HasCounterpart(invocation.TargetMethod))
                 {
-                    Block(operation, $"BypassSocket has no {invocation.TargetMethod.ToDisplayString()} with these arguments");
+                    Block(operation, $"{invocation.TargetMethod.Name}() returns something else for a BypassSocket");
+                }
+                else if (_symbols.IsSocket(operation.Type) && !_symbols.HasCounterpart(invocation.TargetMethod))
+                {
+                    Block(operation, $"BypassSocket has no {invocation.TargetMethod.ToDisplayString()}");
+                }
+                else if (_symbols.IsSocket(operation.Type) && !_symbols.FlagsSupported(invocation))
+                {
+                    Block(operation, $"{invocation.TargetMethod.Name} passes SocketFlags that BypassSocket does not carry (only None, and Peek on receives, as constants)");
                 }
 
                 return;

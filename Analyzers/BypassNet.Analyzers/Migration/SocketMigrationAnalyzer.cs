@@ -116,9 +116,10 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
                 context.ReportDiagnostic(Diagnostic.Create(MigrationDescriptors.SocketMigration, origin.Location, rewrites, "This TCP socket"));
             }
 
+            var reported = new HashSet<Location>(group.Origins.Select(o => o.Location));
             foreach (SocketDeclaration member in members)
             {
-                if (member.ReportLocation is { } location)
+                if (member.ReportLocation is { } location && reported.Add(location))
                 {
                     context.ReportDiagnostic(Diagnostic.Create(MigrationDescriptors.SocketMigration, location, rewrites, member.DisplayName));
                 }
