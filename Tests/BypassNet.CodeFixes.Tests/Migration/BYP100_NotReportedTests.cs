@@ -14,6 +14,7 @@ public class BYP100_NotReportedTests
         using System;
         using System.Collections.Generic;
         using System.IO;
+        using System.Linq;
         using System.Net;
         using System.Net.Sockets;
         using System.Threading;
@@ -41,7 +42,6 @@ public class BYP100_NotReportedTests
         { "socket async event args", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var e = new SocketAsyncEventArgs(); s.AcceptAsync(e);" },
         { "accept into a given socket", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var t = await s.AcceptAsync((Socket?)null, ct);" },
         { "select", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var list = new List<Socket> { s }; Socket.Select(list, null, null, 1000);" },
-        { "array", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Socket[] all = { s };" },
         { "missing member Blocking", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); s.Blocking = false;" },
         { "missing member Poll", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); s.Poll(100, SelectMode.SelectRead);" },
         { "missing member SendFile", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); s.SendFile(\"x\");" },
@@ -56,6 +56,9 @@ public class BYP100_NotReportedTests
         { "out parameter", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Take(s, out Socket t);" },
         { "is type pattern", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); if (obj is Socket t) { s = t; }" },
         { "SafeHandle", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var h = s.SafeHandle;" },
+        { "implicitly typed array", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var all = new[] { s };" },
+        { "deconstruction", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var (a, b) = (s, 1);" },
+        { "LINQ Cast", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var all = new List<Socket> { s }; var objs = all.Cast<object>();" },
         { "Task.WhenAny of accepts", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var t = await Task.WhenAny(s.AcceptAsync());" },
     };
 

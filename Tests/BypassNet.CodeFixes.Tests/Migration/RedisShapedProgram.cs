@@ -25,6 +25,7 @@ internal static class RedisShapedProgram
         ("Publish", """return PublishAsync(connection, args);"""),
         ("ReplConf", """Server.Replicas.Attach(connection); return connection.SendLineAsync("OK");"""),
         ("ClientCount", """return connection.SendLineAsync(Server.Clients.Count.ToString());"""),
+        ("ReplicaCount", """return connection.SendLineAsync(Server.Replicas.Count.ToString());"""),
     };
 
     /// <summary>The commands that derive from CommandBase (an abstract override family) instead of implementing ICommand directly.</summary>
@@ -267,6 +268,17 @@ internal static class RedisShapedProgram
                 {
                     private readonly HashSet<Socket> _replicas = new();
 
+                    public int Count
+                    {
+                        get
+                        {
+                            lock (_replicas)
+                            {
+                                return _replicas.Count;
+                            }
+                        }
+                    }
+
                     public void Attach(Socket replica)
                     {
                         lock (_replicas)
@@ -394,7 +406,7 @@ internal static class RedisShapedProgram
                     {
                         new PingCommand(), new EchoCommand(), new SetCommand(), new GetCommand(), new DelCommand(), new IncrCommand(),
                         new ExistsCommand(), new AppendCommand(), new StrLenCommand(), new SubscribeCommand(), new PublishCommand(),
-                        new ReplConfCommand(), new ClientCountCommand(),
+                        new ReplConfCommand(), new ClientCountCommand(), new ReplicaCountCommand(),
                     });
                     int port = s_primary.Start();
                     _ = s_primary.AcceptAsync(s_stop.Token);
