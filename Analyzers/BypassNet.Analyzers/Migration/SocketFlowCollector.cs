@@ -545,7 +545,8 @@ internal sealed class SocketFlowCollector
                     || SymbolEqualityComparer.Default.Equals(conversion.Type, _symbols.IDisposable)
                     || SymbolEqualityComparer.Default.Equals(conversion.Type, _symbols.IAsyncDisposable)
                     || (conversion.Type?.SpecialType == SpecialType.System_Object && conversion.Parent is IBinaryOperation
-                        { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals }))
+                        { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals })
+                    || (conversion.Type?.SpecialType == SpecialType.System_Object && IsIdentityOnlyUse(conversion.Parent)))
                 {
                     return;
                 }
@@ -569,6 +570,15 @@ internal sealed class SocketFlowCollector
         || (conversion.IsImplicit && _symbols.IsSocketish(conversion.Type) && _symbols.IsSocketish(conversion.Operand.Type)
             && conversion.GetConversion() is { IsUserDefined: false } c && (c.IsIdentity || c.IsReference || c.IsTupleLiteralConversion || c.IsTupleConversion)
             && !_symbols.IsSocket(conversion.Type) && !_symbols.IsSocket(conversion.Operand.Type));
+
+    /// <summary>
+    /// An argument to an API that only looks at the reference (<c>ArgumentNullException.ThrowIfNull(socket)</c>,
+    /// <c>ReferenceEquals</c>, <c>GC.KeepAlive</c>): the same for a BypassSocket.
+    /// </summary>
+    private static bool IsIdentityOnlyUse(IOperation? parent) =>
+        parent is IArgumentOperation { Parent: IInvocationOperation { TargetMethod: var method } }
+        && (method.ContainingType?.ToDisplayString(), method.Name) is
+            ("System.ArgumentNullException", "ThrowIfNull") or ("object", "ReferenceEquals") or ("System.GC", "KeepAlive");
 
     private void Argument(IOperation operation, IArgumentOperation argument)
     {

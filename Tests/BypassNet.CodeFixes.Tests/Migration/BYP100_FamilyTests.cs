@@ -80,6 +80,7 @@ public class BYP100_FamilyTests
         { "HashSet and Queue", "var set = new HashSet<Socket>(); var queue = new Queue<Socket>(); var s = new Socket(SocketType.Stream, ProtocolType.Tcp); set.Add(s); queue.Enqueue(s); queue.Dequeue().Dispose();", "new Queue<BypassSocket>()" },
         { "Dictionary value and TryGetValue", "var map = new Dictionary<string, Socket>(); map[\"a\"] = new Socket(SocketType.Stream, ProtocolType.Tcp); if (map.TryGetValue(\"a\", out Socket? s)) { s.Dispose(); }", "out BypassSocket? s" },
         { "ConcurrentDictionary key and deconstructing foreach", "var map = new ConcurrentDictionary<Socket, int>(); map.TryAdd(new Socket(SocketType.Stream, ProtocolType.Tcp), 1); foreach (var (s, n) in map) { s.Dispose(); } map.TryRemove(map.Keys.First(), out _);", "new ConcurrentDictionary<BypassSocket, int>()" },
+        { "null checks that only look at the reference", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); ArgumentNullException.ThrowIfNull(s); GC.KeepAlive(s); if (ReferenceEquals(s, null)) { return; }", "var s = new BypassSocket(" },
         { "LINQ over sockets", "var list = new List<Socket> { new Socket(SocketType.Stream, ProtocolType.Tcp) }; await Task.WhenAll(list.Select(s => s.ConnectAsync(new IPEndPoint(IPAddress.Loopback, 1))));", "new List<BypassSocket>" },
     };
 
