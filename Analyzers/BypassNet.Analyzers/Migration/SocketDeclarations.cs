@@ -175,7 +175,7 @@ internal sealed class SocketDeclaration
             case (IParameterSymbol { RefKind: RefKind.None, IsParams: false } parameter, ParameterSyntax syntax)
                 when parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction }:
                 return syntax.Type ?? Implicit;
-            case (IParameterSymbol { RefKind: RefKind.None, IsParams: false } parameter, ParameterSyntax { Type: { } type })
+            case (IParameterSymbol { IsParams: false } parameter, ParameterSyntax { Type: { } type })
                 when parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.LocalFunction or MethodKind.Constructor or MethodKind.ExplicitInterfaceImplementation }:
                 // A record's positional parameter shares its type with the property it declares.
                 shared = node.Parent?.Parent is RecordDeclarationSyntax;

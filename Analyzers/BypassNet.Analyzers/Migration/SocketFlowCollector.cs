@@ -596,8 +596,8 @@ internal sealed class SocketFlowCollector
             return;
         }
 
-        if (parameter.ContainingSymbol is IMethodSymbol method && IsSwappableMethod(method)
-            && parameter.RefKind == RefKind.None && !parameter.IsParams)
+        // ref and out parameters of a method in source are swapped with their arguments: both sides change together.
+        if (parameter.ContainingSymbol is IMethodSymbol method && IsSwappableMethod(method) && !parameter.IsParams)
         {
             _groups.Union(operation, ParameterKey(parameter));
             return;

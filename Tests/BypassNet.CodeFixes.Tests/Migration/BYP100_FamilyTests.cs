@@ -81,6 +81,7 @@ public class BYP100_FamilyTests
         { "Dictionary value and TryGetValue", "var map = new Dictionary<string, Socket>(); map[\"a\"] = new Socket(SocketType.Stream, ProtocolType.Tcp); if (map.TryGetValue(\"a\", out Socket? s)) { s.Dispose(); }", "out BypassSocket? s" },
         { "ConcurrentDictionary key and deconstructing foreach", "var map = new ConcurrentDictionary<Socket, int>(); map.TryAdd(new Socket(SocketType.Stream, ProtocolType.Tcp), 1); foreach (var (s, n) in map) { s.Dispose(); } map.TryRemove(map.Keys.First(), out _);", "new ConcurrentDictionary<BypassSocket, int>()" },
         { "null checks that only look at the reference", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); ArgumentNullException.ThrowIfNull(s); GC.KeepAlive(s); if (ReferenceEquals(s, null)) { return; }", "var s = new BypassSocket(" },
+        { "out and ref parameters of methods in source", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Take(s, out Socket t); Swap(ref t); t.Dispose(); } static void Take(Socket s, out Socket t) => t = s; static void Swap(ref Socket s) { s.NoDelay = true; } async Task N() {", "static void Take(BypassSocket s, out BypassSocket t)" },
         { "LINQ over sockets", "var list = new List<Socket> { new Socket(SocketType.Stream, ProtocolType.Tcp) }; await Task.WhenAll(list.Select(s => s.ConnectAsync(new IPEndPoint(IPAddress.Loopback, 1))));", "new List<BypassSocket>" },
     };
 

@@ -53,7 +53,6 @@ public class BYP100_NotReportedTests
         { "method group", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Action<Socket> a = Use; a(s);" },
         { "socket from TcpListener", "var l = new TcpListener(IPAddress.Loopback, 0); Socket s = l.AcceptSocket(); s.Send(new byte[1]);" },
         { "socket from TcpClient", "var c = new TcpClient(); Socket s = c.Client; s.NoDelay = true;" },
-        { "out parameter", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Take(s, out Socket t);" },
         { "is type pattern", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); if (obj is Socket t) { s = t; }" },
         { "SafeHandle", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var h = s.SafeHandle;" },
         { "implicitly typed array", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var all = new[] { s };" },
