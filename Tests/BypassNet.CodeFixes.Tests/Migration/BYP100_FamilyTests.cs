@@ -82,6 +82,7 @@ public class BYP100_FamilyTests
         { "ConcurrentDictionary key and deconstructing foreach", "var map = new ConcurrentDictionary<Socket, int>(); map.TryAdd(new Socket(SocketType.Stream, ProtocolType.Tcp), 1); foreach (var (s, n) in map) { s.Dispose(); } map.TryRemove(map.Keys.First(), out _);", "new ConcurrentDictionary<BypassSocket, int>()" },
         { "null checks that only look at the reference", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); ArgumentNullException.ThrowIfNull(s); GC.KeepAlive(s); if (ReferenceEquals(s, null)) { return; }", "var s = new BypassSocket(" },
         { "out and ref parameters of methods in source", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Take(s, out Socket t); Swap(ref t); t.Dispose(); } static void Take(Socket s, out Socket t) => t = s; static void Swap(ref Socket s) { s.NoDelay = true; } async Task N() {", "static void Take(BypassSocket s, out BypassSocket t)" },
+        { "generic method of yours with a constraint BypassSocket meets", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Close(s); } static void Close<T>(T item) where T : IDisposable => item.Dispose(); async Task N() {", "var s = new BypassSocket(" },
         { "LINQ over sockets", "var list = new List<Socket> { new Socket(SocketType.Stream, ProtocolType.Tcp) }; await Task.WhenAll(list.Select(s => s.ConnectAsync(new IPEndPoint(IPAddress.Loopback, 1))));", "new List<BypassSocket>" },
     };
 

@@ -58,6 +58,7 @@ public class BYP100_NotReportedTests
         { "implicitly typed array", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var all = new[] { s };" },
         { "deconstruction", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var (a, b) = (s, 1);" },
         { "LINQ Cast", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var all = new List<Socket> { s }; var objs = all.Cast<object>();" },
+        { "generic constraint BypassSocket does not meet", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Constrained(s);" },
         { "Task.WhenAny of accepts", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var t = await Task.WhenAny(s.AcceptAsync());" },
     };
 
@@ -69,6 +70,7 @@ public class BYP100_NotReportedTests
         await Verify.VerifyNoDiagnosticAsync(Id, TestProject.From(InMethod(body, """
             static void Use(Socket s) { }
             static void Take(Socket s, out Socket t) => t = s;
+            static void Constrained<T>(T s) where T : Socket => s.Dispose();
             """)));
     }
 
