@@ -643,6 +643,13 @@ internal sealed class SocketFlowCollector
             }
         }
 
+        if (socketType is null || protocolType is null)
+        {
+            // Possibly TCP: worth a BYP102, since making them constants lets the group move.
+            Acquired(creation, "only TCP stream sockets (SocketType.Stream, ProtocolType.Tcp as constants) can be swapped");
+            return;
+        }
+
         if (socketType != SocketTypeStream || protocolType != ProtocolTypeTcp)
         {
             Block(creation, "only TCP stream sockets (SocketType.Stream, ProtocolType.Tcp as constants) can be swapped");
