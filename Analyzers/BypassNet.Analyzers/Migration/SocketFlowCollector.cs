@@ -678,10 +678,10 @@ internal sealed class SocketFlowCollector
         {
             switch (member)
             {
-                case IMethodSymbol { MethodKind: MethodKind.Ordinary, OverriddenMethod: { } overridden } method:
+                case IMethodSymbol { MethodKind: MethodKind.Ordinary, OverriddenMethod: { } overridden } method when MentionsSocket(method):
                     Pair(method, overridden, "overrides");
                     break;
-                case IPropertySymbol { OverriddenProperty: { } overridden } property:
+                case IPropertySymbol { OverriddenProperty: { } overridden } property when MentionsSocket(property):
                     Pair(property, overridden, "overrides");
                     break;
             }
@@ -691,7 +691,7 @@ internal sealed class SocketFlowCollector
         {
             foreach (ISymbol member in @interface.GetMembers())
             {
-                if (member is IMethodSymbol { MethodKind: MethodKind.Ordinary } or IPropertySymbol
+                if (member is IMethodSymbol { MethodKind: MethodKind.Ordinary } or IPropertySymbol && MentionsSocket(member)
                     && type.FindImplementationForInterfaceMember(member) is { } implementation)
                 {
                     Pair(implementation, member, "implements");
@@ -699,6 +699,13 @@ internal sealed class SocketFlowCollector
             }
         }
     }
+
+    private bool MentionsSocket(ISymbol member) => member switch
+    {
+        IMethodSymbol method => _symbols.IsSocketish(method.ReturnType) || method.Parameters.Any(p => _symbols.IsSocketish(p.Type)),
+        IPropertySymbol property => _symbols.IsSocketish(property.Type),
+        _ => false,
+    };
 
     private void Pair(ISymbol member, ISymbol contract, string verb)
     {
