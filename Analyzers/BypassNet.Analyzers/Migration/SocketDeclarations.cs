@@ -50,14 +50,15 @@ internal sealed class SocketDeclaration
         _ => null,
     };
 
-    public static SocketDeclaration Inspect(ISymbol symbol, SocketSymbols symbols, Compilation compilation, CancellationToken cancellationToken)
+    /// <param name="models">One semantic model per tree, shared by all declarations (creating one per lookup is costly).</param>
+    public static SocketDeclaration Inspect(ISymbol symbol, SocketSymbols symbols, Compilation compilation, Dictionary<SyntaxTree, SemanticModel> models, CancellationToken cancellationToken)
     {
         var declaration = new SocketDeclaration(symbol);
-        declaration.Inspect(symbols, compilation, cancellationToken);
+        declaration.Inspect(symbols, compilation, models, cancellationToken);
         return declaration;
     }
 
-    private void Inspect(SocketSymbols symbols, Compilation compilation, CancellationToken cancellationToken)
+    private void Inspect(SocketSymbols symbols, Compilation compilation, Dictionary<SyntaxTree, SemanticModel> models, CancellationToken cancellationToken)
     {
         var references = Symbol.DeclaringSyntaxReferences;
         if (references.Length == 0)
@@ -118,7 +119,12 @@ internal sealed class SocketDeclaration
                 continue;
             }
 
-            SemanticModel model = compilation.GetSemanticModel(type.SyntaxTree);
+            if (!models.TryGetValue(type.SyntaxTree, out SemanticModel? model))
+            {
+                model = compilation.GetSemanticModel(type.SyntaxTree);
+                models.Add(type.SyntaxTree, model);
+            }
+
             List<Location> names = SocketNames.In(type, symbols, model, cancellationToken);
             RewriteLocations.AddRange(names);
             if (names.Count == 0)

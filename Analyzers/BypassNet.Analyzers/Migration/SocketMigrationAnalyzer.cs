@@ -61,6 +61,7 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
     private static void Report(CompilationAnalysisContext context, SocketSymbols symbols, SocketGroups groups)
     {
         var declarations = new Dictionary<ISymbol, SocketDeclaration>(SymbolEqualityComparer.Default);
+        var models = new Dictionary<SyntaxTree, SemanticModel>();
         foreach (ISymbol symbol in groups.Symbols())
         {
             if (!symbols.IsSocketish(TypeOf(symbol)))
@@ -68,7 +69,7 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            SocketDeclaration declaration = SocketDeclaration.Inspect(symbol, symbols, context.Compilation, context.CancellationToken);
+            SocketDeclaration declaration = SocketDeclaration.Inspect(symbol, symbols, context.Compilation, models, context.CancellationToken);
             declarations[symbol] = declaration;
             if (declaration.BlockedBecause is { } reason)
             {
