@@ -8,9 +8,11 @@ using Microsoft.CodeAnalysis.Operations;
 namespace BypassNet.Analyzers.Migration;
 
 /// <summary>
-/// Walks one operation block and records, for every operation whose type is Socket (or a task/awaitable of it),
-/// where its value comes from and where it goes. Anything it does not understand blocks the group: the analysis
-/// must never offer a swap that does not compile or that behaves differently.
+/// Walks one operation block and records, for every operation whose type carries a Socket (Socket itself, a task of
+/// it, a collection, tuple, array or delegate of it), where its value comes from and where it goes; and, per type, which
+/// members override or implement which (<see cref="VisitType"/>). Anything it does not understand blocks the group,
+/// with the reason and the place (reported as BYP102): the analysis must never offer a swap that does not compile or
+/// that behaves differently.
 /// </summary>
 internal sealed class SocketFlowCollector
 {

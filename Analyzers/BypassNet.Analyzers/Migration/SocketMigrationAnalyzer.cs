@@ -7,7 +7,8 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace BypassNet.Analyzers.Migration;
 
 /// <summary>
-/// BYP100: a TCP <c>System.Net.Sockets.Socket</c> that <c>BypassNet.BypassSocket</c> can replace.
+/// BYP100: a TCP <c>System.Net.Sockets.Socket</c> that <c>BypassNet.BypassSocket</c> can replace; BYP102: where and
+/// why a group of sockets cannot be replaced.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -16,7 +17,7 @@ namespace BypassNet.Analyzers.Migration;
 /// <c>BypassSocket</c> that <c>listener.AcceptAsync()</c> returns after the swap). So operation blocks record facts
 /// (<see cref="SocketFlowCollector"/>), and at compilation end the facts are closed into groups
 /// (<see cref="SocketGroups"/>); a group is reported, on each of its creations and declarations, only when all of it
-/// can be swapped.
+/// can be swapped. Groups that cannot be swapped get a BYP102 on each place that blocks them.
 /// </para>
 /// <para>
 /// Compilation-end diagnostics are computed by builds, <c>dotnet format</c> and full-solution analysis, not live as

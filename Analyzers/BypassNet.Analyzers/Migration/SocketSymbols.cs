@@ -19,8 +19,6 @@ internal sealed class SocketSymbols
     {
         Socket = socket;
         BypassSocket = bypassSocket;
-        Task1 = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1");
-        ValueTask1 = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask`1");
         SocketFlags = compilation.GetTypeByMetadataName("System.Net.Sockets.SocketFlags");
         SocketType = compilation.GetTypeByMetadataName("System.Net.Sockets.SocketType");
         ProtocolType = compilation.GetTypeByMetadataName("System.Net.Sockets.ProtocolType");
@@ -34,10 +32,6 @@ internal sealed class SocketSymbols
     public INamedTypeSymbol Socket { get; }
 
     public INamedTypeSymbol BypassSocket { get; }
-
-    public INamedTypeSymbol? Task1 { get; }
-
-    public INamedTypeSymbol? ValueTask1 { get; }
 
     public INamedTypeSymbol? SocketFlags { get; }
 
