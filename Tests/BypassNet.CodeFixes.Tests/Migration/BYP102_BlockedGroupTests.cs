@@ -89,4 +89,32 @@ public class BYP102_BlockedGroupTests
         Assert.NotEmpty(diagnostics);
         Assert.All(diagnostics, d => Assert.Equal(DiagnosticSeverity.Warning, d.Severity));
     }
+
+    [Fact]
+    public async Task Not_reported_for_a_group_kept_back_on_purpose_by_a_file_configured_off()
+    {
+        // The group could move, but one of its files keeps BYP100 off: that is a choice, not a blocker.
+        var project = TestProject.From(
+            """
+            using System.Net.Sockets;
+
+            class Server
+            {
+                private readonly Socket _listener = new Socket(SocketType.Stream, ProtocolType.Tcp);
+
+                void Start() => Legacy.Configure(_listener);
+            }
+            """,
+            """
+            using System.Net.Sockets;
+
+            static class Legacy
+            {
+                public static void Configure(Socket s) => s.NoDelay = true;
+            }
+            """);
+        project.EditorConfig = "root = true\n\n[Test1.cs]\ndotnet_diagnostic.BYP100.severity = none\n";
+        await Verify.VerifyNoDiagnosticAsync(Id, project);
+        await Verify.VerifyNoDiagnosticAsync("BYP100", project);
+    }
 }
