@@ -11,6 +11,9 @@ internal static class MigrationDescriptors
     /// <summary>A copying send/receive on a BypassSocket inside a loop, where the owned-buffer overload removes a copy.</summary>
     public const string CopyingSocketCallId = "BYP101";
 
+    /// <summary>A socket group BYP100 leaves on System.Net.Sockets, reported where it is blocked and why.</summary>
+    public const string BlockedSocketGroupId = "BYP102";
+
     /// <summary>Diagnostic property: which rewrite a BYP101 fix would make, when one is mechanical and safe.</summary>
     public const string FixKindProperty = "FixKind";
 
@@ -48,4 +51,17 @@ internal static class MigrationDescriptors
             + "which rules out zero-copy send. In a loop, ReceiveAsync(CancellationToken) hands over the kernel's buffer itself "
             + "and SendAsync(OwnedBuffer) sends a registered buffer (zero-copy when large enough), so the bytes are not copied.",
         helpLinkUri: HelpBase + "BYP101.md");
+
+    public static readonly DiagnosticDescriptor BlockedSocketGroup = new(
+        BlockedSocketGroupId,
+        title: "TCP Socket stays on System.Net.Sockets",
+        messageFormat: "BYP100 leaves {1} on System.Net.Sockets: {0}",
+        Category,
+        DiagnosticSeverity.Info,
+        isEnabledByDefault: true,
+        description: "BYP100 swaps a group of connected Socket declarations only when all of them can change. This diagnostic marks "
+            + "each place that keeps a group on System.Net.Sockets and names the API or construct that needs a Socket, so it can be "
+            + "changed and the analysis rerun. Like BYP100 it is computed over the whole compilation.",
+        helpLinkUri: HelpBase + "BYP102.md",
+        customTags: WellKnownDiagnosticTags.CompilationEnd);
 }

@@ -34,16 +34,31 @@ internal sealed class SocketDeclaration
     public Location? ReportLocation { get; private set; }
 
     /// <summary>How the message names the symbol.</summary>
-    public string DisplayName => Symbol is IMethodSymbol ? $"The result of '{Symbol.Name}'" : $"'{Symbol.Name}'";
+    public string DisplayName => (Symbol, TypeOf(Symbol)) switch
+    {
+        (IMethodSymbol, _) => $"The result of '{Symbol.Name}'",
+        (_, INamedTypeSymbol { Name: "Socket", ContainingNamespace: { Name: "Sockets" } }) => $"'{Symbol.Name}'",
+        _ => $"The Socket in the type of '{Symbol.Name}'",
+    };
 
-    public static SocketDeclaration Inspect(ISymbol symbol, SocketSymbols symbols, Compilation compilation, CancellationToken cancellationToken)
+    private static ITypeSymbol? TypeOf(ISymbol symbol) => symbol switch
+    {
+        ILocalSymbol local => local.Type,
+        IParameterSymbol parameter => parameter.Type,
+        IFieldSymbol field => field.Type,
+        IPropertySymbol property => property.Type,
+        _ => null,
+    };
+
+    /// <param name="models">One semantic model per tree, shared by all declarations (creating one per lookup is costly).</param>
+    public static SocketDeclaration Inspect(ISymbol symbol, SocketSymbols symbols, Compilation compilation, Dictionary<SyntaxTree, SemanticModel> models, CancellationToken cancellationToken)
     {
         var declaration = new SocketDeclaration(symbol);
-        declaration.Inspect(symbols, compilation, cancellationToken);
+        declaration.Inspect(symbols, compilation, models, cancellationToken);
         return declaration;
     }
 
-    private void Inspect(SocketSymbols symbols, Compilation compilation, CancellationToken cancellationToken)
+    private void Inspect(SocketSymbols symbols, Compilation compilation, Dictionary<SyntaxTree, SemanticModel> models, CancellationToken cancellationToken)
     {
         var references = Symbol.DeclaringSyntaxReferences;
         if (references.Length == 0)
@@ -66,7 +81,7 @@ internal sealed class SocketDeclaration
 
         if (IsContract())
         {
-            BlockedBecause = $"{Symbol.ToDisplayString()} is virtual, abstract, an override or an interface implementation";
+            BlockedBecause = $"{Symbol.ToDisplayString()} is extern";
             return;
         }
 
@@ -91,16 +106,28 @@ internal sealed class SocketDeclaration
                 SharedTypes.Add(new SocketGroups.SpanKey(type.SyntaxTree, type.Span));
             }
 
+            if (ReferenceEquals(type, Implicit))
+            {
+                // Typed by its delegate: nothing to rewrite, nothing to report.
+                Silent = true;
+                continue;
+            }
+
             if (type.IsVar)
             {
                 ReportLocation ??= Symbol.Locations.FirstOrDefault(l => l.IsInSource);
                 continue;
             }
 
-            SemanticModel model = compilation.GetSemanticModel(type.SyntaxTree);
-            int before = RewriteLocations.Count;
-            CollectSocketNames(type, model, symbols, cancellationToken);
-            if (RewriteLocations.Count == before)
+            if (!models.TryGetValue(type.SyntaxTree, out SemanticModel? model))
+            {
+                model = compilation.GetSemanticModel(type.SyntaxTree);
+                models.Add(type.SyntaxTree, model);
+            }
+
+            List<Location> names = SocketNames.In(type, symbols, model, cancellationToken);
+            RewriteLocations.AddRange(names);
+            if (names.Count == 0)
             {
                 BlockedBecause = $"the declared type of {Symbol.ToDisplayString()} names Socket in a way the swap does not rewrite";
                 return;
@@ -109,37 +136,17 @@ internal sealed class SocketDeclaration
             ReportLocation ??= type.GetLocation();
         }
 
-        ReportLocation ??= Symbol.Locations.FirstOrDefault(l => l.IsInSource);
+        if (!Silent)
+        {
+            ReportLocation ??= Symbol.Locations.FirstOrDefault(l => l.IsInSource);
+        }
     }
 
-    /// <summary>The outermost type syntax nodes inside <paramref name="type"/> that bind to Socket.</summary>
-    private void CollectSocketNames(TypeSyntax type, SemanticModel model, SocketSymbols symbols, CancellationToken cancellationToken)
-    {
-        if (type is NullableTypeSyntax nullable)
-        {
-            // Socket? becomes BypassSocket?: only the name changes.
-            CollectSocketNames(nullable.ElementType, model, symbols, cancellationToken);
-            return;
-        }
+    /// <summary>True for a lambda or lambda parameter typed by its delegate: swapped with it, never reported.</summary>
+    private bool Silent { get; set; }
 
-        if (symbols.IsSocket(model.GetTypeInfo(type, cancellationToken).Type) || symbols.IsSocket(model.GetSymbolInfo(type, cancellationToken).Symbol as ITypeSymbol))
-        {
-            RewriteLocations.Add(type.GetLocation());
-            return;
-        }
-
-        foreach (TypeSyntax child in type.ChildNodes().SelectMany(Types))
-        {
-            CollectSocketNames(child, model, symbols, cancellationToken);
-        }
-
-        static IEnumerable<TypeSyntax> Types(SyntaxNode node) => node switch
-        {
-            TypeSyntax t => new[] { t },
-            TypeArgumentListSyntax list => list.Arguments,
-            _ => Enumerable.Empty<TypeSyntax>(),
-        };
-    }
+    /// <summary>A type written with the declaration that the swap must not touch: <c>var</c>, an untyped lambda parameter.</summary>
+    private static readonly TypeSyntax Implicit = SyntaxFactory.IdentifierName("var");
 
     private TypeSyntax? DeclaredType(SyntaxNode node, out bool shared)
     {
@@ -150,18 +157,48 @@ internal sealed class SocketDeclaration
                 when declaration.Parent is LocalDeclarationStatementSyntax or UsingStatementSyntax or ForStatementSyntax:
                 shared = declaration.Variables.Count > 1;
                 return declaration.Type;
+            case (ILocalSymbol, ForEachStatementSyntax loop):
+                return loop.Type;
+            case (ILocalSymbol, SingleVariableDesignationSyntax designation):
+                // out var s, out Socket s, foreach (var (s, state) in map), foreach ((Socket s, int n) in pairs)
+                for (SyntaxNode? current = designation.Parent; current is not null; current = current.Parent)
+                {
+                    if (current is DeclarationExpressionSyntax declarationExpression)
+                    {
+                        return declarationExpression.Type;
+                    }
+
+                    if (current is not ParenthesizedVariableDesignationSyntax)
+                    {
+                        break;
+                    }
+                }
+
+                return null;
             case (IFieldSymbol { IsConst: false }, VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: FieldDeclarationSyntax } declaration }):
                 shared = declaration.Variables.Count > 1;
                 return declaration.Type;
-            case (IParameterSymbol { RefKind: RefKind.None, IsParams: false } parameter, ParameterSyntax { Type: { } type })
-                when parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.LocalFunction or MethodKind.Constructor }:
+            case (IParameterSymbol { RefKind: RefKind.None, IsParams: false } parameter, ParameterSyntax syntax)
+                when parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction }:
+                return syntax.Type ?? Implicit;
+            case (IParameterSymbol { IsParams: false } parameter, ParameterSyntax { Type: { } type })
+                when parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.LocalFunction or MethodKind.Constructor or MethodKind.ExplicitInterfaceImplementation }:
+                // A record's positional parameter shares its type with the property it declares.
+                shared = node.Parent?.Parent is RecordDeclarationSyntax;
                 return type;
-            case (IPropertySymbol { IsIndexer: false, ExplicitInterfaceImplementations.Length: 0 }, PropertyDeclarationSyntax property):
+            case (IPropertySymbol { IsIndexer: false }, PropertyDeclarationSyntax property):
                 return property.Type;
-            case (IMethodSymbol { MethodKind: MethodKind.Ordinary, ExplicitInterfaceImplementations.Length: 0 }, MethodDeclarationSyntax method):
+            case (IPropertySymbol { IsIndexer: false }, ParameterSyntax { Type: { } type, Parent.Parent: RecordDeclarationSyntax }):
+                shared = true;
+                return type;
+            case (IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.ExplicitInterfaceImplementation }, MethodDeclarationSyntax method):
                 return method.ReturnType;
             case (IMethodSymbol { MethodKind: MethodKind.LocalFunction }, LocalFunctionStatementSyntax localFunction):
                 return localFunction.ReturnType;
+            case (IMethodSymbol { MethodKind: MethodKind.AnonymousFunction }, ParenthesizedLambdaExpressionSyntax { ReturnType: { } returnType }):
+                return returnType;
+            case (IMethodSymbol { MethodKind: MethodKind.AnonymousFunction }, AnonymousFunctionExpressionSyntax):
+                return Implicit;
             default:
                 return null;
         }
@@ -169,27 +206,10 @@ internal sealed class SocketDeclaration
 
     private bool IsContract()
     {
+        // Overrides and interface implementations are swapped with the members they override or implement (the
+        // collector pairs them); only extern declarations have a signature fixed outside the program.
         ISymbol member = Symbol is IParameterSymbol { ContainingSymbol: { } containing } ? containing : Symbol;
-        if (member.IsVirtual || member.IsAbstract || member.IsOverride || member.IsExtern)
-        {
-            return true;
-        }
-
-        if (member.ContainingType is { } type && member.Kind is SymbolKind.Method or SymbolKind.Property)
-        {
-            foreach (INamedTypeSymbol @interface in type.AllInterfaces)
-            {
-                foreach (ISymbol interfaceMember in @interface.GetMembers(member.Name))
-                {
-                    if (SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(interfaceMember), member))
-                    {
-                        return true;
-                    }
-                }
-            }
-        }
-
-        return false;
+        return member.IsExtern;
     }
 
     private bool IsExternallyVisibleLibraryApi(Compilation compilation)

@@ -1,14 +1,18 @@
+using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace BypassNet.Analyzers.Migration;
 
 /// <summary>
-/// Walks one operation block and records, for every operation whose type is Socket (or a task/awaitable of it),
-/// where its value comes from and where it goes. Anything it does not understand blocks the group: the analysis
-/// must never offer a swap that does not compile or that behaves differently.
+/// Walks one operation block and records, for every operation whose type carries a Socket (Socket itself, a task of
+/// it, a collection, tuple, array or delegate of it), where its value comes from and where it goes; and, per type, which
+/// members override or implement which (<see cref="VisitType"/>). Anything it does not understand blocks the group,
+/// with the reason and the place (reported as BYP102): the analysis must never offer a swap that does not compile or
+/// that behaves differently.
 /// </summary>
 internal sealed class SocketFlowCollector
 {
@@ -26,6 +30,18 @@ internal sealed class SocketFlowCollector
         _groups = groups;
     }
 
+    private void Block(IOperation operation, string reason) => _groups.Block(operation, reason, operation.Syntax.GetLocation());
+
+    private void Block(ISymbol symbol, string reason) =>
+        _groups.Block(symbol, reason, symbol.Locations.FirstOrDefault(l => l.IsInSource));
+
+    /// <summary>A socket that comes from an API returning Socket: the group cannot be swapped, and BYP102 says why.</summary>
+    private void Acquired(IOperation operation, string reason)
+    {
+        Block(operation, reason);
+        _groups.Acquire(operation);
+    }
+
     public void Visit(IOperation root, ISymbol owningSymbol)
     {
         foreach (IOperation operation in root.DescendantsAndSelf())
@@ -38,6 +54,17 @@ internal sealed class SocketFlowCollector
                 case IMethodReferenceOperation methodReference:
                     BlockDelegateTarget(methodReference.Method);
                     break;
+                case IForEachLoopOperation loop:
+                    ForEach(loop);
+                    break;
+                case IAnonymousFunctionOperation lambda:
+                    Lambda(lambda);
+                    break;
+            }
+
+            if (Member(operation) is { } member)
+            {
+                Parametric(operation, member);
             }
 
             if (!_symbols.IsSocketish(operation.Type))
@@ -50,9 +77,229 @@ internal sealed class SocketFlowCollector
         }
     }
 
+    /// <summary>The member a call, creation or member access binds to.</summary>
+    private static ISymbol? Member(IOperation operation) => operation switch
+    {
+        IInvocationOperation invocation => invocation.TargetMethod,
+        IObjectCreationOperation { Constructor: { } constructor } => constructor,
+        IPropertyReferenceOperation property => property.Property,
+        IFieldReferenceOperation field => field.Field,
+        _ => null,
+    };
+
+    /// <summary>
+    /// A member whose Socket-typed parts come from type arguments (<c>dict.TryAdd(socket, state)</c> on a
+    /// <c>ConcurrentDictionary&lt;Socket, State&gt;</c>, <c>Task.FromResult(socket)</c>, <c>pair.Key</c>,
+    /// <c>list.Select(s =&gt; ...)</c>) is the same code for BypassSocket: the receiver, those arguments and the result
+    /// are swapped together. Parts its definition types as Socket itself are left to the other rules.
+    /// </summary>
+    private void Parametric(IOperation operation, ISymbol member)
+    {
+        if (IsSocketMember(member))
+        {
+            return;
+        }
+
+        bool any = false;
+        if (Instance(operation) is { } instance && _symbols.IsSocketish(instance.Type))
+        {
+            _groups.Union(operation, instance);
+            any = true;
+        }
+
+        if (_symbols.IsSocketish(operation.Type) && !_symbols.NamesSocket(DefinitionType(member)))
+        {
+            any = true;
+        }
+
+        foreach (IArgumentOperation argument in Arguments(operation))
+        {
+            if (argument.Parameter is { } parameter && _symbols.IsSocketish(argument.Value.Type)
+                && !_symbols.NamesSocket(parameter.OriginalDefinition.Type))
+            {
+                _groups.Union(operation, argument.Value);
+                any = true;
+            }
+        }
+
+        if (!any)
+        {
+            return;
+        }
+
+        if (!ConstraintsHold(member))
+        {
+            Block(operation, $"{member.OriginalDefinition.ToDisplayString()} constrains its type parameters in a way BypassSocket may not meet");
+        }
+
+        // Type arguments written out (Task.FromResult<Socket>(s), new List<Socket>()) are rewritten with the group.
+        foreach (TypeSyntax written in WrittenTypeArguments(operation.Syntax))
+        {
+            foreach (Location location in SocketNames.In(written, _symbols, operation.SemanticModel))
+            {
+                _groups.AddRewrite(operation, location);
+            }
+        }
+    }
+
+    private bool IsSocketMember(ISymbol member) =>
+        _symbols.IsSocket(member.ContainingType) || member.ContainingType?.SpecialType == SpecialType.System_Object;
+
+    private static IOperation? Instance(IOperation operation) => operation switch
+    {
+        IInvocationOperation invocation => invocation.Instance,
+        IPropertyReferenceOperation property => property.Instance,
+        IFieldReferenceOperation field => field.Instance,
+        _ => null,
+    };
+
+    private static System.Collections.Generic.IEnumerable<IArgumentOperation> Arguments(IOperation operation) => operation switch
+    {
+        IInvocationOperation invocation => invocation.Arguments,
+        IObjectCreationOperation creation => creation.Arguments,
+        IPropertyReferenceOperation property => property.Arguments,
+        _ => Enumerable.Empty<IArgumentOperation>(),
+    };
+
+    private static ITypeSymbol? DefinitionType(ISymbol member) => (member is IFieldSymbol { CorrespondingTupleField: { } item } ? item : member).OriginalDefinition switch
+    {
+        IMethodSymbol { MethodKind: MethodKind.Constructor } constructor => constructor.ContainingType,
+        IMethodSymbol method => method.ReturnType,
+        IPropertySymbol property => property.Type,
+        IFieldSymbol field => field.Type,
+        _ => null,
+    };
+
+    /// <summary>True when the operation's socket-typed result comes from type arguments (see <see cref="Parametric"/>).</summary>
+    private bool IsParametricResult(IOperation operation) =>
+        Member(operation) is { } member && !IsSocketMember(member) && !_symbols.NamesSocket(DefinitionType(member))
+        && (member is not IMethodSymbol { MethodKind: MethodKind.Constructor } || ((IMethodSymbol)member).ContainingType.IsGenericType);
+
+    private bool ConstraintsHold(ISymbol member)
+    {
+        for (ISymbol? current = member; current is not null; current = current.ContainingType)
+        {
+            ImmutableArray<ITypeParameterSymbol> parameters = current is IMethodSymbol m ? m.TypeParameters : current is INamedTypeSymbol t ? t.TypeParameters : ImmutableArray<ITypeParameterSymbol>.Empty;
+            ImmutableArray<ITypeSymbol> arguments = current is IMethodSymbol m2 ? m2.TypeArguments : current is INamedTypeSymbol t2 ? t2.TypeArguments : ImmutableArray<ITypeSymbol>.Empty;
+            for (int i = 0; i < parameters.Length && i < arguments.Length; i++)
+            {
+                if (!_symbols.IsSocketish(arguments[i]))
+                {
+                    continue;
+                }
+
+                ITypeParameterSymbol parameter = parameters[i];
+                if (parameter.HasValueTypeConstraint || parameter.HasUnmanagedTypeConstraint || parameter.HasConstructorConstraint)
+                {
+                    return false;
+                }
+
+                foreach (ITypeSymbol constraint in parameter.ConstraintTypes)
+                {
+                    if (constraint is ITypeParameterSymbol || !_symbols.IsSocket(arguments[i]) || !_symbols.IsImplementedByBypassSocket(constraint))
+                    {
+                        return false;
+                    }
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private static System.Collections.Generic.IEnumerable<TypeSyntax> WrittenTypeArguments(SyntaxNode syntax)
+    {
+        switch (syntax)
+        {
+            case InvocationExpressionSyntax { Expression: var callee }:
+                SimpleNameSyntax? name = callee switch
+                {
+                    MemberAccessExpressionSyntax access => access.Name,
+                    MemberBindingExpressionSyntax binding => binding.Name,
+                    SimpleNameSyntax simple => simple,
+                    _ => null,
+                };
+                return name is GenericNameSyntax generic ? generic.TypeArgumentList.Arguments : Enumerable.Empty<TypeSyntax>();
+            case ObjectCreationExpressionSyntax creation:
+                return new[] { creation.Type };
+            default:
+                return Enumerable.Empty<TypeSyntax>();
+        }
+    }
+
+    /// <summary>
+    /// <c>foreach (var s in sockets)</c>, <c>foreach (var (socket, state) in map)</c>: the loop variables are the
+    /// collection's elements, as long as the element type comes from the collection's type arguments.
+    /// </summary>
+    private void ForEach(IForEachLoopOperation loop)
+    {
+        IOperation collection = loop.Collection is IConversionOperation { IsImplicit: true } conversion ? conversion.Operand : loop.Collection;
+        bool socketLocals = loop.Locals.Any(l => _symbols.IsSocketish(l.Type));
+        if (!_symbols.IsSocketish(collection.Type) && !socketLocals)
+        {
+            return;
+        }
+
+        ForEachStatementInfo info = loop.Syntax is CommonForEachStatementSyntax syntax && loop.SemanticModel is { } model
+            ? model.GetForEachStatementInfo(syntax)
+            : default;
+        if (info.CurrentProperty is not { } current || _symbols.NamesSocket(current.OriginalDefinition.Type)
+            || !_symbols.IsSocketish(collection.Type)
+            || !(info.ElementConversion.IsIdentity || loop.Syntax is ForEachVariableStatementSyntax))
+        {
+            Block(loop.LoopControlVariable, "a foreach whose element type is not the collection's type argument");
+            return;
+        }
+
+        if (loop.Syntax is ForEachVariableStatementSyntax && info.ElementType is INamedTypeSymbol element
+            && !(element.IsTupleType || element.OriginalDefinition.ToDisplayString() == "System.Collections.Generic.KeyValuePair<TKey, TValue>"))
+        {
+            Block(loop.LoopControlVariable, $"a foreach that deconstructs {element.ToDisplayString()}");
+            return;
+        }
+
+        _groups.Union(loop.LoopControlVariable, collection);
+        foreach (ILocalSymbol local in loop.Locals)
+        {
+            if (_symbols.IsSocketish(local.Type))
+            {
+                _groups.Union(local, collection);
+            }
+        }
+    }
+
+    /// <summary>A lambda's Socket parameters and results are typed by its delegate: they swap with it.</summary>
+    private void Lambda(IAnonymousFunctionOperation lambda)
+    {
+        IMethodSymbol method = lambda.Symbol;
+        if (lambda.Parent is not IDelegateCreationOperation creation)
+        {
+            return;
+        }
+
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            if (_symbols.IsSocketish(parameter.Type))
+            {
+                _groups.Union(creation, parameter);
+            }
+        }
+
+        if (_symbols.IsSocketish(method.ReturnType))
+        {
+            _groups.Union(creation, method);
+        }
+    }
+
     /// <summary>Where the value of <paramref name="operation"/> comes from.</summary>
     private void Source(IOperation operation)
     {
+        if (IsParametricResult(operation))
+        {
+            // Unioned with its receiver and arguments by Parametric.
+            return;
+        }
+
         switch (operation)
         {
             case ILocalReferenceOperation local:
@@ -61,29 +308,32 @@ internal sealed class SocketFlowCollector
             case IParameterReferenceOperation parameter:
                 _groups.Union(operation, ParameterKey(parameter.Parameter));
                 break;
-            case IFieldReferenceOperation field when IsInSource(field.Field) && !field.Field.IsConst:
+            case IFieldReferenceOperation field when IsInSource(field.Field) && !field.Field.IsConst && !field.Field.ContainingType.IsTupleType:
                 _groups.Union(operation, field.Field.OriginalDefinition);
                 break;
-            case IPropertyReferenceOperation property when property.Instance is { } instance && _symbols.IsSocketish(instance.Type):
-                // Task<Socket>.Result and the like: the same socket.
+            case IPropertyReferenceOperation property when property.Instance is { } instance && _symbols.IsSocket(instance.Type):
+                // BypassSocket has the same Socket-typed properties (checked at the receiver).
                 _groups.Union(operation, instance);
                 break;
             case IPropertyReferenceOperation property when IsInSource(property.Property) && !property.Property.IsIndexer:
                 _groups.Union(operation, property.Property.OriginalDefinition);
                 break;
+            case IPropertyReferenceOperation property:
+                Acquired(operation, $"the socket comes from {property.Property.ToDisplayString()}");
+                break;
             case IObjectCreationOperation creation:
                 Creation(creation);
                 break;
-            case IInvocationOperation invocation when invocation.Instance is { } instance && _symbols.IsSocketish(instance.Type):
-                // listener.AcceptAsync(), acceptTask.ConfigureAwait(false), awaiter.GetResult(): the swap turns the result
-                // into a BypassSocket exactly when it turns the receiver into one. (Whether the member exists is checked at the receiver.)
+            case IInvocationOperation invocation when invocation.Instance is { } instance && _symbols.IsSocket(instance.Type):
+                // listener.AcceptAsync(): the swap turns the result into a BypassSocket exactly when it turns the
+                // receiver into one. (Whether the member exists is checked at the receiver.)
                 _groups.Union(operation, instance);
                 break;
             case IInvocationOperation invocation when IsSwappableMethod(invocation.TargetMethod):
                 _groups.Union(operation, invocation.TargetMethod.OriginalDefinition);
                 break;
             case IInvocationOperation invocation:
-                _groups.Block(operation, $"the socket comes from {invocation.TargetMethod.ToDisplayString()}");
+                Acquired(operation, $"the socket comes from {invocation.TargetMethod.ToDisplayString()}");
                 break;
             case IAwaitOperation await:
                 _groups.Union(operation, await.Operation);
@@ -110,7 +360,7 @@ internal sealed class SocketFlowCollector
                 }
                 else
                 {
-                    _groups.Block(operation, "an unrecognised conditional access");
+                    Block(operation, "an unrecognised conditional access");
                 }
 
                 break;
@@ -122,7 +372,7 @@ internal sealed class SocketFlowCollector
                 }
                 else
                 {
-                    _groups.Block(operation, "an unrecognised object initializer");
+                    Block(operation, "an unrecognised object initializer");
                 }
 
                 break;
@@ -131,15 +381,52 @@ internal sealed class SocketFlowCollector
                 {
                     _groups.Touch(operation);
                 }
-                else if (SymbolEqualityComparer.Default.Equals(conversion.Operand.Type, conversion.Type))
+                else if (IsSameShape(conversion))
                 {
                     _groups.Union(operation, conversion.Operand);
                 }
                 else
                 {
-                    _groups.Block(operation, $"a cast from {conversion.Operand.Type?.ToDisplayString() ?? "an expression"} produces the socket");
+                    Block(operation, $"a cast from {conversion.Operand.Type?.ToDisplayString() ?? "an expression"} produces the socket");
                 }
 
+                break;
+            case ITupleOperation tuple:
+                foreach (IOperation element in tuple.Elements)
+                {
+                    if (_symbols.IsSocketish(element.Type))
+                    {
+                        _groups.Union(operation, element);
+                    }
+                }
+
+                break;
+            case IArrayCreationOperation array:
+                foreach (Location location in SocketNames.In(((ArrayCreationExpressionSyntax?)(array.Syntax as ArrayCreationExpressionSyntax))?.Type, _symbols, operation.SemanticModel))
+                {
+                    _groups.AddRewrite(operation, location);
+                }
+
+                if (array.Syntax is ImplicitArrayCreationExpressionSyntax)
+                {
+                    Block(operation, "an implicitly typed array of sockets (new[] { ... })");
+                }
+
+                if (array.Initializer is { } initializer)
+                {
+                    foreach (IOperation element in initializer.ElementValues)
+                    {
+                        _groups.Union(operation, element);
+                    }
+                }
+
+                break;
+            case IArrayElementReferenceOperation element:
+                _groups.Union(operation, element.ArrayReference);
+                break;
+            case IDelegateCreationOperation { Target: IAnonymousFunctionOperation }:
+                // Unioned with the lambda's parameters and result by Lambda.
+                _groups.Touch(operation);
                 break;
             case ILiteralOperation:
             case IDefaultValueOperation:
@@ -148,7 +435,7 @@ internal sealed class SocketFlowCollector
                 _groups.Touch(operation);
                 break;
             default:
-                _groups.Block(operation, $"the socket comes from a {operation.Kind} the analysis does not follow");
+                Block(operation, $"the socket comes from a {operation.Kind} the analysis does not follow");
                 break;
         }
     }
@@ -165,11 +452,26 @@ internal sealed class SocketFlowCollector
             case IConditionalOperation:
             case ICoalesceOperation:
             case IUsingOperation:
+            case IUsingDeclarationOperation:
+            case IVariableDeclarationOperation:
             case INameOfOperation:
             case IBinaryOperation:
+            case ITupleOperation:
+            case IArrayElementReferenceOperation:
+            case IArrayInitializerOperation:
+            case ILockOperation:
             case IConditionalAccessOperation access when access.Operation == operation:
                 return;
+            case IDeclarationExpressionOperation:
+                _groups.Union(operation, parent);
+                return;
             case IConditionalAccessOperation:
+                return;
+            case IForEachLoopOperation loop when loop.LoopControlVariable == operation:
+                return;
+            case IForEachLoopOperation loop when loop.Collection == operation:
+                return;
+            case IConversionOperation { Parent: IForEachLoopOperation loop } when loop.Collection == parent:
                 return;
             case ISimpleAssignmentOperation assignment when assignment.Value == operation:
                 _groups.Union(operation, assignment.Target);
@@ -193,14 +495,20 @@ internal sealed class SocketFlowCollector
                 }
 
                 return;
-            case IReturnOperation { Kind: OperationKind.Return } returned:
-                if (ReturnSlot(returned, owningSymbol) is { } slot)
+            case IParameterInitializerOperation:
+                return;
+            case IReturnOperation { Kind: OperationKind.Return or OperationKind.YieldReturn } returned:
+                if (returned.Kind == OperationKind.YieldReturn)
+                {
+                    Block(operation, "the socket is yielded from an iterator");
+                }
+                else if (ReturnSlot(returned, owningSymbol) is { } slot)
                 {
                     _groups.Union(operation, slot);
                 }
                 else
                 {
-                    _groups.Block(operation, "the socket is returned from a lambda or an iterator");
+                    Block(operation, "the socket is returned from something the analysis does not follow");
                 }
 
                 return;
@@ -208,65 +516,103 @@ internal sealed class SocketFlowCollector
                 Argument(operation, argument);
                 return;
             case IInvocationOperation invocation when invocation.Instance == operation:
-                if (_symbols.IsSocket(operation.Type)
-                    && (!_symbols.HasCounterpart(invocation.TargetMethod) || !_symbols.FlagsSupported(invocation)))
+                if (_symbols.IsSocket(operation.Type) && invocation.TargetMethod.ContainingType?.SpecialType == SpecialType.System_Object
+                    && !_symbols.HasCounterpart(invocation.TargetMethod))
                 {
-                    _groups.Block(operation, $"BypassSocket has no {invocation.TargetMethod.ToDisplayString()} with these arguments");
+                    Block(operation, $"{invocation.TargetMethod.Name}() returns something else for a BypassSocket");
+                }
+                else if (_symbols.IsSocket(operation.Type) && !_symbols.HasCounterpart(invocation.TargetMethod))
+                {
+                    Block(operation, $"BypassSocket has no {invocation.TargetMethod.ToDisplayString()}");
+                }
+                else if (_symbols.IsSocket(operation.Type) && !_symbols.FlagsSupported(invocation))
+                {
+                    Block(operation, $"{invocation.TargetMethod.Name} passes SocketFlags that BypassSocket does not carry (only None, and Peek on receives, as constants)");
                 }
 
                 return;
             case IPropertyReferenceOperation property when property.Instance == operation:
                 if (_symbols.IsSocket(operation.Type) && !_symbols.HasCounterpart(property.Property))
                 {
-                    _groups.Block(operation, $"BypassSocket has no {property.Property.ToDisplayString()}");
+                    Block(operation, $"BypassSocket has no {property.Property.ToDisplayString()}");
                 }
 
                 return;
+            case IFieldReferenceOperation field when field.Instance == operation:
+                return;
+            case IDelegateCreationOperation:
+                return;
             case IConversionOperation conversion:
-                if (SymbolEqualityComparer.Default.Equals(conversion.Type, operation.Type)
+                if (IsSameShape(conversion)
                     || SymbolEqualityComparer.Default.Equals(conversion.Type, _symbols.IDisposable)
                     || SymbolEqualityComparer.Default.Equals(conversion.Type, _symbols.IAsyncDisposable)
                     || (conversion.Type?.SpecialType == SpecialType.System_Object && conversion.Parent is IBinaryOperation
-                        { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals }))
+                        { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals })
+                    || (conversion.Type?.SpecialType == SpecialType.System_Object && IsIdentityOnlyUse(conversion.Parent)))
                 {
                     return;
                 }
 
-                _groups.Block(operation, $"the socket is converted to {conversion.Type?.ToDisplayString()}");
+                Block(operation, $"the socket is converted to {conversion.Type?.ToDisplayString()}");
                 return;
             case IIsPatternOperation { Pattern: var pattern } when IsNullPattern(pattern):
                 return;
             default:
-                _groups.Block(operation, $"the socket is used in a {parent.Kind} that the analysis does not follow");
+                Block(operation, $"the socket is used in a {parent.Kind} that the analysis does not follow");
                 return;
         }
     }
+
+    /// <summary>
+    /// An implicit identity or reference conversion between two socket-carrying types (<c>List&lt;Socket&gt;</c> to
+    /// <c>IEnumerable&lt;Socket&gt;</c>, a tuple literal to its declared tuple type): it holds for BypassSocket too.
+    /// </summary>
+    private bool IsSameShape(IConversionOperation conversion) =>
+        SymbolEqualityComparer.Default.Equals(conversion.Operand.Type, conversion.Type)
+        || (conversion.IsImplicit && _symbols.IsSocketish(conversion.Type) && _symbols.IsSocketish(conversion.Operand.Type)
+            && conversion.GetConversion() is { IsUserDefined: false } c && (c.IsIdentity || c.IsReference || c.IsTupleLiteralConversion || c.IsTupleConversion)
+            && !_symbols.IsSocket(conversion.Type) && !_symbols.IsSocket(conversion.Operand.Type));
+
+    /// <summary>
+    /// An argument to an API that only looks at the reference (<c>ArgumentNullException.ThrowIfNull(socket)</c>,
+    /// <c>ReferenceEquals</c>, <c>GC.KeepAlive</c>): the same for a BypassSocket.
+    /// </summary>
+    private static bool IsIdentityOnlyUse(IOperation? parent) =>
+        parent is IArgumentOperation { Parent: IInvocationOperation { TargetMethod: var method } }
+        && (method.ContainingType?.ToDisplayString(), method.Name) is
+            ("System.ArgumentNullException", "ThrowIfNull") or ("object", "ReferenceEquals") or ("System.GC", "KeepAlive");
 
     private void Argument(IOperation operation, IArgumentOperation argument)
     {
         IParameterSymbol? parameter = argument.Parameter;
         if (parameter is null)
         {
-            _groups.Block(operation, "the socket is passed to an unknown parameter");
+            Block(operation, "the socket is passed to an unknown parameter");
             return;
         }
 
-        if (parameter.ContainingSymbol is IMethodSymbol method && IsSwappableMethod(method)
-            && parameter.RefKind == RefKind.None && !parameter.IsParams
-            && _symbols.IsSocketish(parameter.OriginalDefinition.Type))
+        if (!_symbols.NamesSocket(parameter.OriginalDefinition.Type) && parameter.ContainingSymbol is { } member
+            && !IsSocketMember(member))
+        {
+            // Swapped with the call's other type-argument parts (Parametric).
+            return;
+        }
+
+        // ref and out parameters of a method in source are swapped with their arguments: both sides change together.
+        if (parameter.ContainingSymbol is IMethodSymbol method && IsSwappableMethod(method) && !parameter.IsParams)
         {
             _groups.Union(operation, ParameterKey(parameter));
             return;
         }
 
-        _groups.Block(operation, $"the socket is passed to {parameter.ContainingSymbol.ToDisplayString()}, which needs a Socket");
+        Block(operation, $"the socket is passed to {parameter.ContainingSymbol.ToDisplayString()}, which needs a Socket");
     }
 
     private void Creation(IObjectCreationOperation creation)
     {
         if (!_symbols.IsSocket(creation.Type) || creation.Constructor is not { } constructor)
         {
-            _groups.Block(creation, "an unrecognised object creation");
+            Block(creation, "an unrecognised object creation");
             return;
         }
 
@@ -294,25 +640,118 @@ internal sealed class SocketFlowCollector
             else
             {
                 // Socket(SafeSocketHandle), Socket(SocketInformation): not something BypassSocket can be built from.
-                _groups.Block(creation, $"BypassSocket has no constructor like {constructor.ToDisplayString()}");
+                Block(creation, $"BypassSocket has no constructor like {constructor.ToDisplayString()}");
                 return;
             }
         }
 
+        if (socketType is null || protocolType is null)
+        {
+            // Possibly TCP: worth a BYP102, since making them constants lets the group move.
+            Acquired(creation, "only TCP stream sockets (SocketType.Stream, ProtocolType.Tcp as constants) can be swapped");
+            return;
+        }
+
         if (socketType != SocketTypeStream || protocolType != ProtocolTypeTcp)
         {
-            _groups.Block(creation, "only TCP stream sockets (SocketType.Stream, ProtocolType.Tcp as constants) can be swapped");
+            Block(creation, "only TCP stream sockets (SocketType.Stream, ProtocolType.Tcp as constants) can be swapped");
             return;
         }
 
         if (addressFamilyKnown && addressFamily is { } family && family != AddressFamilyInterNetwork && family != AddressFamilyInterNetworkV6)
         {
-            _groups.Block(creation, "only IPv4 and IPv6 sockets can be swapped");
+            Block(creation, "only IPv4 and IPv6 sockets can be swapped");
             return;
         }
 
         Location? typeLocation = creation.Syntax is ObjectCreationExpressionSyntax explicitCreation ? explicitCreation.Type.GetLocation() : null;
         _groups.AddOrigin(creation, new SocketGroups.Origin(creation.Syntax.GetLocation(), typeLocation));
+    }
+
+    /// <summary>
+    /// Overrides and interface implementations of a type: each is swapped together with the member it overrides or
+    /// implements (parameter by parameter, and the result), so an interface with forty implementations in source moves
+    /// as one group. A member whose counterpart is in a referenced assembly, or types the socket through a type
+    /// argument of its base (<c>IHandler&lt;Socket&gt;</c>), blocks the group.
+    /// </summary>
+    public void VisitType(INamedTypeSymbol type)
+    {
+        foreach (ISymbol member in type.GetMembers())
+        {
+            switch (member)
+            {
+                case IMethodSymbol { MethodKind: MethodKind.Ordinary, OverriddenMethod: { } overridden } method when MentionsSocket(method):
+                    Pair(method, overridden, "overrides");
+                    break;
+                case IPropertySymbol { OverriddenProperty: { } overridden } property when MentionsSocket(property):
+                    Pair(property, overridden, "overrides");
+                    break;
+            }
+        }
+
+        foreach (INamedTypeSymbol @interface in type.AllInterfaces)
+        {
+            foreach (ISymbol member in @interface.GetMembers())
+            {
+                if (member is IMethodSymbol { MethodKind: MethodKind.Ordinary } or IPropertySymbol && MentionsSocket(member)
+                    && type.FindImplementationForInterfaceMember(member) is { } implementation)
+                {
+                    Pair(implementation, member, "implements");
+                }
+            }
+        }
+    }
+
+    private bool MentionsSocket(ISymbol member) => member switch
+    {
+        IMethodSymbol method => _symbols.IsSocketish(method.ReturnType) || method.Parameters.Any(p => _symbols.IsSocketish(p.Type)),
+        IPropertySymbol property => _symbols.IsSocketish(property.Type),
+        _ => false,
+    };
+
+    private void Pair(ISymbol member, ISymbol contract, string verb)
+    {
+        switch (member, contract)
+        {
+            case (IMethodSymbol method, IMethodSymbol baseMethod):
+                for (int i = 0; i < method.Parameters.Length && i < baseMethod.Parameters.Length; i++)
+                {
+                    PairSlot(ParameterKey(method.Parameters[i]), method.Parameters[i].Type, baseMethod.Parameters[i], baseMethod.OriginalDefinition.Parameters[i].Type, contract, verb);
+                }
+
+                if (!method.ReturnsVoid)
+                {
+                    PairSlot(method.OriginalDefinition, method.ReturnType, baseMethod.OriginalDefinition, baseMethod.OriginalDefinition.ReturnType, contract, verb);
+                }
+
+                break;
+            case (IPropertySymbol property, IPropertySymbol baseProperty):
+                PairSlot(property.OriginalDefinition, property.Type, baseProperty.OriginalDefinition, baseProperty.OriginalDefinition.Type, contract, verb);
+                break;
+        }
+    }
+
+    private void PairSlot(ISymbol slot, ITypeSymbol type, ISymbol contractSlot, ITypeSymbol contractDefinitionType, ISymbol contract, string verb)
+    {
+        if (!_symbols.IsSocketish(type))
+        {
+            return;
+        }
+
+        if (!_symbols.NamesSocket(contractDefinitionType))
+        {
+            Block(slot, $"{slot.ContainingSymbol.ToDisplayString()} {verb} {contract.ToDisplayString()}, which takes the socket through a type argument");
+            return;
+        }
+
+        if (!IsInSource(contract.OriginalDefinition))
+        {
+            Block(slot, $"{slot.ContainingSymbol.ToDisplayString()} {verb} {contract.ToDisplayString()} of a referenced assembly, whose signature needs a Socket");
+            return;
+        }
+
+        ISymbol key = contractSlot is IParameterSymbol parameter ? ParameterKey(parameter.OriginalDefinition) : contractSlot;
+        _groups.Union(slot, key);
     }
 
     /// <summary>A method group that becomes a delegate: its Socket parameters and result are then typed by the delegate.</summary>
@@ -326,14 +765,14 @@ internal sealed class SocketFlowCollector
 
         if (_symbols.IsSocketish(method.ReturnType))
         {
-            _groups.Block(method, $"{method.ToDisplayString()} is used as a delegate");
+            Block(method, $"{method.ToDisplayString()} is used as a delegate");
         }
 
         foreach (IParameterSymbol parameter in method.Parameters)
         {
             if (_symbols.IsSocketish(parameter.Type))
             {
-                _groups.Block(parameter, $"{method.ToDisplayString()} is used as a delegate");
+                Block(parameter, $"{method.ToDisplayString()} is used as a delegate");
             }
         }
     }
@@ -345,8 +784,8 @@ internal sealed class SocketFlowCollector
         {
             switch (current)
             {
-                case IAnonymousFunctionOperation:
-                    return null;
+                case IAnonymousFunctionOperation lambda:
+                    return lambda.Symbol;
                 case ILocalFunctionOperation localFunction:
                     return localFunction.Symbol;
             }
@@ -374,7 +813,8 @@ internal sealed class SocketFlowCollector
 
     private static bool IsSwappableMethod(IMethodSymbol method) =>
         IsInSource(method)
-        && method.MethodKind is MethodKind.Ordinary or MethodKind.LocalFunction or MethodKind.Constructor or MethodKind.PropertySet or MethodKind.PropertyGet;
+        && method.MethodKind is MethodKind.Ordinary or MethodKind.LocalFunction or MethodKind.Constructor or MethodKind.PropertySet or MethodKind.PropertyGet
+            or MethodKind.ExplicitInterfaceImplementation;
 
     private static bool IsInSource(ISymbol symbol) => symbol.Locations.Any(l => l.IsInSource);
 

@@ -19,8 +19,24 @@ internal sealed class SocketGroups
     private readonly Dictionary<object, int> _ids = new(KeyComparer.Instance);
     private readonly List<object> _keys = new();
     private readonly List<int> _parent = new();
-    private readonly Dictionary<int, string> _blocked = new();
+    private readonly Dictionary<int, List<Blocker>> _blocked = new();
     private readonly Dictionary<int, Origin> _origins = new();
+    private readonly Dictionary<int, List<Location>> _rewrites = new();
+    private readonly HashSet<int> _acquired = new();
+
+    /// <summary>Why a node cannot be swapped, and where (null when the node has no place in source).</summary>
+    public sealed class Blocker
+    {
+        public Blocker(string reason, Location? location)
+        {
+            Reason = reason;
+            Location = location;
+        }
+
+        public string Reason { get; }
+
+        public Location? Location { get; }
+    }
 
     /// <summary>A <c>new Socket(...)</c> of a TCP stream socket.</summary>
     public sealed class Origin
@@ -45,9 +61,18 @@ internal sealed class SocketGroups
 
         public List<ISymbol> Symbols { get; } = new();
 
-        public string? BlockedBecause { get; set; }
+        /// <summary>Every reason the group cannot be swapped, with its site.</summary>
+        public List<Blocker> Blocks { get; } = new();
 
-        public bool CanSwap => Origins.Count > 0 && BlockedBecause is null;
+        /// <summary>Type names to rewrite that belong to expressions rather than declarations (<c>new List&lt;Socket&gt;()</c>).</summary>
+        public List<Location> Rewrites { get; } = new();
+
+        /// <summary>True when a socket of the group comes from an API (TcpListener.AcceptSocket(), TcpClient.Client).</summary>
+        public bool Acquired { get; set; }
+
+        public string? BlockedBecause => Blocks.Count == 0 ? null : Blocks[0].Reason;
+
+        public bool CanSwap => Origins.Count > 0 && Blocks.Count == 0;
     }
 
     /// <summary>A span of source: used for type syntax shared by several declarators.</summary>
@@ -91,15 +116,46 @@ internal sealed class SocketGroups
         }
     }
 
-    public void Block(object key, string reason)
+    public void Block(object key, string reason, Location? location)
     {
         lock (_gate)
         {
             int id = Id(key);
-            if (!_blocked.ContainsKey(id))
+            if (!_blocked.TryGetValue(id, out List<Blocker>? list))
             {
-                _blocked[id] = reason;
+                list = new List<Blocker>();
+                _blocked.Add(id, list);
             }
+
+            if (!list.Any(b => b.Reason == reason && Equals(b.Location, location)))
+            {
+                list.Add(new Blocker(reason, location));
+            }
+        }
+    }
+
+    /// <summary>Marks a node whose socket comes from an API that returns a Socket.</summary>
+    public void Acquire(object key)
+    {
+        lock (_gate)
+        {
+            _acquired.Add(Id(key));
+        }
+    }
+
+    /// <summary>A type name, inside an expression of the node, to rewrite with the group.</summary>
+    public void AddRewrite(object key, Location location)
+    {
+        lock (_gate)
+        {
+            int id = Id(key);
+            if (!_rewrites.TryGetValue(id, out List<Location>? list))
+            {
+                list = new List<Location>();
+                _rewrites.Add(id, list);
+            }
+
+            list.Add(location);
         }
     }
 
@@ -151,9 +207,19 @@ internal sealed class SocketGroups
                     group.Origins.Add(origin);
                 }
 
-                if (_blocked.TryGetValue(id, out string? reason))
+                if (_blocked.TryGetValue(id, out List<Blocker>? blocks))
                 {
-                    group.BlockedBecause ??= reason;
+                    group.Blocks.AddRange(blocks);
+                }
+
+                if (_rewrites.TryGetValue(id, out List<Location>? rewrites))
+                {
+                    group.Rewrites.AddRange(rewrites);
+                }
+
+                if (_acquired.Contains(id))
+                {
+                    group.Acquired = true;
                 }
             }
 

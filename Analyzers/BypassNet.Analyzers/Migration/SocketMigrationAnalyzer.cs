@@ -7,7 +7,8 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace BypassNet.Analyzers.Migration;
 
 /// <summary>
-/// BYP100: a TCP <c>System.Net.Sockets.Socket</c> that <c>BypassNet.BypassSocket</c> can replace.
+/// BYP100: a TCP <c>System.Net.Sockets.Socket</c> that <c>BypassNet.BypassSocket</c> can replace; BYP102: where and
+/// why a group of sockets cannot be replaced.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -16,7 +17,7 @@ namespace BypassNet.Analyzers.Migration;
 /// <c>BypassSocket</c> that <c>listener.AcceptAsync()</c> returns after the swap). So operation blocks record facts
 /// (<see cref="SocketFlowCollector"/>), and at compilation end the facts are closed into groups
 /// (<see cref="SocketGroups"/>); a group is reported, on each of its creations and declarations, only when all of it
-/// can be swapped.
+/// can be swapped. Groups that cannot be swapped get a BYP102 on each place that blocks them.
 /// </para>
 /// <para>
 /// Compilation-end diagnostics are computed by builds, <c>dotnet format</c> and full-solution analysis, not live as
@@ -28,7 +29,7 @@ namespace BypassNet.Analyzers.Migration;
 public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(MigrationDescriptors.SocketMigration);
+        ImmutableArray.Create(MigrationDescriptors.SocketMigration, MigrationDescriptors.BlockedSocketGroup);
 
     public override void Initialize(AnalysisContext context)
     {
@@ -53,6 +54,7 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
                     collector.Visit(operation, block.OwningSymbol);
                 }
             });
+            start.RegisterSymbolAction(symbol => collector.VisitType((INamedTypeSymbol)symbol.Symbol), SymbolKind.NamedType);
             start.RegisterCompilationEndAction(end => Report(end, symbols, groups));
         });
     }
@@ -60,6 +62,7 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
     private static void Report(CompilationAnalysisContext context, SocketSymbols symbols, SocketGroups groups)
     {
         var declarations = new Dictionary<ISymbol, SocketDeclaration>(SymbolEqualityComparer.Default);
+        var models = new Dictionary<SyntaxTree, SemanticModel>();
         foreach (ISymbol symbol in groups.Symbols())
         {
             if (!symbols.IsSocketish(TypeOf(symbol)))
@@ -67,11 +70,11 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            SocketDeclaration declaration = SocketDeclaration.Inspect(symbol, symbols, context.Compilation, context.CancellationToken);
+            SocketDeclaration declaration = SocketDeclaration.Inspect(symbol, symbols, context.Compilation, models, context.CancellationToken);
             declarations[symbol] = declaration;
             if (declaration.BlockedBecause is { } reason)
             {
-                groups.Block(symbol, reason);
+                groups.Block(symbol, reason, symbol.Locations.FirstOrDefault(l => l.IsInSource));
             }
 
             foreach (SocketGroups.SpanKey shared in declaration.SharedTypes)
@@ -84,6 +87,7 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
         {
             if (!group.CanSwap)
             {
+                ReportBlocked(context, group);
                 continue;
             }
 
@@ -103,6 +107,7 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
 
             List<Location> rewrites = group.Origins.Select(o => o.TypeLocation).Where(l => l is not null).Select(l => l!)
                 .Concat(members.SelectMany(m => m.RewriteLocations))
+                .Concat(group.Rewrites)
                 .Distinct()
                 .OrderBy(l => l.SourceTree?.FilePath, System.StringComparer.Ordinal)
                 .ThenBy(l => l.SourceSpan.Start)
@@ -113,14 +118,53 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
                 context.ReportDiagnostic(Diagnostic.Create(MigrationDescriptors.SocketMigration, origin.Location, rewrites, "This TCP socket"));
             }
 
+            var reported = new HashSet<Location>(group.Origins.Select(o => o.Location));
             foreach (SocketDeclaration member in members)
             {
-                if (member.ReportLocation is { } location)
+                if (member.ReportLocation is { } location && reported.Add(location))
                 {
                     context.ReportDiagnostic(Diagnostic.Create(MigrationDescriptors.SocketMigration, location, rewrites, member.DisplayName));
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// BYP102 on each site that blocks a group holding a TCP socket created here (or one an API hands out), naming the
+    /// blocker. Groups with nothing to migrate (a UDP socket, a Socket parameter nobody creates) stay silent.
+    /// </summary>
+    private static void ReportBlocked(CompilationAnalysisContext context, SocketGroups.Group group)
+    {
+        if (group.Origins.Count == 0 && !group.Acquired)
+        {
+            return;
+        }
+
+        SocketGroups.Origin? origin = group.Origins
+            .OrderBy(o => o.Location.SourceTree?.FilePath, System.StringComparer.Ordinal)
+            .ThenBy(o => o.Location.SourceSpan.Start)
+            .FirstOrDefault();
+        string what = origin is null ? "this socket" : $"the socket created at {Describe(origin.Location)}";
+        var seen = new HashSet<(Location?, string)>();
+        foreach (SocketGroups.Blocker block in group.Blocks)
+        {
+            Location location = block.Location is { IsInSource: true } l ? l : origin?.Location ?? Location.None;
+            if (location == Location.None || !seen.Add((location, block.Reason)))
+            {
+                continue;
+            }
+
+            string subject = origin is not null && location.SourceTree == origin.Location.SourceTree && location.SourceSpan == origin.Location.SourceSpan
+                ? "this socket"
+                : what;
+            context.ReportDiagnostic(Diagnostic.Create(MigrationDescriptors.BlockedSocketGroup, location, block.Reason, subject));
+        }
+    }
+
+    private static string Describe(Location location)
+    {
+        FileLinePositionSpan span = location.GetLineSpan();
+        return $"{System.IO.Path.GetFileName(span.Path)}:{span.StartLinePosition.Line + 1}";
     }
 
     private static bool IsSuppressed(Compilation compilation, Location location, System.Threading.CancellationToken cancellationToken) =>

@@ -14,14 +14,11 @@ namespace BypassNet.Analyzers.Migration;
 internal sealed class SocketSymbols
 {
     private readonly ConcurrentDictionary<ISymbol, bool> _supported = new(SymbolEqualityComparer.Default);
-    private readonly ImmutableArray<INamedTypeSymbol> _wrappers;
 
     private SocketSymbols(Compilation compilation, INamedTypeSymbol socket, INamedTypeSymbol bypassSocket)
     {
         Socket = socket;
         BypassSocket = bypassSocket;
-        Task1 = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1");
-        ValueTask1 = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask`1");
         SocketFlags = compilation.GetTypeByMetadataName("System.Net.Sockets.SocketFlags");
         SocketType = compilation.GetTypeByMetadataName("System.Net.Sockets.SocketType");
         ProtocolType = compilation.GetTypeByMetadataName("System.Net.Sockets.ProtocolType");
@@ -30,36 +27,11 @@ internal sealed class SocketSymbols
         CancellationToken = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
         IDisposable = compilation.GetSpecialType(SpecialType.System_IDisposable);
         IAsyncDisposable = compilation.GetTypeByMetadataName("System.IAsyncDisposable");
-
-        // Generic types through which a Socket flows unchanged when the type is swapped: the task an Accept returns,
-        // its ConfigureAwait and its awaiters. Their members are the same for BypassSocket.
-        var wrappers = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
-        foreach (string name in new[]
-        {
-            "System.Threading.Tasks.Task`1",
-            "System.Threading.Tasks.ValueTask`1",
-            "System.Runtime.CompilerServices.ConfiguredTaskAwaitable`1",
-            "System.Runtime.CompilerServices.ConfiguredValueTaskAwaitable`1",
-            "System.Runtime.CompilerServices.TaskAwaiter`1",
-            "System.Runtime.CompilerServices.ValueTaskAwaiter`1",
-        })
-        {
-            if (compilation.GetTypeByMetadataName(name) is { } type)
-            {
-                wrappers.Add(type);
-            }
-        }
-
-        _wrappers = wrappers.ToImmutable();
     }
 
     public INamedTypeSymbol Socket { get; }
 
     public INamedTypeSymbol BypassSocket { get; }
-
-    public INamedTypeSymbol? Task1 { get; }
-
-    public INamedTypeSymbol? ValueTask1 { get; }
 
     public INamedTypeSymbol? SocketFlags { get; }
 
@@ -92,33 +64,50 @@ internal sealed class SocketSymbols
 
     public bool IsSocket(ITypeSymbol? type) => SymbolEqualityComparer.Default.Equals(type, Socket);
 
-    /// <summary>Socket itself, or Task/ValueTask/awaitable/awaiter of it.</summary>
+    /// <summary>
+    /// A type that changes when Socket is read as BypassSocket: Socket itself, an array of it, or a constructed generic
+    /// type with such a type argument (<c>Task&lt;Socket&gt;</c>, <c>ConcurrentDictionary&lt;Socket, T&gt;</c>,
+    /// <c>Func&lt;Socket, Task&gt;</c>, <c>(Socket, int)</c>), or a type nested in one (an awaiter, a KeyCollection).
+    /// </summary>
     public bool IsSocketish(ITypeSymbol? type)
     {
-        if (type is null)
+        switch (type)
         {
-            return false;
-        }
+            case null:
+                return false;
+            case IArrayTypeSymbol array:
+                return IsSocketish(array.ElementType);
+            case INamedTypeSymbol named:
+                if (IsSocket(named))
+                {
+                    return true;
+                }
 
-        if (IsSocket(type))
-        {
-            return true;
-        }
+                foreach (ITypeSymbol argument in named.TypeArguments)
+                {
+                    if (IsSocketish(argument))
+                    {
+                        return true;
+                    }
+                }
 
-        if (type is INamedTypeSymbol { IsGenericType: true } named && named.TypeArguments.Length == 1
-            && _wrappers.Contains(named.OriginalDefinition, SymbolEqualityComparer.Default))
-        {
-            return IsSocketish(named.TypeArguments[0]);
+                return named.ContainingType is { } containing && IsSocketish(containing);
+            default:
+                return false;
         }
-
-        // ConfiguredTaskAwaitable<Socket>.ConfiguredTaskAwaiter and friends: nested in a wrapper of Socket.
-        if (type is INamedTypeSymbol { ContainingType: { } containing } && containing.IsGenericType)
-        {
-            return IsSocketish(containing);
-        }
-
-        return false;
     }
+
+    /// <summary>
+    /// True when a member's declared type (as written in its definition, before type arguments are substituted)
+    /// names Socket itself. When it does not, a Socket in the constructed member's type came from a type argument,
+    /// and swapping that type argument swaps the member's type with it.
+    /// </summary>
+    public bool NamesSocket(ITypeSymbol? definitionType) => IsSocketish(definitionType);
+
+    /// <summary>True when BypassSocket converts implicitly to <paramref name="type"/> (an interface it implements, or object).</summary>
+    public bool IsImplementedByBypassSocket(ITypeSymbol type) =>
+        type.SpecialType == SpecialType.System_Object
+        || (type is INamedTypeSymbol named && BypassSocket.AllInterfaces.Contains(named, SymbolEqualityComparer.Default));
 
     /// <summary>
     /// True when BypassSocket has a public member with the same name, kind, parameters (same types, ref kinds and

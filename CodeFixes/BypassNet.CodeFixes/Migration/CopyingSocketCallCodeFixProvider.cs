@@ -67,7 +67,7 @@ public sealed class CopyingSocketCallCodeFixProvider : CodeFixProvider
         {
             if (Find(root, model, diagnostic, context.CancellationToken) is { } pattern)
             {
-                patterns[pattern.Receive.SpanStart] = pattern;
+                patterns[pattern.SpanStart] = pattern;
             }
         }
 
@@ -82,51 +82,106 @@ public sealed class CopyingSocketCallCodeFixProvider : CodeFixProvider
 
     private static async Task<Document> RewriteAsync(Document document, IReadOnlyList<ForwardLoopPattern> patterns, CancellationToken cancellationToken)
     {
-        SyntaxNode root = (await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false))!;
-        SemanticModel model = (await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false))!;
-        var replacements = new Dictionary<SyntaxNode, SyntaxNode>();
+        DocumentEditor editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+        SemanticModel model = editor.SemanticModel;
         foreach (ForwardLoopPattern pattern in patterns)
         {
-            string name = UniqueName(model, pattern.Receive.SpanStart, "chunk");
-            ExpressionSyntax receiveCall = Await(
-                Invoke(pattern.Source, "ReceiveAsync", pattern.ReceiveToken),
-                pattern.ConfigureAwaitFalse);
-            LocalDeclarationStatementSyntax receive = SyntaxFactory.LocalDeclarationStatement(
-                    SyntaxFactory.VariableDeclaration(
-                        SyntaxFactory.ParseTypeName("global::BypassNet.OwnedBuffer").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation),
-                        SyntaxFactory.SingletonSeparatedList(
-                            SyntaxFactory.VariableDeclarator(SyntaxFactory.Identifier(name))
-                                .WithInitializer(SyntaxFactory.EqualsValueClause(receiveCall)))))
-                .WithTriviaFrom(pattern.Receive);
+            string name = UniqueName(model, pattern.Loop.SpanStart, "chunk");
+            editor.ReplaceNode(pattern.Loop, Rewrite(pattern, name));
+            if (pattern.BufferDeclaration is { } buffer)
+            {
+                editor.RemoveNode(buffer, SyntaxRemoveOptions.KeepNoTrivia);
+            }
 
-            StatementSyntax jump = ForwardLoopPattern.JumpOf(pattern.Check.Statement)!.WithoutTrivia();
-            IfStatementSyntax check = SyntaxFactory.IfStatement(
-                    SyntaxFactory.BinaryExpression(
-                        SyntaxKind.EqualsExpression,
-                        SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, SyntaxFactory.IdentifierName(name), SyntaxFactory.IdentifierName("Length")),
-                        SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(0))),
-                    SyntaxFactory.Block(
-                        SyntaxFactory.ExpressionStatement(SyntaxFactory.InvocationExpression(
-                            SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, SyntaxFactory.IdentifierName(name), SyntaxFactory.IdentifierName("Dispose")))),
-                        jump))
-                .WithTriviaFrom(pattern.Check)
-                .WithAdditionalAnnotations(Formatter.Annotation);
-
-            ExpressionStatementSyntax send = SyntaxFactory.ExpressionStatement(
-                    Await(Invoke(pattern.Target, "SendAsync", pattern.SendToken, SyntaxFactory.IdentifierName(name)), pattern.ConfigureAwaitFalse))
-                .WithTriviaFrom(pattern.Send);
-
-            replacements[pattern.Receive] = receive;
-            replacements[pattern.Check] = check;
-            replacements[pattern.Send] = send;
+            if (pattern.CountDeclaration is { } count)
+            {
+                editor.RemoveNode(count, SyntaxRemoveOptions.KeepNoTrivia);
+            }
         }
 
-        SyntaxNode newRoot = root.ReplaceNodes(replacements.Keys, (original, _) => replacements[original]);
-        Document changed = document.WithSyntaxRoot(newRoot);
+        Document changed = editor.GetChangedDocument();
         changed = await ImportAdder.AddImportsAsync(changed, Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
         changed = await Simplifier.ReduceAsync(changed, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
         return await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
+
+    private static StatementSyntax Rewrite(ForwardLoopPattern pattern, string name)
+    {
+        SyntaxList<StatementSyntax> statements = pattern.Body.Statements;
+        IdentifierNameSyntax chunk = SyntaxFactory.IdentifierName(name);
+        var body = new List<StatementSyntax>();
+        int betweenStart;
+        StatementSyntax? receiveStatement = pattern.IsWhileCondition ? null : statements[pattern.ReceiveIndex];
+        if (pattern.IsWhileCondition)
+        {
+            betweenStart = 0;
+        }
+        else
+        {
+            body.AddRange(statements.Take(pattern.ReceiveIndex));
+            betweenStart = pattern.ReceiveIndex + 2;
+        }
+
+        // OwnedBuffer chunk = await source.ReceiveAsync(ct);
+        ExpressionSyntax receiveCall = Await(Invoke(pattern.Source, "ReceiveAsync", pattern.ReceiveToken), pattern.ConfigureAwaitFalse);
+        LocalDeclarationStatementSyntax receive = SyntaxFactory.LocalDeclarationStatement(
+            SyntaxFactory.VariableDeclaration(
+                SyntaxFactory.ParseTypeName("global::BypassNet.OwnedBuffer").WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation),
+                SyntaxFactory.SingletonSeparatedList(
+                    SyntaxFactory.VariableDeclarator(SyntaxFactory.Identifier(name)).WithInitializer(SyntaxFactory.EqualsValueClause(receiveCall)))));
+        body.Add(receiveStatement is null ? receive.WithAdditionalAnnotations(Formatter.Annotation) : receive.WithTriviaFrom(receiveStatement));
+
+        // if (chunk.Length == 0) { chunk.Dispose(); break; }   (end of stream: the empty buffer goes back too)
+        ExpressionSyntax length = SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, chunk, SyntaxFactory.IdentifierName("Length"));
+        IfStatementSyntax check = SyntaxFactory.IfStatement(
+                SyntaxFactory.BinaryExpression(SyntaxKind.EqualsExpression, length, SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(0))),
+                SyntaxFactory.Block(DisposeChunk(chunk), pattern.Jump.WithoutTrivia()))
+            .WithAdditionalAnnotations(Formatter.Annotation);
+        body.Add(receiveStatement is null ? check : check.WithTriviaFrom(statements[pattern.ReceiveIndex + 1]));
+
+        if (pattern.KeepCount)
+        {
+            // The count is read elsewhere: it is the chunk's length.
+            body.Add((pattern.IsWhileCondition
+                    ? (StatementSyntax)SyntaxFactory.ExpressionStatement(SyntaxFactory.AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, SyntaxFactory.IdentifierName(pattern.Count.Name), length))
+                    : SyntaxFactory.LocalDeclarationStatement(SyntaxFactory.VariableDeclaration(
+                        SyntaxFactory.PredefinedType(SyntaxFactory.Token(SyntaxKind.IntKeyword)),
+                        SyntaxFactory.SingletonSeparatedList(SyntaxFactory.VariableDeclarator(SyntaxFactory.Identifier(pattern.Count.Name))
+                            .WithInitializer(SyntaxFactory.EqualsValueClause(length))))))
+                .WithAdditionalAnnotations(Formatter.Annotation));
+        }
+
+        // What ran between receive and send still runs there; if it throws, the chunk goes back before the exception leaves.
+        List<StatementSyntax> between = statements.Skip(betweenStart).Take(pattern.SendIndex - betweenStart).ToList();
+        if (between.Count > 0)
+        {
+            body.Add(SyntaxFactory.TryStatement(
+                    SyntaxFactory.Block(between),
+                    SyntaxFactory.SingletonList(SyntaxFactory.CatchClause().WithBlock(SyntaxFactory.Block(DisposeChunk(chunk), SyntaxFactory.ThrowStatement()))),
+                    null)
+                .WithAdditionalAnnotations(Formatter.Annotation));
+        }
+
+        // await target.SendAsync(chunk, ct);   ownership moves to the send, even if it throws
+        StatementSyntax oldSend = statements[pattern.SendIndex];
+        body.Add(SyntaxFactory.ExpressionStatement(
+                Await(Invoke(pattern.Target, "SendAsync", pattern.SendToken, chunk), pattern.ConfigureAwaitFalse))
+            .WithTriviaFrom(oldSend));
+        body.AddRange(statements.Skip(pattern.SendIndex + 1));
+
+        BlockSyntax block = pattern.Body.WithStatements(SyntaxFactory.List(body));
+        if (pattern.IsWhileCondition)
+        {
+            var loop = (WhileStatementSyntax)pattern.Loop;
+            return loop.WithCondition(SyntaxFactory.LiteralExpression(SyntaxKind.TrueLiteralExpression)).WithStatement(block);
+        }
+
+        return pattern.Loop.ReplaceNode(pattern.Body, block);
+    }
+
+    private static ExpressionStatementSyntax DisposeChunk(IdentifierNameSyntax chunk) =>
+        SyntaxFactory.ExpressionStatement(SyntaxFactory.InvocationExpression(
+            SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, chunk, SyntaxFactory.IdentifierName("Dispose"))));
 
     private static ExpressionSyntax Await(ExpressionSyntax call, bool configureAwaitFalse) =>
         SyntaxFactory.AwaitExpression(configureAwaitFalse

@@ -14,6 +14,7 @@ public class BYP100_NotReportedTests
         using System;
         using System.Collections.Generic;
         using System.IO;
+        using System.Linq;
         using System.Net;
         using System.Net.Sockets;
         using System.Threading;
@@ -41,8 +42,6 @@ public class BYP100_NotReportedTests
         { "socket async event args", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var e = new SocketAsyncEventArgs(); s.AcceptAsync(e);" },
         { "accept into a given socket", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var t = await s.AcceptAsync((Socket?)null, ct);" },
         { "select", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var list = new List<Socket> { s }; Socket.Select(list, null, null, 1000);" },
-        { "generic argument", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var t = Task.FromResult(s);" },
-        { "array", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Socket[] all = { s };" },
         { "missing member Blocking", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); s.Blocking = false;" },
         { "missing member Poll", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); s.Poll(100, SelectMode.SelectRead);" },
         { "missing member SendFile", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); s.SendFile(\"x\");" },
@@ -51,15 +50,15 @@ public class BYP100_NotReportedTests
         { "converted to object", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Console.WriteLine(s);" },
         { "ToString differs", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var text = s.ToString();" },
         { "cast from object joins the group", "Socket s = new Socket(SocketType.Stream, ProtocolType.Tcp); s = (Socket)obj;" },
-        { "lambda parameter", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Func<Socket, int> f = x => x.Available; f(s);" },
-        { "lambda result", "Func<Socket> f = () => new Socket(SocketType.Stream, ProtocolType.Tcp); f().Dispose();" },
         { "method group", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Action<Socket> a = Use; a(s);" },
         { "socket from TcpListener", "var l = new TcpListener(IPAddress.Loopback, 0); Socket s = l.AcceptSocket(); s.Send(new byte[1]);" },
         { "socket from TcpClient", "var c = new TcpClient(); Socket s = c.Client; s.NoDelay = true;" },
-        { "tuple", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var pair = (s, 1);" },
-        { "out parameter", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Take(s, out Socket t);" },
         { "is type pattern", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); if (obj is Socket t) { s = t; }" },
         { "SafeHandle", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var h = s.SafeHandle;" },
+        { "implicitly typed array", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var all = new[] { s };" },
+        { "deconstruction", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var (a, b) = (s, 1);" },
+        { "LINQ Cast", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var all = new List<Socket> { s }; var objs = all.Cast<object>();" },
+        { "generic constraint BypassSocket does not meet", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Constrained(s);" },
         { "Task.WhenAny of accepts", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var t = await Task.WhenAny(s.AcceptAsync());" },
     };
 
@@ -71,6 +70,7 @@ public class BYP100_NotReportedTests
         await Verify.VerifyNoDiagnosticAsync(Id, TestProject.From(InMethod(body, """
             static void Use(Socket s) { }
             static void Take(Socket s, out Socket t) => t = s;
+            static void Constrained<T>(T s) where T : Socket => s.Dispose();
             """)));
     }
 
@@ -126,31 +126,50 @@ public class BYP100_NotReportedTests
     }
 
     [Fact]
-    public async Task Not_reported_for_virtual_override_or_interface_members()
+    public async Task Not_reported_when_the_interface_types_the_socket_through_a_type_argument()
     {
+        // IHandler<T>.Handle(T) is implemented with T = Socket: the implementation cannot change alone, and the
+        // interface does not name Socket. (The corrected twin, an interface naming Socket, is in BYP100_FamilyTests.)
         await Verify.VerifyNoDiagnosticAsync(Id, TestProject.From("""
             using System.Net.Sockets;
 
-            interface IHandler { void Handle(Socket s); }
+            interface IHandler<T> { void Handle(T s); }
 
-            class Base
-            {
-                protected virtual void Serve(Socket s) => s.Dispose();
-            }
-
-            class Handler : Base, IHandler
+            class Handler : IHandler<Socket>
             {
                 public void Handle(Socket s) => s.Dispose();
 
-                void Run()
-                {
-                    var a = new Socket(SocketType.Stream, ProtocolType.Tcp);
-                    Handle(a);
-                    var b = new Socket(SocketType.Stream, ProtocolType.Tcp);
-                    Serve(b);
-                }
+                void Run() => Handle(new Socket(SocketType.Stream, ProtocolType.Tcp));
             }
             """));
+    }
+
+    [Fact]
+    public async Task Not_reported_when_a_member_overrides_a_referenced_assembly()
+    {
+        // A Stream subclass whose override returns... no Socket-typed virtual exists in the BCL to override, so the
+        // nearest real case: an implementation of an interface from a referenced assembly taking a Socket.
+        var library = TestProject.From("""
+            using System.Net.Sockets;
+
+            public interface IExternalHandler { void Handle(Socket s); }
+            """);
+        using var workspace = new Microsoft.CodeAnalysis.AdhocWorkspace();
+        var compilation = (await library.Build(workspace).GetCompilationAsync())!;
+        using var image = new MemoryStream();
+        Assert.True(compilation.Emit(image).Success);
+        var project = TestProject.From("""
+            using System.Net.Sockets;
+
+            class Handler : IExternalHandler
+            {
+                public void Handle(Socket s) => s.Dispose();
+
+                void Run() => Handle(new Socket(SocketType.Stream, ProtocolType.Tcp));
+            }
+            """);
+        project.ExtraReferences.Add(Microsoft.CodeAnalysis.MetadataReference.CreateFromImage(image.ToArray()));
+        await Verify.VerifyNoDiagnosticAsync(Id, project);
     }
 
     [Fact]

@@ -66,7 +66,6 @@ public class BYP101_CopyingSocketCallTests
         string expected = Wrap("""
                 static async Task Forward(BypassSocket from, BypassSocket to, CancellationToken ct)
                 {
-                    var buffer = new byte[16 * 1024];
                     while (true)
                     {
                         OwnedBuffer chunk = await from.ReceiveAsync(ct);
@@ -116,7 +115,6 @@ public class BYP101_CopyingSocketCallTests
         string expected = Wrap("""
                 static async Task A(BypassSocket s, CancellationToken ct)
                 {
-                    byte[] buffer = new byte[4096];
                     while (true)
                     {
                         OwnedBuffer chunk = await s.ReceiveAsync(ct).ConfigureAwait(false);
@@ -132,7 +130,6 @@ public class BYP101_CopyingSocketCallTests
 
                 static async Task B(BypassSocket a, BypassSocket b)
                 {
-                    Memory<byte> memory = new byte[4096];
                     for (;;)
                     {
                         OwnedBuffer chunk = await a.ReceiveAsync();
@@ -150,13 +147,13 @@ public class BYP101_CopyingSocketCallTests
 
     public static TheoryData<string, string> NoFixCases => new()
     {
-        { "count used elsewhere", "total += n;" },
         { "buffer read elsewhere", "Console.WriteLine(buffer[0]);" },
+        { "a continue skips the send", "if (n == 1) continue;" },
     };
 
     [Theory]
     [MemberData(nameof(NoFixCases))]
-    public async Task No_fix_when_the_bytes_or_the_count_are_used_elsewhere(string why, string extra)
+    public async Task No_fix_when_the_bytes_are_used_elsewhere_or_a_jump_skips_the_send(string why, string extra)
     {
         Assert.NotNull(why);
         await Verify.VerifyNoFixAsync(Id, TestProject.From(Wrap($$"""
@@ -168,8 +165,8 @@ public class BYP101_CopyingSocketCallTests
                     {
                         int n = await from.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, ct);
                         if (n == 0) break;
-                        await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, ct);
                         {{extra}}
+                        await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, ct);
                     }
 
                     return total;
@@ -203,6 +200,120 @@ public class BYP101_CopyingSocketCallTests
                     {
                         await to.SendAsync(payload, ct);
                     }
+                }
+            """)));
+    }
+
+    [Fact]
+    public async Task Fixes_the_ArraySegment_loop_with_work_between_receive_and_send_and_keeps_the_count()
+    {
+        // The most common shape in the wild: ReceiveAsync(byte[], SocketFlags.None) binds to the ArraySegment overload,
+        // the count is logged and summed, and the send wraps the prefix in an ArraySegment.
+        string source = Wrap("""
+                static async Task<long> Proxy(BypassSocket client, BypassSocket upstream)
+                {
+                    long total = 0;
+                    byte[] buffer = new byte[8192];
+                    while (true)
+                    {
+                        int read = await client.ReceiveAsync(buffer, SocketFlags.None);
+                        if (read == 0)
+                            break;
+                        total += read;
+                        await upstream.SendAsync(new ArraySegment<byte>(buffer, 0, read), SocketFlags.None);
+                        Console.WriteLine($"{read} bytes");
+                    }
+
+                    return total;
+                }
+            """);
+        string expected = Wrap("""
+                static async Task<long> Proxy(BypassSocket client, BypassSocket upstream)
+                {
+                    long total = 0;
+                    while (true)
+                    {
+                        OwnedBuffer chunk = await client.ReceiveAsync();
+                        if (chunk.Length == 0)
+                        {
+                            chunk.Dispose();
+                            break;
+                        }
+
+                        int read = chunk.Length;
+                        try
+                        {
+                            total += read;
+                        }
+                        catch
+                        {
+                            chunk.Dispose();
+                            throw;
+                        }
+
+                        await upstream.SendAsync(chunk);
+                        Console.WriteLine($"{read} bytes");
+                    }
+
+                    return total;
+                }
+            """);
+        await Verify.VerifyFixAsync(Id, TestProject.From(source), new[] { expected });
+        await BYP101_OwnershipCleanTests.AssertOwnershipCleanAsync(expected);
+    }
+
+    [Fact]
+    public async Task Fixes_the_while_condition_loop()
+    {
+        string source = Wrap("""
+                static async Task Pipe(BypassSocket from, BypassSocket to, CancellationToken ct)
+                {
+                    var buffer = new byte[4096];
+                    int read;
+                    while ((read = await from.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, ct)) > 0)
+                    {
+                        await to.SendAsync(buffer[..read], SocketFlags.None, ct);
+                    }
+
+                    to.Shutdown(SocketShutdown.Send);
+                }
+            """);
+        string expected = Wrap("""
+                static async Task Pipe(BypassSocket from, BypassSocket to, CancellationToken ct)
+                {
+                    while (true)
+                    {
+                        OwnedBuffer chunk = await from.ReceiveAsync(ct);
+                        if (chunk.Length == 0)
+                        {
+                            chunk.Dispose();
+                            break;
+                        }
+
+                        await to.SendAsync(chunk, ct);
+                    }
+
+                    to.Shutdown(SocketShutdown.Send);
+                }
+            """);
+        await Verify.VerifyFixAsync(Id, TestProject.From(source), new[] { expected });
+        await BYP101_OwnershipCleanTests.AssertOwnershipCleanAsync(expected);
+    }
+
+    [Fact]
+    public async Task No_fix_when_the_while_count_is_read_after_the_loop()
+    {
+        await Verify.VerifyNoFixAsync(Id, TestProject.From(Wrap("""
+                static async Task<int> Pipe(BypassSocket from, BypassSocket to)
+                {
+                    var buffer = new byte[4096];
+                    int read;
+                    while ((read = await from.ReceiveAsync(buffer, SocketFlags.None)) > 0)
+                    {
+                        await to.SendAsync(buffer.AsMemory(0, read));
+                    }
+
+                    return read;
                 }
             """)));
     }

@@ -36,4 +36,16 @@ public class BYP101_OwnershipCleanTests
             .GetDiagnosticsAsync(project);
         Assert.Empty(diagnostics.Where(d => d.Id.StartsWith("BYP00", StringComparison.Ordinal)));
     }
+
+    /// <summary>Runs the ownership rules on a fixed source and fails on any BYP001-BYP004.</summary>
+    internal static async Task AssertOwnershipCleanAsync(string source)
+    {
+        using var workspace = new AdhocWorkspace();
+        Project project = TestProject.From(source).Build(workspace);
+        var diagnostics = await CodeFixVerifier<BypassNet.Analyzers.OwnershipAnalyzer, BypassNet.CodeFixes.Ownership.OwnedValueLeakCodeFixProvider>
+            .GetDiagnosticsAsync(project);
+        Assert.True(
+            !diagnostics.Any(d => d.Id.StartsWith("BYP00", StringComparison.Ordinal)),
+            string.Join("\n", diagnostics.Where(d => d.Id.StartsWith("BYP00", StringComparison.Ordinal))));
+    }
 }

@@ -25,6 +25,9 @@ public sealed class TestProject
 
     public NullableContextOptions Nullable { get; set; } = NullableContextOptions.Enable;
 
+    /// <summary>More assemblies to compile against (a library the code under test implements).</summary>
+    public List<MetadataReference> ExtraReferences { get; } = new();
+
     public static TestProject From(params string[] sources)
     {
         var project = new TestProject();
@@ -56,6 +59,8 @@ public sealed class TestProject
         {
             references.Add(BypassNetReference);
         }
+
+        references.AddRange(ExtraReferences);
 
         var info = ProjectInfo.Create(
                 id,
