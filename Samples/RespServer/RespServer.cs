@@ -30,7 +30,6 @@ public sealed class RespServer : IAsyncDisposable
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(given, nameof(options.MaxClients));
         }
 
-        StartupWarmup.Run();
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<RespServer>();
         // Running out of descriptors is worth an operator's attention, like redis-server's "Error accepting a client
         // connection": logged, or written to stderr when no logger is configured.

@@ -15,7 +15,8 @@ public static class StartupWarmup
 
     /// <summary>
     /// Opens the console streams, loads every assembly the entry assembly references (transitively), and builds the
-    /// messages of the exceptions the accept, receive and close paths throw. Idempotent; call first thing in Main.
+    /// messages of the exceptions the accept, receive and close paths throw. Idempotent; call first thing in Main —
+    /// only in a server process: it fixes the thread pool's size for the whole process.
     /// </summary>
     public static void Run()
     {

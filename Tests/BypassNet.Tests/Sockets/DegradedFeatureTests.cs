@@ -4,16 +4,17 @@ using BypassNet.Tests.Support;
 
 namespace BypassNet.Tests.Sockets;
 
-/// <summary>Old-kernel feature gaps, each forced through <see cref="BypassNetOptions.DisabledFeatures"/>: the degraded path must be correct.</summary>
+/// <summary>
+/// Old-kernel gaps in optional features, each forced through <see cref="BypassNetOptions.DisabledFeatures"/>: the
+/// degraded path must be correct. (Missing required features fall back to sockets: FaultTests/KernelPolicyTests.)
+/// </summary>
 public sealed class DegradedFeatureTests
 {
     public static TheoryData<IoUringFeatures> Gaps => new()
     {
-        IoUringFeatures.BufferRings | IoUringFeatures.MultishotReceive,
-        IoUringFeatures.MultishotAccept,
         IoUringFeatures.SendZeroCopy,
         IoUringFeatures.FixedBuffers,
-        IoUringFeatures.BufferRings | IoUringFeatures.MultishotReceive | IoUringFeatures.MultishotAccept | IoUringFeatures.SendZeroCopy | IoUringFeatures.FixedBuffers,
+        IoUringFeatures.SendZeroCopy | IoUringFeatures.FixedBuffers | IoUringFeatures.DeferTaskrun,
     };
 
     [SkippableTheory]
