@@ -8,6 +8,7 @@ namespace BypassNet.Samples.Resp;
 /// <summary>A Redis-protocol (RESP2) key-value server on BypassNet's owned buffers. Start, use, dispose.</summary>
 public sealed class RespServer : IAsyncDisposable
 {
+    private static readonly TimeSpan RefusalLinger = TimeSpan.FromSeconds(1);
     private static readonly byte[] MaxClientsReply = "-ERR max number of clients reached\r\n"u8.ToArray();
 
     private readonly BypassRuntime _runtime;
@@ -24,11 +25,18 @@ public sealed class RespServer : IAsyncDisposable
 
     private RespServer(RespServerOptions options)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxClients);
-        StartupWarmup.Run();
+        if (options.MaxClients is { } given)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(given, nameof(options.MaxClients));
+        }
+
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<RespServer>();
-        _backoff = new AcceptBackoff(new SafeLog(message => _logger.Log(LogLevel.Warning, "{Message}", message)));
-        MaxClients = DescriptorBudget.MaxConnections(options.MaxClients);
+        // Running out of descriptors is worth an operator's attention, like redis-server's "Error accepting a client
+        // connection": logged, or written to stderr when no logger is configured.
+        ILogger logger = _logger;
+        _backoff = new AcceptBackoff(new SafeLog(options.LoggerFactory is null
+            ? message => Console.Error.WriteLine(message)
+            : message => logger.Log(LogLevel.Warning, "{Message}", message)));
         _dispatcher = new CommandDispatcher(_store);
         _runtime = BypassRuntime.Create(new BypassNetOptions
         {
@@ -44,6 +52,8 @@ public sealed class RespServer : IAsyncDisposable
             _listener.Bind(new IPEndPoint(options.Address, options.Port));
             _listener.Listen(1024);
             EndPoint = (IPEndPoint)_listener.LocalEndPoint!;
+            // Counted now that the runtime, its rings and the listener hold their descriptors.
+            MaxClients = options.MaxClients ?? DescriptorBudget.MaxConnections(10000);
         }
         catch
         {
@@ -65,7 +75,7 @@ public sealed class RespServer : IAsyncDisposable
     /// <summary>The BypassNet runtime under the server (statistics, fallback reason).</summary>
     public BypassRuntime Runtime => _runtime;
 
-    /// <summary>Most clients served at once: <see cref="RespServerOptions.MaxClients"/>, lowered to the descriptor budget.</summary>
+    /// <summary>Most clients served at once: <see cref="RespServerOptions.MaxClients"/>, or what the descriptor budget allows.</summary>
     public int MaxClients { get; }
 
     /// <summary>Clients turned away with <c>-ERR max number of clients reached</c>.</summary>
@@ -177,7 +187,10 @@ public sealed class RespServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Like redis-server past maxclients: one error reply, then close.</summary>
+    /// <summary>
+    /// Like redis-server past maxclients: one error reply, then close. The close waits (briefly) for the client to
+    /// close first, so commands it already sent do not turn the close into a reset that could discard the reply.
+    /// </summary>
     private async Task RefuseAsync(BypassSocket socket)
     {
         Interlocked.Increment(ref _refused);
@@ -191,6 +204,19 @@ public sealed class RespServer : IAsyncDisposable
             }
 
             socket.Shutdown(SocketShutdown.Send);
+            using var linger = new CancellationTokenSource(RefusalLinger);
+            while (true)
+            {
+                using OwnedBuffer ignored = await socket.ReceiveAsync(linger.Token).ConfigureAwait(false);
+                if (ignored.Length == 0)
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client kept the connection open: close it anyway.
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
         {

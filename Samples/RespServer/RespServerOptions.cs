@@ -28,10 +28,12 @@ public sealed class RespServerOptions
     public int SendBufferCount { get; set; } = 256;
 
     /// <summary>
-    /// Most clients served at once (redis-server's maxclients, default 10000), lowered to what the descriptor limit
-    /// allows less a reserve. A client beyond it gets <c>-ERR max number of clients reached</c> and is closed.
+    /// Most clients served at once (redis-server's maxclients); a client beyond it gets
+    /// <c>-ERR max number of clients reached</c> and is closed. Default (null): 10000, lowered to what the descriptor
+    /// limit leaves after start-up less a reserve, so the server refuses before accept runs out of descriptors. A value
+    /// given is used as is.
     /// </summary>
-    public int MaxClients { get; set; } = 10000;
+    public int? MaxClients { get; set; }
 
     /// <summary>Where connection failures are logged. Default: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }

@@ -3,13 +3,14 @@ using System.Globalization;
 namespace BypassNet.Samples;
 
 /// <summary>
-/// How many connections fit under the process's descriptor limit (RLIMIT_NOFILE), keeping a reserve for the runtime
-/// (rings, eventfds, listeners, the .NET runtime's own descriptors), as redis-server does for maxclients.
+/// How many connections fit under the process's descriptor limit (RLIMIT_NOFILE): the limit, less what is open
+/// already (call it after start-up, when the runtime, its rings and every preloaded assembly hold theirs), less a
+/// reserve for what opens later — as redis-server does for maxclients.
 /// </summary>
 public static class DescriptorBudget
 {
-    /// <summary>Descriptors kept out of the connection budget.</summary>
-    public const int Reserve = 64;
+    /// <summary>Descriptors kept out of the connection budget beyond those open at start-up.</summary>
+    public const int Reserve = 32;
 
     /// <summary>The soft RLIMIT_NOFILE (from /proc/self/limits), or null when unknown or unlimited.</summary>
     public static long? OpenFileLimit()
@@ -33,13 +34,27 @@ public static class DescriptorBudget
         return null;
     }
 
+    /// <summary>Descriptors open in this process now (entries of /proc/self/fd), or 0 when unknown.</summary>
+    public static int OpenDescriptors()
+    {
+        try
+        {
+            // Listing the directory opens one more descriptor, which is closed again: count it out.
+            return Math.Max(0, Directory.GetFileSystemEntries("/proc/self/fd").Length - 1);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>
-    /// <paramref name="wanted"/> connections, lowered to what the descriptor limit leaves after <see cref="Reserve"/>
-    /// (at least 1).
+    /// <paramref name="wanted"/> connections, lowered to what the descriptor limit leaves after the descriptors open
+    /// now and <see cref="Reserve"/> (at least 1).
     /// </summary>
     public static int MaxConnections(int wanted)
     {
         long? limit = OpenFileLimit();
-        return limit is { } l ? (int)Math.Clamp(l - Reserve, 1, wanted) : wanted;
+        return limit is { } l ? (int)Math.Clamp(l - OpenDescriptors() - Reserve, 1, wanted) : wanted;
     }
 }

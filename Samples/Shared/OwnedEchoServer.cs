@@ -77,7 +77,6 @@ public sealed class OwnedEchoServer : IAsyncDisposable
     public static OwnedEchoServer Start(BypassRuntime runtime, IPEndPoint endPoint, Action<string>? log = null, int maxConnections = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxConnections);
-        StartupWarmup.Run();
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(endPoint);
         var listener = new BypassSocket(runtime, endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);

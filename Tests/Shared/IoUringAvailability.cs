@@ -9,7 +9,8 @@ internal static class IoUringAvailability
 {
     private static readonly Lazy<bool> s_available = new(() =>
     {
-        using BypassRuntime runtime = BypassRuntime.Create(new BypassNetOptions { Engine = EngineKind.IoUring, RingCount = 1, SendBufferCount = 4, ReceiveBuffersPerRing = 8 });
+        // Auto, not IoUring: asking for io_uring explicitly throws where it cannot be had.
+        using BypassRuntime runtime = BypassRuntime.Create(new BypassNetOptions { Engine = EngineKind.Auto, RingCount = 1, SendBufferCount = 4, ReceiveBuffersPerRing = 8 });
         return runtime.Engine == EngineKind.IoUring;
     });
 

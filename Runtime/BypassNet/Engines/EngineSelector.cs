@@ -187,6 +187,6 @@ internal static class EngineSelector
                 _ => string.Empty,
             }
             : ex is OutOfMemoryException ? $": {ProcessLimits.DescribeMemlock()}" : string.Empty;
-        return $"creating the rings failed: {ex.Message}{cause}";
+        return $"creating the rings failed: {ex.Message.TrimEnd('.')}{cause}";
     }
 }

@@ -106,7 +106,12 @@ public sealed class ChildProcess : IDisposable
                 return output[start..(end < 0 ? output.Length : end)];
             }
 
-            Assert.False(_process.HasExited, $"the child exited ({_process.ExitCode}) before printing '{text}':\n{output}");
+            if (_process.HasExited)
+            {
+                _process.WaitForExit();
+                Assert.Fail($"the child exited ({_process.ExitCode}) before printing '{text}':\n{Output}");
+            }
+
             Assert.True(DateTime.UtcNow < deadline, $"no '{text}' within {Faults.Guard.TotalSeconds} s:\n{output}");
             await Task.Delay(20);
         }

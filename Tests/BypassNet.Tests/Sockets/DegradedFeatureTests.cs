@@ -16,7 +16,7 @@ public sealed class DegradedFeatureTests
     {
         IoUringFeatures.SendZeroCopy,
         IoUringFeatures.FixedBuffers,
-        IoUringFeatures.SendZeroCopy | IoUringFeatures.FixedBuffers,
+        IoUringFeatures.SendZeroCopy | IoUringFeatures.FixedBuffers | IoUringFeatures.DeferTaskrun,
     };
 
     public static TheoryData<IoUringFeatures> RequiredGaps => new()
