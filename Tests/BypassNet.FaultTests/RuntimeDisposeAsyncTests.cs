@@ -1,4 +1,4 @@
-using BypassNet.Engines.IoUring;
+using BypassNet.Engines.Uring;
 using BypassNet.FaultTests.Support;
 
 namespace BypassNet.FaultTests;
