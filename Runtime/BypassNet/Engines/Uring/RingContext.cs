@@ -85,6 +85,14 @@ internal sealed class RingContext : IBufferReturnListener
             receiver.InHolderQueue = true;
             _holders.Enqueue(receiver);
         }
+
+        // A ring running low takes back slots from the longest holder too, not only from whoever receives next.
+        if (ReceiveRing.Available < ReceiveRing.Count / 2 && _holders.Count > 0)
+        {
+            UringReceiver oldest = _holders.Dequeue();
+            oldest.InHolderQueue = false;
+            oldest.CompactHeld();
+        }
     }
 
     /// <summary>Slots came back (ring thread): pays for re-arms in the pass after this batch of completions.</summary>
