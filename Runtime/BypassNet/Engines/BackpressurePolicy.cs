@@ -12,7 +12,8 @@ namespace BypassNet.Engines;
 /// <item>Accepts: a listener's multishot accept pauses at <see cref="MaxQueuedAccepts"/>.</item>
 /// </list>
 /// Buffers the application holds as <see cref="OwnedBuffer"/> leases are its own, like pool rentals: they are not
-/// counted here, and holding many of them is backpressure the application applies to itself.
+/// counted here, and holding many of them is backpressure the application applies to itself. On a ring running low,
+/// owned receives are served from compacted memory, so such leases do not keep ring slots either.
 /// </summary>
 internal sealed class BackpressurePolicy
 {
@@ -43,6 +44,12 @@ internal sealed class BackpressurePolicy
     /// </summary>
     public bool ShouldCompact(int heldSlots, int ringAvailable, int ringCount) =>
         heldSlots > MaxHeldSlotsPerSocket || (heldSlots > 0 && ringAvailable < ringCount / 2);
+
+    /// <summary>
+    /// True when an owned receive should be served from compacted memory rather than a ring slot: the ring is running
+    /// low, and a lease the application holds (its own, like a pool rental) must not keep a slot other sockets need.
+    /// </summary>
+    public bool ShouldCopyBeforeLease(int ringAvailable, int ringCount) => ringAvailable < ringCount / 2;
 
     /// <summary>True when a socket with <paramref name="unreadBytes"/> waiting should stop receiving.</summary>
     public bool ShouldPauseReceive(long unreadBytes) => unreadBytes >= MaxUnreadBytesPerSocket;

@@ -11,6 +11,9 @@ namespace BypassNet.Engines.Uring;
 /// </summary>
 internal sealed class ReceiveQueue
 {
+    /// <summary>The first block of a compaction: small, so a dribbling peer costs about its bytes.</summary>
+    private const int MinBlockSize = 512;
+
     private readonly Queue<CompactionBlock> _blocks = new();
     private readonly Queue<ReceivedChunk> _chunks = new();
     private readonly ProvidedBufferRing _ring;
@@ -36,7 +39,8 @@ internal sealed class ReceiveQueue
 
     /// <summary>
     /// Copies every chunk that holds a ring slot into compaction blocks and gives the slots back at once. Blocks are
-    /// slot-sized and packed, so tiny segments cost their bytes only. Returns the bytes copied.
+    /// packed and grow geometrically from 512 bytes up to a slot, so a trickle of tiny segments costs about its bytes
+    /// and a large backlog few blocks. Returns the bytes copied.
     /// </summary>
     public int Compact()
     {
@@ -56,7 +60,7 @@ internal sealed class ReceiveQueue
             {
                 if (_last is null || _last.Free == 0)
                 {
-                    _last = new CompactionBlock(_ring.BufferSize);
+                    _last = new CompactionBlock(NextBlockSize(bytes.Length));
                     _blocks.Enqueue(_last);
                 }
 
@@ -155,6 +159,13 @@ internal sealed class ReceiveQueue
         _last = null;
         _queuedBytes = 0;
         _headOffset = 0;
+    }
+
+    private int NextBlockSize(int needed)
+    {
+        int grown = Math.Max(needed, 2 * (_last?.Capacity ?? MinBlockSize / 2));
+        int size = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Min(grown, 1 << 30));
+        return Math.Clamp(size, MinBlockSize, Math.Max(MinBlockSize, _ring.BufferSize));
     }
 
     /// <summary>Drops <paramref name="count"/> bytes from the head: whole blocks are freed, whole chunks go back to the ring.</summary>

@@ -348,6 +348,14 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
 
     private OwnedBuffer DequeueLocked()
     {
+        ProvidedBufferRing ring = _connection.Ring.ReceiveRing;
+        if (_queue.HeldSlots > 0 && _backpressure.ShouldCopyBeforeLease(ring.Available, ring.Count))
+        {
+            // On a ring running low, a lease the application may hold for long (a blocked send, an unconsumed pipe
+            // segment) must not keep a slot: hand out a lease over compacted memory instead.
+            CompactLocked();
+        }
+
         OwnedBuffer lease = _queue.DequeueLease(out int bytes);
         _connection.RecordReceive(bytes);
         ResumeIfDrainedLocked();
