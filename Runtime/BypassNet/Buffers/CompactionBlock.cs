@@ -39,6 +39,9 @@ internal sealed unsafe class CompactionBlock : IBufferOwner
     /// <summary>Hands the bytes from <paramref name="offset"/> to the application; the lease frees the block.</summary>
     public OwnedBuffer Lease(int offset) => new(this, 0, _pointer + offset, Capacity - offset, Length - offset);
 
+    /// <summary>The whole (empty) block as an owned buffer to receive into; set its length to what arrived. The lease frees it.</summary>
+    public OwnedBuffer LeaseForReceive() => new(this, 0, _pointer, Capacity, Capacity);
+
     /// <summary>Frees the memory (the queue consumed or dropped the block, or its lease ended).</summary>
     public void Release()
     {
