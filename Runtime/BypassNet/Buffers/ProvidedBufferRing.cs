@@ -156,6 +156,12 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
 
         if (_loop.IsCurrentThread)
         {
+            if (!_registered)
+            {
+                _slab.Unpin();
+                return;
+            }
+
             PutBack(slot);
             Publish();
             ReturnListener?.OnReturned(1);

@@ -32,7 +32,6 @@ public static class BypassNetMetrics
         s_meter.CreateObservableCounter("bypassnet.receive.compactions", () => SumEngines(e => Interlocked.Read(ref e.Statistics.Compactions)), "{event}", "Queued receive data copied out of ring slots");
         s_meter.CreateObservableCounter("bypassnet.receive.compacted_bytes", () => SumEngines(e => Interlocked.Read(ref e.Statistics.CompactedBytes)), "By", "Bytes copied out of ring slots by compaction");
         s_meter.CreateObservableCounter("bypassnet.receive.pauses", () => SumEngines(e => Interlocked.Read(ref e.Statistics.ReceivePauses)), "{event}", "Receives paused at the per-connection unread budget");
-        s_meter.CreateObservableCounter("bypassnet.receive.enobufs", () => SumEngines(e => Interlocked.Read(ref e.Statistics.BufferStarvations)), "{event}", "Multishot receives ended by an empty buffer ring");
         s_meter.CreateObservableUpDownCounter("bypassnet.runtimes.fallback", () => Count(r => r.Engine == EngineKind.Socket), "{runtime}", "Runtimes running on the socket engine");
     }
 
