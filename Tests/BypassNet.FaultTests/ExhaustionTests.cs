@@ -63,14 +63,17 @@ public sealed class ExhaustionTests
 
     [Theory]
     [MemberData(nameof(Faults.Both), MemberType = typeof(Faults))]
-    public async Task An_exhausted_receive_ring_makes_receivers_wait_and_loses_nothing(EngineKind engine)
+    public async Task Receivers_that_hold_every_buffer_never_exhaust_the_receive_ring_and_lose_nothing(EngineKind engine)
     {
+        // Leases the application holds are its own, like pool rentals; but on a ring (or receive pool) running low they
+        // are served from memory of their own, so holding them never starves another connection of receive slots.
         const int connections = 8;
         const int perConnection = 256 * 1024;
+        const int slots = 64;
         using BypassRuntime runtime = Faults.Create(engine, o =>
         {
             o.RingCount = 1;
-            o.ReceiveBuffersPerRing = 16;
+            o.ReceiveBuffersPerRing = slots;
             o.ReceiveBufferSize = 4096;
         });
         using BypassSocket listener = Faults.Listen(runtime);
@@ -116,22 +119,19 @@ public sealed class ExhaustionTests
             return pattern.Position;
         })).ToArray();
 
-        await Faults.WaitUntilAsync(() => Faults.ReceiveSlots(runtime).Available == 0, "receive slots exhausted");
-        Assert.All(readers, r => Assert.False(r.IsCompleted));
+        // Every reader finishes while still holding every buffer it received (2 MiB in all, 32 times the ring's 64 KiB):
+        // the ring never stays dry, and the slots held stay within half the ring plus one chunk per connection.
+        long[] verified = await Task.WhenAll(readers).WaitAsync(Faults.Guard);
+        Assert.All(verified, v => Assert.Equal(perConnection, v));
+        (int available, int count) = Faults.ReceiveSlots(runtime);
+        Assert.True(count - available <= count / 2 + connections, $"{count - available} of {count} receive slots held by leases");
         lock (held)
         {
             release = true;
             held.ForEach(b => b.Dispose());
         }
 
-        long[] verified = await Task.WhenAll(readers).WaitAsync(TimeSpan.FromSeconds(120));
-        Assert.All(verified, v => Assert.Equal(perConnection, v));
         await Task.WhenAll(senders).WaitAsync(Faults.Guard);
-        if (runtime.Engine == EngineKind.IoUring)
-        {
-            Assert.True(runtime.GetStatistics().BufferStarvations > 0, "the ring never reported ENOBUFS");
-        }
-
         foreach ((BypassSocket c, BypassSocket s) in pairs)
         {
             await c.DisposeAsync();

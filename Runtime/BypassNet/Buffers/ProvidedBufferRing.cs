@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using BypassNet.Interop;
 using BypassNet.Ring;
@@ -8,6 +9,9 @@ namespace BypassNet.Buffers;
 /// A provided buffer ring (IORING_REGISTER_PBUF_RING): page-aligned slots of the shared slab that the kernel picks
 /// from for multishot receives. A slot is either in the kernel's hands (on the ring) or leased to the program, never
 /// both: returning a slot twice throws, and the tail is published with a store-release after the entry is written.
+/// The ring's thread is the only writer of the ring: a slot returned from another thread goes through a lock-free
+/// queue that the ring thread drains (one posted work item per burst), so no user thread ever takes a lock here and
+/// whoever waits for slots is told on the ring thread, where the starvation state lives.
 /// </summary>
 internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
 {
@@ -16,12 +20,18 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
     private readonly byte* _base;
     private readonly IoUringBuf* _entries;
     private readonly nuint _entriesBytes;
-    private readonly bool[] _inKernel;
-    private readonly object _lock = new();
+    private const int InKernel = 0;
+    private const int Held = 1;
+    private const int Returning = 2;
+
+    private readonly int[] _state;
+    private readonly ConcurrentQueue<int> _returns = new();
+    private readonly DrainWork _drain;
     private readonly int _mask;
     private ushort _tail;
     private int _available;
-    private bool _registered;
+    private int _drainScheduled;
+    private volatile bool _registered;
     private BufferPoison? _poison;
 
     private ProvidedBufferRing(RingEventLoop loop, NativeSlab slab, nuint offset, int bufferSize, int count, ushort group)
@@ -33,7 +43,8 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
         Count = count;
         Group = group;
         _mask = count - 1;
-        _inKernel = new bool[count];
+        _state = new int[count];
+        _drain = new DrainWork(this);
         nuint page = (nuint)Environment.SystemPageSize;
         _entriesBytes = ((nuint)count * (nuint)sizeof(IoUringBuf) + page - 1) / page * page;
         _entries = (IoUringBuf*)NativeMemory.AlignedAlloc(_entriesBytes, page);
@@ -49,7 +60,7 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
     /// <summary>Slots currently on the ring for the kernel to fill.</summary>
     public int Available => Volatile.Read(ref _available);
 
-    /// <summary>Told after every slot that comes back (any thread); whoever waits for slots after ENOBUFS listens here.</summary>
+    /// <summary>Told (ring thread) after slots came back; whoever waits for slots after ENOBUFS listens here.</summary>
     public IBufferReturnListener? ReturnListener { get; set; }
 
     /// <summary>
@@ -80,21 +91,17 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
         ring._registered = true;
         ring._poison = poison;
         slab.Pin();
-        lock (ring._lock)
+        for (int bid = 0; bid < count; bid++)
         {
-            for (int bid = 0; bid < count; bid++)
+            if (poison is not null)
             {
-                if (poison is not null)
-                {
-                    BufferPoison.Fill(ring.SlotPointer(bid), bufferSize);
-                }
-
-                ring.AddLocked(bid);
+                BufferPoison.Fill(ring.SlotPointer(bid), bufferSize);
             }
 
-            ring.PublishLocked();
+            ring.Add(bid);
         }
 
+        ring.Publish();
         return ring;
     }
 
@@ -104,17 +111,13 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
     /// </summary>
     public void Take(int bid)
     {
-        lock (_lock)
+        if ((uint)bid >= (uint)Count || _state[bid] != InKernel)
         {
-            if ((uint)bid >= (uint)Count || !_inKernel[bid])
-            {
-                throw new InvalidOperationException($"The kernel completed into buffer {bid}, which was not on ring {Group}.");
-            }
-
-            _inKernel[bid] = false;
-            _available--;
+            throw new InvalidOperationException($"The kernel completed into buffer {bid}, which was not on ring {Group}.");
         }
 
+        Volatile.Write(ref _state[bid], Held);
+        Volatile.Write(ref _available, _available - 1);
         _slab.Pin();
     }
 
@@ -133,68 +136,138 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
     public BufferCorruptionException? CheckPoison(int bid, int received) =>
         _poison?.Verify(bid, SlotPointer(bid), Math.Clamp(received, 0, BufferSize), BufferSize);
 
-    /// <summary>Puts slot <paramref name="slot"/> back on the ring. Called from any thread, once per lease.</summary>
+    /// <summary>
+    /// Puts slot <paramref name="slot"/> back on the ring. Called from any thread, once per lease: on the ring thread it
+    /// goes back at once, elsewhere it is queued for the ring thread. A second return of the same slot throws here, in
+    /// the caller.
+    /// </summary>
     public void Return(int slot)
     {
-        lock (_lock)
+        if ((uint)slot >= (uint)Count || Interlocked.CompareExchange(ref _state[slot], Returning, Held) != Held)
         {
-            if (_registered)
-            {
-                if (_inKernel[slot])
-                {
-                    throw new InvalidOperationException($"Buffer {slot} was returned to ring {Group} twice.");
-                }
-
-                if (_poison is not null)
-                {
-                    BufferPoison.Fill(SlotPointer(slot), BufferSize);
-                }
-
-                AddLocked(slot);
-                PublishLocked();
-            }
+            throw new InvalidOperationException($"Buffer {slot} was returned to ring {Group} twice.");
         }
 
-        _slab.Unpin();
-        ReturnListener?.OnReturned();
+        if (_poison is not null)
+        {
+            // The slot is ours until it is on the ring: poison it here, off the ring thread when returned from elsewhere.
+            BufferPoison.Fill(SlotPointer(slot), BufferSize);
+        }
+
+        if (_loop.IsCurrentThread)
+        {
+            if (!_registered)
+            {
+                _slab.Unpin();
+                return;
+            }
+
+            PutBack(slot);
+            Publish();
+            ReturnListener?.OnReturned(1);
+            return;
+        }
+
+        _returns.Enqueue(slot);
+        // Pairs with the fence in Dispose: either Dispose sees this slot in the queue, or this sees it unregistered.
+        Interlocked.MemoryBarrier();
+        if (!_registered)
+        {
+            DrainDetached();
+        }
+        else if (Interlocked.Exchange(ref _drainScheduled, 1) == 0)
+        {
+            _loop.Post(_drain, RingCommand.Custom);
+        }
     }
 
     /// <summary>Unregisters the ring (loop thread, after the last receive completed). Leases still out simply unpin on return.</summary>
     public void Dispose()
     {
-        lock (_lock)
+        if (!_registered)
         {
-            if (!_registered)
-            {
-                return;
-            }
-
-            _registered = false;
-            IoUringBufReg reg = default;
-            reg.Bgid = Group;
-            _loop.Register(IoUringConstants.UnregisterPbufRing, &reg, 1);
-            NativeMemory.AlignedFree(_entries);
+            return;
         }
 
+        _registered = false;
+        Interlocked.MemoryBarrier();
+        IoUringBufReg reg = default;
+        reg.Bgid = Group;
+        _loop.Register(IoUringConstants.UnregisterPbufRing, &reg, 1);
+        NativeMemory.AlignedFree(_entries);
+        DrainDetached();
         _slab.Unpin();
     }
 
     private byte* SlotPointer(int bid) => _base + (nint)bid * BufferSize;
 
-    private void AddLocked(int bid)
+    /// <summary>Puts every slot returned from other threads back (ring thread), then tells the listener once.</summary>
+    private void DrainReturns()
+    {
+        // Cleared first: a return queued after this point schedules the next drain, so none is left waiting.
+        Volatile.Write(ref _drainScheduled, 0);
+        if (!_registered)
+        {
+            DrainDetached();
+            return;
+        }
+
+        int count = 0;
+        while (_returns.TryDequeue(out int slot))
+        {
+            PutBack(slot);
+            count++;
+        }
+
+        if (count > 0)
+        {
+            Publish();
+            ReturnListener?.OnReturned(count);
+        }
+    }
+
+    /// <summary>After unregistration, returned slots only release their pin on the slab.</summary>
+    private void DrainDetached()
+    {
+        while (_returns.TryDequeue(out _))
+        {
+            _slab.Unpin();
+        }
+    }
+
+    private void PutBack(int slot)
+    {
+        if (_registered)
+        {
+            Add(slot);
+        }
+
+        _slab.Unpin();
+    }
+
+    private void Add(int bid)
     {
         IoUringBuf* entry = &_entries[_tail & _mask];
         entry->Addr = (ulong)(_base + (nint)bid * BufferSize);
         entry->Len = (uint)BufferSize;
         entry->Bid = (ushort)bid;
         _tail++;
-        _inKernel[bid] = true;
-        _available++;
+        Volatile.Write(ref _state[bid], InKernel);
+        Volatile.Write(ref _available, _available + 1);
     }
 
-    private void PublishLocked()
+    private void Publish()
     {
         // The tail shares memory with entry 0's reserved field; the kernel loads it with acquire semantics.
         Volatile.Write(ref _entries[0].Resv, _tail);
+    }
+
+    private sealed class DrainWork : RingWork
+    {
+        private readonly ProvidedBufferRing _ring;
+
+        public DrainWork(ProvidedBufferRing ring) => _ring = ring;
+
+        internal override void Execute(RingEventLoop loop, RingCommand command) => _ring.DrainReturns();
     }
 }

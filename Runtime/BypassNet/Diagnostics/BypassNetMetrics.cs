@@ -28,6 +28,11 @@ public static class BypassNetMetrics
         s_meter.CreateObservableCounter("bypassnet.ring.enters", () => Sum(s => s.RingEnters), "{syscall}", "io_uring_enter calls");
         s_meter.CreateObservableCounter("bypassnet.ring.submissions", () => Sum(s => s.RingSubmissions), "{entry}", "SQEs submitted");
         s_meter.CreateObservableCounter("bypassnet.ring.completions", () => Sum(s => s.RingCompletions), "{entry}", "CQEs reaped");
+        // Receive share (issue 13): what a stalled, dribbling or flooding peer costs, and how often the ring ran dry.
+        s_meter.CreateObservableUpDownCounter("bypassnet.receive.slots_held", () => SumEngines(HeldSlots), "{slot}", "Receive-ring slots out of the kernel's hands (queued or leased)");
+        s_meter.CreateObservableCounter("bypassnet.receive.compactions", () => SumEngines(e => Interlocked.Read(ref e.Statistics.Compactions)), "{event}", "Queued receive data copied out of ring slots");
+        s_meter.CreateObservableCounter("bypassnet.receive.compacted_bytes", () => SumEngines(e => Interlocked.Read(ref e.Statistics.CompactedBytes)), "By", "Bytes copied out of ring slots by compaction");
+        s_meter.CreateObservableCounter("bypassnet.receive.pauses", () => SumEngines(e => Interlocked.Read(ref e.Statistics.ReceivePauses)), "{event}", "Receives paused at the per-connection unread budget");
         s_meter.CreateObservableUpDownCounter("bypassnet.runtimes.fallback", () => Count(r => r.Engine == EngineKind.Socket), "{runtime}", "Runtimes running on the socket engine");
         s_meter.CreateObservableGauge("bypassnet.runtimes", RuntimesByEngine, "{runtime}", "Live runtimes by engine (tag engine: IoUring or Socket)");
         s_meter.CreateObservableGauge("bypassnet.runtimes.degraded", RuntimesByDegradation, "{runtime}", "Live runtimes running without an optional io_uring feature (tag feature)");
@@ -112,6 +117,49 @@ public static class BypassNetMetrics
 
             return total;
         }
+    }
+
+    private static long SumEngines(Func<Engines.SocketEngine, long> selector)
+    {
+        lock (s_lock)
+        {
+            long total = 0;
+            foreach (BypassRuntime runtime in s_runtimes)
+            {
+                try
+                {
+                    total += selector(runtime.EngineImpl);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Disposed between tracking and this read: it holds nothing any more.
+                }
+            }
+
+            return total;
+        }
+    }
+
+    private static long HeldSlots(Engines.SocketEngine engine)
+    {
+        long held = 0;
+        if (engine is Engines.Uring.IoUringSocketEngine io)
+        {
+            foreach (Engines.Uring.RingContext ring in io.Rings)
+            {
+                if (ring.ReceiveRing is { } r)
+                {
+                    held += r.Count - r.Available;
+                }
+            }
+        }
+        else if (engine is Engines.Managed.ManagedSocketEngine managed)
+        {
+            // The socket engine never reads ahead: its receive buffers out are leases the application holds.
+            held = managed.ReceivePool.Count - managed.ReceivePool.Available;
+        }
+
+        return held;
     }
 
     private static int Count(Func<BypassRuntime, bool> predicate)

@@ -12,6 +12,9 @@ internal sealed class EngineStatistics
     public long ReceiveRearms;
     public long BufferStarvations;
     public long Accepts;
+    public long Compactions;
+    public long CompactedBytes;
+    public long ReceivePauses;
 
     public void Add(ref long counter, long value = 1) => Interlocked.Add(ref counter, value);
 }

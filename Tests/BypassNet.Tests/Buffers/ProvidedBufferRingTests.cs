@@ -38,7 +38,13 @@ public sealed class ProvidedBufferRingTests
             Assert.True(runtime.GetStatistics().Receives >= 100 * ring.Count, $"only {runtime.GetStatistics().Receives} receives");
         }
 
-        // Every slot is back on the ring once nobody holds a buffer.
+        // Every slot is back on the ring once nobody holds a buffer. Returns from other threads reach the ring through
+        // its ring thread, so wait for that (a hang guard, not a timing decision).
+        for (int i = 0; i < 3000 && ring.Available != ring.Count; i++)
+        {
+            await Task.Delay(10);
+        }
+
         Assert.Equal(ring.Count, ring.Available);
     }
 

@@ -71,8 +71,7 @@ internal sealed class ManagedSocketTransport : SocketTransport
         // when data arrives. Otherwise every idle connection would pin a receive buffer, and a few idle ones could
         // starve every busy connection of the pool.
         await Guard(Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken)).ConfigureAwait(false);
-        // Waiting for a buffer is the same backpressure the io_uring engine applies when its buffer ring runs dry.
-        OwnedBuffer buffer = await _receivePool.RentAsync(cancellationToken).ConfigureAwait(false);
+        OwnedBuffer buffer = RentReceiveBuffer();
         try
         {
             int received = await Guard(Socket.ReceiveAsync(buffer.Memory, SocketFlags.None, cancellationToken)).ConfigureAwait(false);
@@ -85,6 +84,21 @@ internal sealed class ManagedSocketTransport : SocketTransport
             buffer.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// A pool buffer while the pool has plenty; on a pool running low (leases applications hold, like the io_uring
+    /// engine's low ring) memory of this receive's own, so no connection waits because others hold buffers.
+    /// </summary>
+    private OwnedBuffer RentReceiveBuffer()
+    {
+        if (!_engine.Backpressure.ShouldCopyBeforeLease(_receivePool.Available, _receivePool.Count) && _receivePool.TryRent(out OwnedBuffer? pooled))
+        {
+            return pooled;
+        }
+
+        _engine.Statistics.Add(ref _engine.Statistics.Compactions);
+        return new CompactionBlock(_receivePool.BufferSize).LeaseForReceive();
     }
 
     public override ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, SocketFlags socketFlags, CancellationToken cancellationToken)

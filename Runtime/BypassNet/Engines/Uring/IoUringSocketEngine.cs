@@ -140,6 +140,7 @@ internal sealed class IoUringSocketEngine : SocketEngine
         if (ring is not null)
         {
             ring.ReturnListener = context;
+            context.SlotsPerRearm = Backpressure.MaxHeldSlotsPerSocket;
             context.ReceiveRing = ring;
             loop.Attachments.Add(ring);
         }

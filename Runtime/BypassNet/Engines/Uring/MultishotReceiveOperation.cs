@@ -72,6 +72,7 @@ internal sealed class MultishotReceiveOperation : RingOperation
                 case 0:
                     _ended = true;
                     _receiver.OnEndOfStream();
+                    _connection.Ring.OnReceiveEnded();
                     break;
                 case Libc.ENOBUFS:
                     _starved = true;
@@ -86,6 +87,7 @@ internal sealed class MultishotReceiveOperation : RingOperation
                 default:
                     _ended = true;
                     _receiver.OnError(-result);
+                    _connection.Ring.OnReceiveEnded();
                     break;
             }
         }
@@ -104,6 +106,7 @@ internal sealed class MultishotReceiveOperation : RingOperation
         {
             _starved = false;
             _connection.Statistics.Add(ref _connection.Statistics.ReceiveRearms);
+            // FIFO, re-armed by the ring's next pass once slots are free (see RingContext for why it always is).
             _connection.Ring.AddStarved(_receiver);
             return;
         }

@@ -5,14 +5,26 @@ namespace BypassNet.Engines.Uring;
 
 /// <summary>
 /// What the io_uring engine keeps per ring: the loop, its provided buffer ring and fixed-buffer registration, and all
-/// receive-starvation state (the receivers whose multishot receive ended with ENOBUFS, re-armed once slots return).
-/// Touched only on the ring's thread, except <see cref="OnReturned"/>.
+/// receive-starvation state. Touched only on the ring's thread: the buffer ring drains returns from other threads
+/// there before it calls <see cref="OnReturned"/>.
+/// <para>
+/// Why a starved receiver is always re-armed once slots return: it joins the FIFO <c>_starved</c> queue on the ring
+/// thread; every later slot return is also handled on the ring thread (no other writer, so no store→load race) and
+/// schedules a pass that re-arms at least one queued receiver while slots are free, one more per
+/// <see cref="BackpressurePolicy.MaxHeldSlotsPerSocket"/> slots returned. A re-armed receiver had data waiting (that is
+/// what ENOBUFS means), so it takes a slot; that slot comes back without any application's help, because a receiver
+/// on a ring running low compacts what it holds on its next completion, and a pass that finds the ring empty compacts
+/// the receivers holding slots (<c>_holders</c>). A receiver re-armed for nothing (closed, paused, ended) does not
+/// count, so the next in line is tried.
+/// </para>
 /// </summary>
 internal sealed class RingContext : IBufferReturnListener
 {
-    private readonly List<UringReceiver> _starved = new();
+    private readonly Queue<UringReceiver> _starved = new();
+    private readonly Queue<UringReceiver> _holders = new();
     private readonly RearmWork _rearm;
-    private int _watchingReturns;
+    private int _returned;
+    private bool _passScheduled;
 
     public RingContext(int index)
     {
@@ -30,53 +42,125 @@ internal sealed class RingContext : IBufferReturnListener
     /// <summary>The slab's registration as fixed buffer 0 on this ring, or null when the kernel refused it.</summary>
     public RegisteredSlab? FixedBuffers { get; set; }
 
-    /// <summary>Remembers a receiver whose multishot receive ended with ENOBUFS; it is re-armed when buffers return.</summary>
+    /// <summary>Slots re-arms are paid with: one starved receiver re-armed per this many returned slots (at least one per pass).</summary>
+    public int SlotsPerRearm { get; set; } = 1;
+
+    /// <summary>Receivers waiting for slots (ring thread; a figure for tests and metrics).</summary>
+    public int StarvedCount => _starved.Count;
+
+    /// <summary>Queues a receiver whose multishot receive ended with ENOBUFS (ring thread); FIFO, each at most once.</summary>
     public void AddStarved(UringReceiver receiver)
     {
-        if (!_starved.Contains(receiver))
+        if (!receiver.InStarvedQueue)
         {
-            _starved.Add(receiver);
+            receiver.InStarvedQueue = true;
+            _starved.Enqueue(receiver);
         }
 
-        Volatile.Write(ref _watchingReturns, 1);
-        // A buffer may have come back between the ENOBUFS and the flag: never wait for a return that already happened.
-        if (ReceiveRing.Available > 0)
+        SchedulePass();
+    }
+
+    /// <summary>
+    /// Remembers a receiver that now holds slots of unread data (ring thread), so that a starved ring can take them
+    /// back by compaction. Each receiver is queued once; a couple of queued ones are checked per call and dropped
+    /// once they hold nothing, so the queue stays proportional to the receivers actually holding slots.
+    /// </summary>
+    public void AddHolder(UringReceiver receiver)
+    {
+        for (int i = 0; i < 2 && _holders.Count > 0; i++)
         {
-            RearmStarved();
+            UringReceiver head = _holders.Dequeue();
+            if (head.HeldSlots > 0)
+            {
+                _holders.Enqueue(head);
+            }
+            else
+            {
+                head.InHolderQueue = false;
+            }
+        }
+
+        if (!receiver.InHolderQueue)
+        {
+            receiver.InHolderQueue = true;
+            _holders.Enqueue(receiver);
+        }
+
+        // A ring running low takes back slots from the longest holder too, not only from whoever receives next.
+        if (ReceiveRing.Available < ReceiveRing.Count / 2 && _holders.Count > 0)
+        {
+            UringReceiver oldest = _holders.Dequeue();
+            oldest.InHolderQueue = false;
+            oldest.CompactHeld();
         }
     }
 
-    /// <summary>A slot came back (any thread): the first return after a starvation schedules the re-arm on the ring thread.</summary>
-    public void OnReturned()
+    /// <summary>Slots came back (ring thread): pays for re-arms in the pass after this batch of completions.</summary>
+    public void OnReturned(int count)
     {
-        if (Volatile.Read(ref _watchingReturns) == 0 || Interlocked.Exchange(ref _watchingReturns, 0) == 0 || Loop.IsStopped)
+        _returned += count;
+        if (_starved.Count > 0)
         {
-            return;
+            SchedulePass();
         }
+    }
 
-        if (Loop.IsCurrentThread)
+    /// <summary>A re-armed receive ended without taking a slot (ring thread): let the next starved one try.</summary>
+    public void OnReceiveEnded()
+    {
+        if (_starved.Count > 0)
         {
+            SchedulePass();
+        }
+    }
+
+    private void SchedulePass()
+    {
+        if (!_passScheduled && !Loop.IsStopped)
+        {
+            _passScheduled = true;
             Loop.RunAfterCompletions(_rearm);
         }
-        else
-        {
-            Loop.Post(_rearm, RingCommand.Custom);
-        }
     }
 
-    /// <summary>Re-arms every starved receiver (ring thread).</summary>
-    private void RearmStarved()
+    /// <summary>Re-arms starved receivers in arrival order, bounded by the slots returned since the last pass.</summary>
+    private void RearmPass()
     {
+        _passScheduled = false;
         if (_starved.Count == 0)
         {
+            _returned = 0;
             return;
         }
 
-        UringReceiver[] waiting = _starved.ToArray();
-        _starved.Clear();
-        foreach (UringReceiver receiver in waiting)
+        if (ReceiveRing.Available == 0)
         {
-            receiver.Arm(Loop);
+            ReclaimHeldSlots();
+        }
+
+        int budget = Math.Max(1, _returned / SlotsPerRearm);
+        _returned = 0;
+        while (budget > 0 && _starved.Count > 0 && ReceiveRing.Available > 0)
+        {
+            UringReceiver receiver = _starved.Dequeue();
+            receiver.InStarvedQueue = false;
+            if (receiver.Arm(Loop))
+            {
+                budget--;
+            }
+        }
+    }
+
+    /// <summary>The ring is empty and receivers wait: compact the holders until half of the ring is free again.</summary>
+    private void ReclaimHeldSlots()
+    {
+        int target = ReceiveRing.Count / 2;
+        int visits = _holders.Count;
+        while (visits-- > 0 && ReceiveRing.Available < target)
+        {
+            UringReceiver holder = _holders.Dequeue();
+            holder.InHolderQueue = false;
+            holder.CompactHeld();
         }
     }
 
@@ -86,6 +170,6 @@ internal sealed class RingContext : IBufferReturnListener
 
         public RearmWork(RingContext context) => _context = context;
 
-        internal override void Execute(RingEventLoop loop, RingCommand command) => _context.RearmStarved();
+        internal override void Execute(RingEventLoop loop, RingCommand command) => _context.RearmPass();
     }
 }

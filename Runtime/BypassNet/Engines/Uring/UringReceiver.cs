@@ -10,8 +10,11 @@ namespace BypassNet.Engines.Uring;
 /// <summary>
 /// Receive side of one socket: its one multishot RECV fills provided-ring slots; completed chunks wait in a
 /// <see cref="ReceiveQueue"/> until the application takes them, as owned buffers (no copy) or copied into its memory
-/// (drop-in path, with peek). One receive waits at a time. A socket that queues too much pauses its receive
-/// (<see cref="OnData"/> is where that is decided), and TCP flow control then holds the data in the kernel.
+/// (drop-in path, with peek). One receive waits at a time. On every completion (<see cref="OnData"/>) the socket
+/// checks its share: past <see cref="BackpressurePolicy.MaxHeldSlotsPerSocket"/> slots, or on a ring running low, its
+/// queued data is compacted (copied into memory of its own) and the slots go back at once; at
+/// <see cref="BackpressurePolicy.MaxUnreadBytesPerSocket"/> unread bytes its receive pauses, and TCP flow control then
+/// holds the rest in the kernel for that peer alone.
 /// </summary>
 internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskSource<int>
 {
@@ -52,6 +55,15 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
 
     public int QueuedBytes => _queue.QueuedBytes;
 
+    /// <summary>Ring slots held for unread data (a figure; exact only under the lock).</summary>
+    public int HeldSlots => _queue.HeldSlots;
+
+    /// <summary>In its ring's starved queue (ring thread only).</summary>
+    public bool InStarvedQueue { get; set; }
+
+    /// <summary>In its ring's queue of slot holders (ring thread only).</summary>
+    public bool InHolderQueue { get; set; }
+
     /// <summary>Whether the multishot receive should stay paused (the application is behind).</summary>
     public bool Paused
     {
@@ -67,8 +79,17 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
     /// <summary>Arms the multishot receive once the socket has a peer.</summary>
     public void Start() => _connection.Loop.Execute(_operation, RingCommand.Submit);
 
-    /// <summary>Re-arms the multishot receive on the ring thread (after starvation); the loop refuses it on a closing socket.</summary>
-    public void Arm(RingEventLoop loop) => loop.Submit(_operation);
+    /// <summary>Re-arms the multishot receive on the ring thread (after starvation); false when it did not enter the ring (closing, paused).</summary>
+    public bool Arm(RingEventLoop loop) => loop.Submit(_operation);
+
+    /// <summary>Copies what this socket holds in ring slots into its own memory and returns the slots (ring thread).</summary>
+    public void CompactHeld()
+    {
+        lock (_gate)
+        {
+            CompactLocked();
+        }
+    }
 
     /// <summary>Cancels the multishot receive (ring thread, closing).</summary>
     public void Cancel(RingEventLoop loop) => loop.Cancel(_operation);
@@ -154,6 +175,7 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
         OwnedBuffer? lease = null;
         int copied = 0;
         bool pause = false;
+        bool holding;
         lock (_gate)
         {
             if (_closed || _failure is not null)
@@ -173,11 +195,27 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
             {
                 copied = CopyOutLocked(target.Span, peek);
             }
-            else if (!_paused && _backpressure.ShouldPauseReceive(_queue.Count))
+
+            // Checked on every completion, F_MORE or not: the cancel below is asynchronous and more chunks may land
+            // before it does, so the slot bound is kept by copying out, not by the pause.
+            if (_backpressure.ShouldCompact(_queue.HeldSlots, ring.Available, ring.Count))
             {
-                // Nobody is reading: stop taking ring slots that other sockets need.
-                _paused = pause = true;
+                CompactLocked();
             }
+
+            if (!_paused && _backpressure.ShouldPauseReceive(_queue.QueuedBytes))
+            {
+                // The application is behind: stop receiving, so TCP pushes back on this peer alone.
+                _paused = pause = true;
+                _connection.Statistics.Add(ref _connection.Statistics.ReceivePauses);
+            }
+
+            holding = _queue.HeldSlots > 0;
+        }
+
+        if (holding)
+        {
+            _connection.Ring.AddHolder(this);
         }
 
         if (pause)
@@ -283,7 +321,7 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
 
         failure = null;
         ended = false;
-        if (_queue.Count > 0)
+        if (!_queue.IsEmpty)
         {
             return false;
         }
@@ -310,6 +348,14 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
 
     private OwnedBuffer DequeueLocked()
     {
+        ProvidedBufferRing ring = _connection.Ring.ReceiveRing;
+        if (_queue.HeldSlots > 0 && _backpressure.ShouldCopyBeforeLease(ring.Available, ring.Count))
+        {
+            // On a ring running low, a lease the application may hold for long (a blocked send, an unconsumed pipe
+            // segment) must not keep a slot: hand out a lease over compacted memory instead.
+            CompactLocked();
+        }
+
         OwnedBuffer lease = _queue.DequeueLease(out int bytes);
         _connection.RecordReceive(bytes);
         ResumeIfDrainedLocked();
@@ -330,11 +376,23 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
 
     private void ResumeIfDrainedLocked()
     {
-        if (_paused && _backpressure.ShouldResumeReceive(_queue.Count))
+        if (_paused && _backpressure.ShouldResumeReceive(_queue.QueuedBytes))
         {
             _paused = false;
             _connection.Loop.Execute(_operation, RingCommand.Submit);
         }
+    }
+
+    private void CompactLocked()
+    {
+        if (_closed || _queue.HeldSlots == 0)
+        {
+            return;
+        }
+
+        int bytes = _queue.Compact();
+        _connection.Statistics.Add(ref _connection.Statistics.Compactions);
+        _connection.Statistics.Add(ref _connection.Statistics.CompactedBytes, bytes);
     }
 
     private void Fail(Exception error)
