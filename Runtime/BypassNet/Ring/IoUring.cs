@@ -183,6 +183,50 @@ internal sealed unsafe class IoUring : IDisposable
         return rc;
     }
 
+    /// <summary>True when io_uring_enter takes a wait timeout (IORING_FEAT_EXT_ARG, Linux 5.11).</summary>
+    public bool HasWaitTimeout => (Features & IoUringConstants.FeatExtArg) != 0;
+
+    /// <summary>
+    /// Of the SQEs written but not yet consumed, the sends: on a connected socket with room in its send buffer (loopback,
+    /// request/response) the kernel completes them during the submit itself, so their completions are already in the
+    /// CQ when the wait starts. Counted so the wait can ask for one completion beyond them.
+    /// </summary>
+    public uint PendingSends()
+    {
+        uint count = 0;
+        for (uint i = Volatile.Read(ref *_sqHead); i != _sqLocalTail; i++)
+        {
+            IoUringOpcode opcode = _sqes[i & _sqMask].Opcode;
+            if (opcode is IoUringOpcode.Send or IoUringOpcode.SendZc)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// Like <see cref="SubmitAndWait(uint)"/>, but the wait ends after <paramref name="timeoutNanoseconds"/> even when
+    /// fewer than <paramref name="waitFor"/> completions arrived (IORING_ENTER_EXT_ARG; check <see cref="HasWaitTimeout"/>).
+    /// A wait that timed out reports -ETIME only when nothing was submitted.
+    /// </summary>
+    public int SubmitAndWait(uint waitFor, long timeoutNanoseconds)
+    {
+        Volatile.Write(ref *_sqTail, _sqLocalTail);
+        uint toSubmit = _sqLocalTail - Volatile.Read(ref *_sqHead);
+        EnterCalls++;
+        KernelTimespec timeout = new() { Seconds = timeoutNanoseconds / 1_000_000_000, Nanoseconds = timeoutNanoseconds % 1_000_000_000 };
+        IoUringGeteventsArg argument = new() { Timespec = (ulong)&timeout };
+        int rc = IoUringSyscalls.Enter(Fd, toSubmit, waitFor, IoUringConstants.EnterGetEvents | IoUringConstants.EnterExtArg, &argument);
+        if (rc > 0)
+        {
+            Submitted += rc;
+        }
+
+        return rc;
+    }
+
     /// <summary>Calls <paramref name="handler"/> for every available completion and frees their CQ slots. Returns the count.</summary>
     public int ReapCompletions<THandler>(ref THandler handler)
         where THandler : struct, ICompletionHandler

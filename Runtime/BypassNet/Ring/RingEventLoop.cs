@@ -429,7 +429,7 @@ internal sealed unsafe class RingEventLoop : IDisposable
                 }
             }
 
-            int rc = ring.SubmitAndWait(wait);
+            int rc = SubmitAndWait(ring, wait);
             Volatile.Write(ref _sleeping, 0);
             if (rc < 0 && rc != -Libc.EINTR && rc != -Libc.EBUSY && rc != -Libc.EAGAIN && rc != -Libc.ETIME)
             {
@@ -454,6 +454,29 @@ internal sealed unsafe class RingEventLoop : IDisposable
 
             RunAfterReap();
         }
+    }
+
+    /// <summary>
+    /// One io_uring_enter that submits and, when <paramref name="wait"/> is 1, sleeps. Sends usually complete during
+    /// the submit (loopback, or any socket with room), and those completions alone would end a wait for one: the batch
+    /// would then cost a second enter just to sleep. So the wait asks for one completion beyond the pending sends, and
+    /// a short timeout bounds the cost when some send did not complete at once (it then returns with what it has).
+    /// </summary>
+    private int SubmitAndWait(IoUring ring, uint wait)
+    {
+        if (wait == 0 || !ring.HasWaitTimeout || _settings.InlineCompletionWaitMicroseconds <= 0)
+        {
+            return ring.SubmitAndWait(wait);
+        }
+
+        uint sends = ring.PendingSends();
+        if (sends == 0)
+        {
+            return ring.SubmitAndWait(wait);
+        }
+
+        Statistics.ExtendedWaits++;
+        return ring.SubmitAndWait(wait + sends, _settings.InlineCompletionWaitMicroseconds * 1000L);
     }
 
     private void RunIncoming()

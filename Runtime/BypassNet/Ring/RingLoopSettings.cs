@@ -12,6 +12,12 @@ internal sealed class RingLoopSettings
 
     public uint SetupFlags { get; init; } = IoUringConstants.SetupSubmitAll;
 
+    /// <summary>
+    /// How long an enter that submitted sends waits for one more completion than those sends (which usually complete
+    /// during the submit) before returning with what it has; 0 turns the extended wait off.
+    /// </summary>
+    public int InlineCompletionWaitMicroseconds { get; init; } = 50;
+
     /// <summary>Run on the loop thread once the ring exists; registers buffers and adds <see cref="RingEventLoop.Attachments"/>.</summary>
     public Action<RingEventLoop>? OnStarted { get; init; }
 }
