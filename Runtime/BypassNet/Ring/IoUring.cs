@@ -183,8 +183,11 @@ internal sealed unsafe class IoUring : IDisposable
         return rc;
     }
 
-    /// <summary>True when io_uring_enter takes a wait timeout (IORING_FEAT_EXT_ARG, Linux 5.11).</summary>
-    public bool HasWaitTimeout => (Features & IoUringConstants.FeatExtArg) != 0;
+    /// <summary>
+    /// True when io_uring_enter takes a minimum wait (IORING_FEAT_MIN_TIMEOUT, Linux 6.12): wait for N completions,
+    /// but once the minimum wait has passed return with whatever has arrived.
+    /// </summary>
+    public bool HasMinimumWait => (Features & (IoUringConstants.FeatExtArg | IoUringConstants.FeatMinTimeout)) == (IoUringConstants.FeatExtArg | IoUringConstants.FeatMinTimeout);
 
     /// <summary>
     /// Of the SQEs written but not yet consumed, the sends: on a connected socket with room in its send buffer (loopback,
@@ -207,17 +210,18 @@ internal sealed unsafe class IoUring : IDisposable
     }
 
     /// <summary>
-    /// Like <see cref="SubmitAndWait(uint)"/>, but the wait ends after <paramref name="timeoutNanoseconds"/> even when
-    /// fewer than <paramref name="waitFor"/> completions arrived (IORING_ENTER_EXT_ARG; check <see cref="HasWaitTimeout"/>).
-    /// A wait that timed out reports -ETIME only when nothing was submitted.
+    /// Like <see cref="SubmitAndWait(uint)"/>, but once <paramref name="minimumWaitMicroseconds"/> have passed the wait
+    /// ends as soon as any completion is available, even if fewer than <paramref name="waitFor"/> arrived; with none
+    /// it goes on until the first one or <paramref name="timeoutNanoseconds"/> (then -ETIME, reported only when nothing
+    /// was submitted). Needs <see cref="HasMinimumWait"/>.
     /// </summary>
-    public int SubmitAndWait(uint waitFor, long timeoutNanoseconds)
+    public int SubmitAndWait(uint waitFor, uint minimumWaitMicroseconds, long timeoutNanoseconds)
     {
         Volatile.Write(ref *_sqTail, _sqLocalTail);
         uint toSubmit = _sqLocalTail - Volatile.Read(ref *_sqHead);
         EnterCalls++;
         KernelTimespec timeout = new() { Seconds = timeoutNanoseconds / 1_000_000_000, Nanoseconds = timeoutNanoseconds % 1_000_000_000 };
-        IoUringGeteventsArg argument = new() { Timespec = (ulong)&timeout };
+        IoUringGeteventsArg argument = new() { MinWaitMicroseconds = minimumWaitMicroseconds, Timespec = (ulong)&timeout };
         int rc = IoUringSyscalls.Enter(Fd, toSubmit, waitFor, IoUringConstants.EnterGetEvents | IoUringConstants.EnterExtArg, &argument);
         if (rc > 0)
         {
