@@ -20,6 +20,7 @@ internal sealed unsafe class NativeSlab : SafeHandle
     private readonly Stripe[] _stripes;
     private readonly object _transfer = new();
     private volatile bool _shared;
+    private volatile bool _freed;
 
     public NativeSlab(nuint length) : base(IntPtr.Zero, ownsHandle: true)
     {
@@ -39,6 +40,9 @@ internal sealed unsafe class NativeSlab : SafeHandle
     public nint Address => handle;
 
     public override bool IsInvalid => handle == IntPtr.Zero;
+
+    /// <summary>True once the memory has been freed (the owner and every pin let go).</summary>
+    public bool IsFreed => _freed;
 
     /// <summary>Keeps the memory alive (for example while the kernel owns part of it) until <see cref="Unpin"/>.</summary>
     /// <exception cref="ObjectDisposedException">The slab was disposed and its memory freed.</exception>
@@ -79,6 +83,7 @@ internal sealed unsafe class NativeSlab : SafeHandle
     protected override bool ReleaseHandle()
     {
         NativeMemory.AlignedFree((void*)handle);
+        _freed = true;
         return true;
     }
 
