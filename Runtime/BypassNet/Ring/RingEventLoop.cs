@@ -464,7 +464,8 @@ internal sealed unsafe class RingEventLoop : IDisposable
     /// the submit (loopback, or any socket with room), and those completions alone would end a wait for one: the batch
     /// would then cost a second enter just to sleep. So the wait asks for one completion beyond the pending sends; the
     /// kernel's minimum wait bounds what that costs when a send did not complete at once (a sender waiting for its
-    /// own completion, with nothing else arriving): after it, whatever has arrived is returned.
+    /// own completion, with nothing else arriving): after it, whatever has arrived is returned. Off unless
+    /// <see cref="RingLoopSettings.InlineCompletionWaitMicroseconds"/> is set (see there for why).
     /// </summary>
     private int SubmitAndWait(IoUring ring, uint wait)
     {
