@@ -107,7 +107,7 @@ public sealed class BypassRuntime : IDisposable, IAsyncDisposable
     /// <summary>A snapshot of what this runtime has done so far.</summary>
     public BypassStatistics GetStatistics()
     {
-        EngineStatistics s = _engine.Statistics;
+        EngineCounters s = _engine.Statistics.Sum();
         (long enters, long submitted, long completions, long wakeups) = _engine is IoUringSocketEngine io ? io.RingTotals() : default;
         return new BypassStatistics(
             Interlocked.Read(ref s.Sends),

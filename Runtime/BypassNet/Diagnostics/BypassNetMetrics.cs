@@ -30,9 +30,9 @@ public static class BypassNetMetrics
         s_meter.CreateObservableCounter("bypassnet.ring.completions", () => Sum(s => s.RingCompletions), "{entry}", "CQEs reaped");
         // Receive share (issue 13): what a stalled, dribbling or flooding peer costs, and how often the ring ran dry.
         s_meter.CreateObservableUpDownCounter("bypassnet.receive.slots_held", () => SumEngines(HeldSlots), "{slot}", "Receive-ring slots out of the kernel's hands (queued or leased)");
-        s_meter.CreateObservableCounter("bypassnet.receive.compactions", () => SumEngines(e => Interlocked.Read(ref e.Statistics.Compactions)), "{event}", "Queued receive data copied out of ring slots");
-        s_meter.CreateObservableCounter("bypassnet.receive.compacted_bytes", () => SumEngines(e => Interlocked.Read(ref e.Statistics.CompactedBytes)), "By", "Bytes copied out of ring slots by compaction");
-        s_meter.CreateObservableCounter("bypassnet.receive.pauses", () => SumEngines(e => Interlocked.Read(ref e.Statistics.ReceivePauses)), "{event}", "Receives paused at the per-connection unread budget");
+        s_meter.CreateObservableCounter("bypassnet.receive.compactions", () => SumEngines(e => e.Statistics.Sum().Compactions), "{event}", "Queued receive data copied out of ring slots");
+        s_meter.CreateObservableCounter("bypassnet.receive.compacted_bytes", () => SumEngines(e => e.Statistics.Sum().CompactedBytes), "By", "Bytes copied out of ring slots by compaction");
+        s_meter.CreateObservableCounter("bypassnet.receive.pauses", () => SumEngines(e => e.Statistics.Sum().ReceivePauses), "{event}", "Receives paused at the per-connection unread budget");
         s_meter.CreateObservableUpDownCounter("bypassnet.runtimes.fallback", () => Count(r => r.Engine == EngineKind.Socket), "{runtime}", "Runtimes running on the socket engine");
         s_meter.CreateObservableGauge("bypassnet.runtimes", RuntimesByEngine, "{runtime}", "Live runtimes by engine (tag engine: IoUring or Socket)");
         s_meter.CreateObservableGauge("bypassnet.runtimes.degraded", RuntimesByDegradation, "{runtime}", "Live runtimes running without an optional io_uring feature (tag feature)");

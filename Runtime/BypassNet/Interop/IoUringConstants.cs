@@ -23,9 +23,11 @@ internal static class IoUringConstants
     internal const uint FeatSubmitStable = 1u << 2;
     internal const uint FeatFastPoll = 1u << 5;
     internal const uint FeatExtArg = 1u << 8;
+    internal const uint FeatMinTimeout = 1u << 15;
 
     // Enter flags.
     internal const uint EnterGetEvents = 1u << 0;
+    internal const uint EnterExtArg = 1u << 3;
 
     // SQ ring flags.
     internal const uint SqNeedWakeup = 1u << 0;

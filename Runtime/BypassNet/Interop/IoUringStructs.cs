@@ -99,6 +99,24 @@ internal struct IoUringProbeOp
     public uint Resv2;
 }
 
+/// <summary>struct io_uring_getevents_arg: what io_uring_enter reads with IORING_ENTER_EXT_ARG (a wait timeout).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct IoUringGeteventsArg
+{
+    public ulong Sigmask;
+    public uint SigmaskSize;
+    public uint MinWaitMicroseconds;
+    public ulong Timespec;
+}
+
+/// <summary>struct __kernel_timespec.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct KernelTimespec
+{
+    public long Seconds;
+    public long Nanoseconds;
+}
+
 [StructLayout(LayoutKind.Sequential)]
 internal struct IoVec
 {

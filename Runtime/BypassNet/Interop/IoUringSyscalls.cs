@@ -14,6 +14,10 @@ internal static unsafe class IoUringSyscalls
     internal static int Enter(int ringFd, uint toSubmit, uint minComplete, uint flags) =>
         Result(Libc.Syscall(IoUringConstants.SysEnter, ringFd, (nint)toSubmit, (nint)minComplete, (nint)flags, 0, 0));
 
+    /// <summary>io_uring_enter with an extended argument (IORING_ENTER_EXT_ARG must be in <paramref name="flags"/>).</summary>
+    internal static int Enter(int ringFd, uint toSubmit, uint minComplete, uint flags, IoUringGeteventsArg* argument) =>
+        Result(Libc.Syscall(IoUringConstants.SysEnter, ringFd, (nint)toSubmit, (nint)minComplete, (nint)flags, (nint)argument, sizeof(IoUringGeteventsArg)));
+
     internal static int Register(int ringFd, uint opcode, void* argument, uint count) =>
         Result(Libc.Syscall(IoUringConstants.SysRegister, ringFd, (nint)opcode, (nint)argument, (nint)count, 0, 0));
 

@@ -183,6 +183,54 @@ internal sealed unsafe class IoUring : IDisposable
         return rc;
     }
 
+    /// <summary>
+    /// True when io_uring_enter takes a minimum wait (IORING_FEAT_MIN_TIMEOUT, Linux 6.12): wait for N completions,
+    /// but once the minimum wait has passed return with whatever has arrived.
+    /// </summary>
+    public bool HasMinimumWait => (Features & (IoUringConstants.FeatExtArg | IoUringConstants.FeatMinTimeout)) == (IoUringConstants.FeatExtArg | IoUringConstants.FeatMinTimeout);
+
+    /// <summary>
+    /// Of the SQEs written but not yet consumed, the sends: on a connected socket with room in its send buffer (loopback,
+    /// request/response) the kernel completes them during the submit itself, so their completions are already in the
+    /// CQ when the wait starts. Counted so the wait can ask for one completion beyond them.
+    /// </summary>
+    public uint PendingSends()
+    {
+        uint count = 0;
+        for (uint i = Volatile.Read(ref *_sqHead); i != _sqLocalTail; i++)
+        {
+            IoUringOpcode opcode = _sqes[i & _sqMask].Opcode;
+            if (opcode is IoUringOpcode.Send or IoUringOpcode.SendZc)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// Like <see cref="SubmitAndWait(uint)"/>, but once <paramref name="minimumWaitMicroseconds"/> have passed the wait
+    /// ends as soon as any completion is available, even if fewer than <paramref name="waitFor"/> arrived; with none
+    /// it goes on until the first one or <paramref name="timeoutNanoseconds"/> (then -ETIME, reported only when nothing
+    /// was submitted). Needs <see cref="HasMinimumWait"/>.
+    /// </summary>
+    public int SubmitAndWait(uint waitFor, uint minimumWaitMicroseconds, long timeoutNanoseconds)
+    {
+        Volatile.Write(ref *_sqTail, _sqLocalTail);
+        uint toSubmit = _sqLocalTail - Volatile.Read(ref *_sqHead);
+        EnterCalls++;
+        KernelTimespec timeout = new() { Seconds = timeoutNanoseconds / 1_000_000_000, Nanoseconds = timeoutNanoseconds % 1_000_000_000 };
+        IoUringGeteventsArg argument = new() { MinWaitMicroseconds = minimumWaitMicroseconds, Timespec = (ulong)&timeout };
+        int rc = IoUringSyscalls.Enter(Fd, toSubmit, waitFor, IoUringConstants.EnterGetEvents | IoUringConstants.EnterExtArg, &argument);
+        if (rc > 0)
+        {
+            Submitted += rc;
+        }
+
+        return rc;
+    }
+
     /// <summary>Calls <paramref name="handler"/> for every available completion and frees their CQ slots. Returns the count.</summary>
     public int ReapCompletions<THandler>(ref THandler handler)
         where THandler : struct, ICompletionHandler

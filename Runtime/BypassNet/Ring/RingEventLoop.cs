@@ -21,6 +21,9 @@ internal sealed unsafe class RingEventLoop : IDisposable
 
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>The overall bound of an extended wait that found nothing after its minimum wait.</summary>
+    private const long IdleWaitTimeoutNanoseconds = 1_000_000_000;
+
     [ThreadStatic]
     private static RingEventLoop? t_current;
 
@@ -429,7 +432,7 @@ internal sealed unsafe class RingEventLoop : IDisposable
                 }
             }
 
-            int rc = ring.SubmitAndWait(wait);
+            int rc = SubmitAndWait(ring, wait);
             Volatile.Write(ref _sleeping, 0);
             if (rc < 0 && rc != -Libc.EINTR && rc != -Libc.EBUSY && rc != -Libc.EAGAIN && rc != -Libc.ETIME)
             {
@@ -454,6 +457,33 @@ internal sealed unsafe class RingEventLoop : IDisposable
 
             RunAfterReap();
         }
+    }
+
+    /// <summary>
+    /// One io_uring_enter that submits and, when <paramref name="wait"/> is 1, sleeps. Sends usually complete during
+    /// the submit (loopback, or any socket with room), and those completions alone would end a wait for one: the batch
+    /// would then cost a second enter just to sleep. So the wait asks for one completion beyond the pending sends; the
+    /// kernel's minimum wait bounds what that costs when a send did not complete at once (a sender waiting for its
+    /// own completion, with nothing else arriving): after it, whatever has arrived is returned. Off unless
+    /// <see cref="RingLoopSettings.InlineCompletionWaitMicroseconds"/> is set (see there for why).
+    /// </summary>
+    private int SubmitAndWait(IoUring ring, uint wait)
+    {
+        int minimumWait = _settings.InlineCompletionWaitMicroseconds;
+        if (wait == 0 || minimumWait <= 0 || !ring.HasMinimumWait)
+        {
+            return ring.SubmitAndWait(wait);
+        }
+
+        uint sends = ring.PendingSends();
+        if (sends == 0)
+        {
+            return ring.SubmitAndWait(wait);
+        }
+
+        Statistics.ExtendedWaits++;
+        // The timeout only ends an idle sleep now and then (-ETIME, handled like a wake-up); posts still wake via the eventfd.
+        return ring.SubmitAndWait(wait + sends, (uint)minimumWait, IdleWaitTimeoutNanoseconds);
     }
 
     private void RunIncoming()

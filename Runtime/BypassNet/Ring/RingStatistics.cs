@@ -8,4 +8,7 @@ internal sealed class RingStatistics
     public long Wakeups;
     public long SqFull;
     public long OverflowRetries;
+
+    /// <summary>Enters that submitted sends and waited for one completion beyond them.</summary>
+    public long ExtendedWaits;
 }

@@ -12,7 +12,7 @@ namespace BypassNet.Sockets;
 /// </summary>
 internal abstract class SocketTransport : IAsyncDisposable
 {
-    protected SocketTransport(Socket socket, EngineStatistics statistics)
+    protected SocketTransport(Socket socket, EngineCounters statistics)
     {
         Socket = socket;
         Statistics = statistics;
@@ -21,8 +21,8 @@ internal abstract class SocketTransport : IAsyncDisposable
     /// <summary>The control-plane socket. A connect may replace it with one that knows its endpoints.</summary>
     public Socket Socket { get; protected internal set; }
 
-    /// <summary>The engine's counters this transport adds to.</summary>
-    public EngineStatistics Statistics { get; }
+    /// <summary>The stripe of the engine's counters this transport adds to.</summary>
+    public EngineCounters Statistics { get; }
 
     /// <summary>True once a connect or accept gave this transport a peer, until it is closed.</summary>
     public abstract bool Connected { get; }

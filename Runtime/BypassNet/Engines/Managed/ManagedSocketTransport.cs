@@ -13,7 +13,7 @@ internal sealed class ManagedSocketTransport : SocketTransport
     private volatile bool _closed;
 
     public ManagedSocketTransport(ManagedSocketEngine engine, Socket socket, BufferPool receivePool)
-        : base(socket, engine.Statistics)
+        : base(socket, engine.Statistics.ForNextSocket())
     {
         _engine = engine;
         _receivePool = receivePool;
@@ -97,7 +97,7 @@ internal sealed class ManagedSocketTransport : SocketTransport
             return pooled;
         }
 
-        _engine.Statistics.Add(ref _engine.Statistics.Compactions);
+        Statistics.Add(ref Statistics.Compactions);
         return new CompactionBlock(_receivePool.BufferSize).LeaseForReceive();
     }
 

@@ -25,7 +25,7 @@ internal sealed class UringConnection : SocketTransport, IRingResident
     private int _closeStarted;
 
     public UringConnection(IoUringSocketEngine engine, RingContext ring, Socket socket, bool connected)
-        : base(socket, engine.Statistics)
+        : base(socket, engine.Statistics.ForRing(ring.Index))
     {
         Engine = engine;
         Ring = ring;

@@ -62,7 +62,7 @@ internal sealed class UringSender
     /// <summary>A zero-copy notification; after the kernel copied one (loopback always does), plain SEND is cheaper from now on.</summary>
     public void OnZeroCopyNotification(bool copied)
     {
-        EngineStatistics statistics = _connection.Statistics;
+        EngineCounters statistics = _connection.Statistics;
         if (!copied)
         {
             statistics.Add(ref statistics.ZeroCopySends);
