@@ -38,6 +38,7 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter, IValueTaskSource<Flush
     private readonly object _sync = new();
     private readonly Queue<Chunk> _queue = new();
     private readonly Action _onSendCompleted;
+    private readonly bool _runtimeInline;
 
     // The buffer being written (one of the two), owned by the writing thread.
     private OwnedBuffer? _owned;
@@ -65,6 +66,7 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter, IValueTaskSource<Flush
         _socket = socket;
         _pool = socket.Buffers;
         _onSendCompleted = OnSendCompleted;
+        _runtimeInline = socket.Runtime.Options.InlineContinuations;
     }
 
     /// <summary>Called once when a send fails; the writer has completed itself by then.</summary>
@@ -290,7 +292,8 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter, IValueTaskSource<Flush
 
             if (wake)
             {
-                CompleteFlush(new FlushResult(isCanceled: false, isCompleted: failed), null, inline: true);
+                // A flush waiter is the application: it resumes on a ring thread only if the runtime allows it.
+                CompleteFlush(new FlushResult(isCanceled: false, isCompleted: failed), null, inline: _runtimeInline || !_socket.OnEngineThread);
             }
 
             if (chunk.Length == 0)

@@ -33,6 +33,14 @@ internal abstract class SocketTransport : IAsyncDisposable
     /// <summary>True on a thread where blocking would deadlock the engine (a ring's own thread).</summary>
     public abstract bool OnEngineThread { get; }
 
+    /// <summary>
+    /// Run this socket's await continuations on the engine thread that completed the operation, whatever the
+    /// runtime's <see cref="BypassNetOptions.InlineContinuations"/> says. Set by the compat faces (pipe, Kestrel) whose
+    /// own plumbing never blocks; they hand the application's continuations to the thread pool themselves. The socket
+    /// engine's completions already run on its I/O threads, so it ignores this.
+    /// </summary>
+    public bool InlineCompletions { get; set; }
+
     /// <summary>True once the socket is closing (or its engine stopping): any failure from now on is reported as the close.</summary>
     protected abstract bool ReportsClose { get; }
 

@@ -70,7 +70,7 @@ internal sealed class UringConnection : SocketTransport, IRingResident
     /// <summary>True once the socket is closing or its ring is stopping: nothing may be (re)submitted any more.</summary>
     internal bool IsClosingOrStopping => _closing || Ring.Loop.IsStopping;
 
-    internal bool RunContinuationsAsynchronously => !Engine.Options.InlineContinuations;
+    internal bool RunContinuationsAsynchronously => !(Engine.Options.InlineContinuations || InlineCompletions);
 
     public RingResidency Residency { get; } = new();
 
