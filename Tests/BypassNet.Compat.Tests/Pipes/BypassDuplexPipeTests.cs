@@ -107,6 +107,71 @@ public sealed class BypassDuplexPipeTests : IClassFixture<EngineRuntimes>
 
     [Theory]
     [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
+    public async Task Trickled_bytes_that_are_examined_but_not_consumed_cost_bytes_not_ring_slots(EngineKind engine)
+    {
+        BypassRuntime runtime = _runtimes[engine];
+        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(runtime);
+        client.NoDelay = true;
+        using (client)
+        {
+            BypassDuplexPipe pipe = server.AsDuplexPipe();
+            const int Count = 64;
+            long seen = 0;
+            ReadResult result;
+            for (int i = 0; i < Count; i++)
+            {
+                // One byte per send, each read after the byte is in: every byte is its own receive (a slot) unless the
+                // kernel coalesced some, which only makes the bound easier to keep.
+                await client.SendAsync(new[] { (byte)i }.AsMemory(), SocketFlags.None);
+                do
+                {
+                    result = await pipe.Input.ReadAsync(Deadline.Token());
+                    seen = result.Buffer.Length;
+                    pipe.Input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                }
+                while (seen < i + 1);
+
+                // The consumer keeps everything, as Kestrel does with a partial request line: the reader keeps the bytes.
+                Assert.Equal(0, pipe.Reader.HeldSlots);
+            }
+
+            // Everything was examined, so the next read waits for one more byte; then all of them are there, in order.
+            await client.SendAsync(new[] { (byte)Count }.AsMemory(), SocketFlags.None);
+            result = await pipe.Input.ReadAsync(Deadline.Token());
+            Assert.Equal(Enumerable.Range(0, Count + 1).Select(i => (byte)i).ToArray(), result.Buffer.ToArray());
+            pipe.Input.AdvanceTo(result.Buffer.End);
+            Assert.True(pipe.Reader.Compactions > 0);
+            await pipe.DisposeAsync();
+        }
+
+        await ReceiveSlots.AssertAllHomeAsync(runtime);
+    }
+
+    [Theory]
+    [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
+    public async Task A_consumer_that_keeps_up_is_never_copied(EngineKind engine)
+    {
+        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(_runtimes[engine]);
+        client.NoDelay = true;
+        using (client)
+        {
+            BypassDuplexPipe pipe = server.AsDuplexPipe();
+            for (int i = 0; i < 64; i++)
+            {
+                await client.SendAsync(new[] { (byte)i }.AsMemory(), SocketFlags.None);
+                ReadResult result = await pipe.Input.ReadAsync(Deadline.Token());
+                Assert.Equal((byte)i, result.Buffer.FirstSpan[0]);
+                pipe.Input.AdvanceTo(result.Buffer.End);
+            }
+
+            // Zero-copy stays the fast path: nothing was left behind, so nothing was compacted.
+            Assert.Equal(0, pipe.Reader.Compactions);
+            await pipe.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
     public async Task CancelPendingRead_and_tokens_end_a_waiting_read_without_losing_data(EngineKind engine)
     {
         (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(_runtimes[engine]);
