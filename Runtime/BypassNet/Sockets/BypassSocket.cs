@@ -471,6 +471,9 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
         set => _transport.InlineCompletions = value;
     }
 
+    /// <summary>A non-blocking send on the calling thread (see <see cref="SocketTransport.TrySendNow"/>): bytes sent, or -1.</summary>
+    internal int TrySendNow(ReadOnlySpan<byte> data) => _transport.TrySendNow(data);
+
     private int Block(ValueTask<int> operation, int timeout)
     {
         if (_transport.OnEngineThread)

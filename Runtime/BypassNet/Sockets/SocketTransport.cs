@@ -41,6 +41,14 @@ internal abstract class SocketTransport : IAsyncDisposable
     /// </summary>
     public bool InlineCompletions { get; set; }
 
+    /// <summary>
+    /// Sends what the kernel takes right now, on the calling thread, without waiting: the bytes sent (possibly fewer
+    /// than asked), or -1 when this must go through the engine instead (would block, an error the engine will report,
+    /// zero-copy sized, on the engine's own thread, or an engine without the shortcut). Only for a caller that is the
+    /// socket's one sender and has no send in flight, or bytes could overtake queued ones.
+    /// </summary>
+    public virtual int TrySendNow(ReadOnlySpan<byte> data) => -1;
+
     /// <summary>True once the socket is closing (or its engine stopping): any failure from now on is reported as the close.</summary>
     protected abstract bool ReportsClose { get; }
 
