@@ -172,6 +172,59 @@ public sealed class BypassDuplexPipeTests : IClassFixture<EngineRuntimes>
 
     [Theory]
     [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
+    public async Task Small_flushes_that_outrun_the_peer_arrive_complete_and_in_order(EngineKind engine)
+    {
+        // Small chunks flushed from a pool thread go out with a direct non-blocking send while the kernel takes them;
+        // once the peer stops reading, sends come up short or would block and the rest goes through the engine. The
+        // peer must see every byte once, in order, across those switches.
+        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(_runtimes[engine]);
+        await using var clientStream = new BypassNetworkStream(client, ownsSocket: true);
+        BypassDuplexPipe pipe = server.AsDuplexPipe();
+        const int Chunk = 1000;
+        const int Total = Chunk * 33_000; // more than loopback's socket buffers hold, so the writer must block
+        var blocked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task writer = Task.Run(async () =>
+        {
+            for (int offset = 0; offset < Total; offset += Chunk)
+            {
+                Memory<byte> memory = pipe.Output.GetMemory(Chunk);
+                for (int i = 0; i < Chunk; i++)
+                {
+                    memory.Span[i] = (byte)((offset + i) % 251);
+                }
+
+                pipe.Output.Advance(Chunk);
+                ValueTask<FlushResult> flush = pipe.Output.FlushAsync(Deadline.Token());
+                if (!flush.IsCompleted)
+                {
+                    // Backpressure: the kernel's buffer and the writer's queue are full; now the peer starts reading.
+                    blocked.TrySetResult();
+                }
+
+                Assert.False((await flush).IsCompleted);
+            }
+
+            blocked.TrySetResult();
+            await pipe.DisposeAsync();
+        });
+
+        await blocked.Task.WaitAsync(Deadline.Hang);
+        byte[] received = new byte[Total];
+        await clientStream.ReadExactlyAsync(received, Deadline.Token());
+        await writer.WaitAsync(Deadline.Hang);
+        for (int i = 0; i < Total; i++)
+        {
+            if (received[i] != (byte)(i % 251))
+            {
+                Assert.Fail($"byte {i} is {received[i]}, expected {(byte)(i % 251)}");
+            }
+        }
+
+        Assert.Equal(0, await clientStream.ReadAsync(new byte[1], Deadline.Token()));
+    }
+
+    [Theory]
+    [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
     public async Task CancelPendingRead_and_tokens_end_a_waiting_read_without_losing_data(EngineKind engine)
     {
         (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(_runtimes[engine]);
