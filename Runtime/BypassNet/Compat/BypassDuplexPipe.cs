@@ -19,7 +19,9 @@ namespace BypassNet;
 /// </para>
 /// <para>
 /// The pipe does not own the socket: complete both sides, then dispose the socket (or use <see cref="DisposeAsync"/>,
-/// which does all three after the output has sent what was committed).
+/// which does all three after the output has sent what was committed). While the pipe is in use, send and receive
+/// through it only: the pipe's own plumbing continues on the socket's completion thread (a ring thread on io_uring),
+/// so the socket's own awaits would too.
 /// </para>
 /// </remarks>
 public sealed class BypassDuplexPipe : IDuplexPipe, IAsyncDisposable
@@ -41,6 +43,11 @@ public sealed class BypassDuplexPipe : IDuplexPipe, IAsyncDisposable
         options = (options ?? new BypassPipeOptions()).Clone();
         options.Validate();
         Socket = socket;
+
+        // The pipe's pumps and send chain never block, so they continue on the ring thread that completed the
+        // operation; the application's awaits on Input and Output go to the thread pool (unless the runtime runs
+        // continuations inline), as Kestrel separates its I/O queue from the application scheduler.
+        socket.InlineCompletions = true;
         _input = new OwnedBufferPipeReader(socket, options);
         _output = new OwnedBufferPipeWriter(socket);
         if (start)

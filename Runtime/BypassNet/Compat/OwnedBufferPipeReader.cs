@@ -12,12 +12,31 @@ namespace BypassNet.Compat;
 /// buffer goes back to its ring when the consumer advances past it.
 /// </summary>
 /// <remarks>
+/// <para>
 /// One owned receive is kept in flight while fewer than <see cref="BypassPipeOptions.MaxBufferedReceives"/> buffers are
-/// held, so end of stream and resets are seen even while the consumer is busy (as a Pipe-fed transport sees them), and
-/// a slow consumer stops the receiving instead of pinning the whole ring.
+/// held (and less than <see cref="MaxBufferedBytes"/> is unconsumed), so end of stream and resets are seen even while
+/// the consumer is busy (as a Pipe-fed transport sees them), and a slow consumer stops the receiving instead of
+/// pinning the whole ring.
+/// </para>
+/// <para>
+/// Ring slots are shared by every connection of a ring, so bytes the consumer examines but does not consume (a
+/// request whose headers trickle in, a slowloris peer) must not keep one slot per segment. The reader compacts: when
+/// the consumer leaves bytes behind that fill less than a quarter of the slots they sit in, or when more than
+/// <see cref="MaxHeldSlots"/> slots are held while no read is in progress, it copies the unconsumed bytes into one
+/// array of its own (shared array pool) and gives the slots back. A consumer that keeps up (consumes what it reads)
+/// never triggers it and stays zero-copy.
+/// </para>
 /// </remarks>
 internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadResult>
 {
+    /// <summary>Slots a reader keeps lent while no read is in progress before it compacts them into its own memory.</summary>
+    internal const int MaxHeldSlots = 4;
+
+    /// <summary>Unconsumed bytes at which receiving pauses (Kestrel's default request buffer limit: 1 MiB).</summary>
+    internal const int MaxBufferedBytes = 1024 * 1024;
+
+    private const int MinCompactionArray = 4096;
+
     private static readonly Action<object?> s_cancelRead = static state => ((OwnedBufferPipeReader)state!).CancelWaitingRead();
 
     private readonly BypassSocket _socket;
@@ -26,11 +45,14 @@ internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadR
     private readonly Stack<OwnedBufferSegment> _segmentPool = new();
     private readonly int _maxSegments;
     private readonly bool _inlineContinuations;
+    private readonly bool _runtimeInline;
 
     private OwnedBufferSegment? _head;
     private OwnedBufferSegment? _tail;
     private int _headIndex;
-    private int _segmentCount;
+    private int _heldSlots;
+    private long _heldSlotCapacity;
+    private long _compactions;
     private long _end;
     private long _examined;
 
@@ -52,6 +74,7 @@ internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadR
         _socket = socket;
         _maxSegments = options.MaxBufferedReceives;
         _inlineContinuations = options.InlineReaderContinuations;
+        _runtimeInline = socket.Runtime.Options.InlineContinuations;
         _onReceiveCompleted = OnReceiveCompleted;
     }
 
@@ -60,6 +83,21 @@ internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadR
     /// see, so a transport can translate socket errors (Kestrel wants its own reset and abort exceptions).
     /// </summary>
     internal Func<Exception?, Exception?>? ReceiveEnded { get; set; }
+
+    /// <summary>Ring slots this reader holds now (lent to the consumer, not yet advanced past).</summary>
+    internal int HeldSlots
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _heldSlots;
+            }
+        }
+    }
+
+    /// <summary>How many times unconsumed bytes were copied out of their ring slots.</summary>
+    internal long Compactions => Interlocked.Read(ref _compactions);
 
     /// <summary>Starts receiving ahead of the first read, so end of stream is noticed even before anyone reads.</summary>
     internal void Start()
@@ -159,9 +197,7 @@ internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadR
             {
                 OwnedBufferSegment done = _head;
                 _head = (OwnedBufferSegment?)done.Next;
-                _segmentCount--;
-                done.Release();
-                _segmentPool.Push(done);
+                Recycle(done);
             }
 
             if (_head is null)
@@ -172,6 +208,12 @@ internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadR
             else
             {
                 _headIndex = (int)(consumedAt - _head.RunningIndex);
+
+                // Bytes left behind that fill a small part of their slots (headers trickling in): keep the bytes, not the slots.
+                if (_heldSlots > MaxHeldSlots || (_heldSlots > 0 && (_end - consumedAt) * 4 <= _heldSlotCapacity))
+                {
+                    CompactLocked();
+                }
             }
 
             kick = TryBeginReceiveLocked();
@@ -215,7 +257,8 @@ internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadR
             _readerCompleted = true;
             chain = _head;
             _head = _tail = null;
-            _segmentCount = 0;
+            _heldSlots = 0;
+            _heldSlotCapacity = 0;
             _headIndex = 0;
         }
 
@@ -292,8 +335,14 @@ internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadR
 
     private bool TryBeginReceiveLocked()
     {
-        if (_receivePending || _readerCompleted || _endOfStream || _receiveError is not null || _segmentCount >= _maxSegments)
+        if (_receivePending || _readerCompleted || _endOfStream || _receiveError is not null || _heldSlots >= _maxSegments)
         {
+            return false;
+        }
+
+        if (_head is not null && _end - (_head.RunningIndex + _headIndex) >= MaxBufferedBytes)
+        {
+            // The consumer is this far behind: TCP flow control holds the rest in the kernel, as a Pipe's pause does.
             return false;
         }
 
@@ -394,6 +443,11 @@ internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadR
             if (buffer is not null)
             {
                 Append(buffer);
+                if (_heldSlots > MaxHeldSlots && !_readInProgress)
+                {
+                    // The consumer is not taking what arrives: its backlog costs bytes, not ring slots.
+                    CompactLocked();
+                }
             }
             else if (error is not null)
             {
@@ -424,7 +478,8 @@ internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadR
         if (complete)
         {
             // The next receive (if any) is issued once the reader's continuation yields; multishot keeps the kernel side armed meanwhile.
-            CompleteRead(result, readError, _inlineContinuations);
+            // The reader's code is the application's: on a ring thread it runs there only if the runtime was told it may.
+            CompleteRead(result, readError, _inlineContinuations && (_runtimeInline || !_socket.OnEngineThread));
         }
 
         return again;
@@ -446,7 +501,62 @@ internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadR
             _tail = segment;
         }
 
-        _segmentCount++;
+        _heldSlots++;
+        _heldSlotCapacity += buffer.Capacity;
+    }
+
+    /// <summary>Gives a segment's slot (or array) back and keeps the segment for reuse.</summary>
+    private void Recycle(OwnedBufferSegment segment)
+    {
+        if (segment.IsLease)
+        {
+            _heldSlots--;
+            _heldSlotCapacity -= segment.Capacity;
+        }
+
+        segment.Release();
+        _segmentPool.Push(segment);
+    }
+
+    /// <summary>
+    /// Copies every unconsumed byte into one reader-owned array and returns the ring slots they sat in (caller holds
+    /// the lock; never while a read is in progress, since the consumer's sequence points into these segments).
+    /// Absolute positions are kept, so examined/consumed bookkeeping is unchanged.
+    /// </summary>
+    private void CompactLocked()
+    {
+        OwnedBufferSegment head = _head!;
+        long start = head.RunningIndex + _headIndex;
+        int pending = (int)(_end - start);
+        OwnedBufferSegment target;
+        OwnedBufferSegment? from;
+        if (!head.IsLease && head.Spare >= pending - (head.Length - _headIndex))
+        {
+            // The head already is the reader's array with room: append the rest to it.
+            target = head;
+            from = (OwnedBufferSegment?)head.Next;
+        }
+        else
+        {
+            target = _segmentPool.Count > 0 ? _segmentPool.Pop() : new OwnedBufferSegment();
+            target.AttachArray(ArrayPool<byte>.Shared.Rent(Math.Max(MinCompactionArray, pending * 2)), start);
+            target.Append(head.Memory.Span[_headIndex..]);
+            from = (OwnedBufferSegment?)head.Next;
+            Recycle(head);
+            _headIndex = 0;
+        }
+
+        while (from is not null)
+        {
+            var next = (OwnedBufferSegment?)from.Next;
+            target.Append(from.Memory.Span);
+            Recycle(from);
+            from = next;
+        }
+
+        target.SetNext(null);
+        _head = _tail = target;
+        Interlocked.Increment(ref _compactions);
     }
 
     private void CancelWaitingRead()

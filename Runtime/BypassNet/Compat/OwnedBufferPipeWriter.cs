@@ -38,6 +38,7 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter, IValueTaskSource<Flush
     private readonly object _sync = new();
     private readonly Queue<Chunk> _queue = new();
     private readonly Action _onSendCompleted;
+    private readonly bool _runtimeInline;
 
     // The buffer being written (one of the two), owned by the writing thread.
     private OwnedBuffer? _owned;
@@ -49,6 +50,7 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter, IValueTaskSource<Flush
     private bool _sending;
     private ValueTask<int> _pendingSend;
     private byte[]? _pendingArray;
+    private OwnedBuffer? _pendingOwned;
 
     private bool _flushWaiting;
     private CancellationToken _flushToken;
@@ -65,6 +67,7 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter, IValueTaskSource<Flush
         _socket = socket;
         _pool = socket.Buffers;
         _onSendCompleted = OnSendCompleted;
+        _runtimeInline = socket.Runtime.Options.InlineContinuations;
     }
 
     /// <summary>Called once when a send fails; the writer has completed itself by then.</summary>
@@ -290,7 +293,8 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter, IValueTaskSource<Flush
 
             if (wake)
             {
-                CompleteFlush(new FlushResult(isCanceled: false, isCompleted: failed), null, inline: true);
+                // A flush waiter is the application: it resumes on a ring thread only if the runtime allows it.
+                CompleteFlush(new FlushResult(isCanceled: false, isCompleted: failed), null, inline: _runtimeInline || !_socket.OnEngineThread);
             }
 
             if (chunk.Length == 0)
@@ -299,15 +303,29 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter, IValueTaskSource<Flush
                 return;
             }
 
+            // On an application thread, with nothing of ours in flight, the kernel usually takes the whole chunk at once:
+            // no post to the ring, no wake-up. Whatever it does not take goes through the engine as usual.
+            ReadOnlyMemory<byte> bytes = chunk.Owned is not null ? chunk.Owned.Memory[..chunk.Length] : chunk.Array.AsMemory(0, chunk.Length);
+            int now = _socket.TrySendNow(bytes.Span);
+            if (now == chunk.Length)
+            {
+                chunk.Owned?.Dispose();
+                ReturnArray(chunk.Array);
+                continue;
+            }
+
+            // After a short direct send the remainder is a slice, sent through the drop-in path; the writer keeps the buffer till then.
+            OwnedBuffer? keep = now > 0 ? chunk.Owned : null;
             ValueTask<int> send;
             try
             {
-                send = chunk.Owned is not null
-                    ? _socket.SendAsync(chunk.Owned, CancellationToken.None)
-                    : _socket.SendAsync(chunk.Array.AsMemory(0, chunk.Length), SocketFlags.None, CancellationToken.None);
+                send = now > 0 || chunk.Owned is null
+                    ? _socket.SendAsync(bytes[Math.Max(now, 0)..], SocketFlags.None, CancellationToken.None)
+                    : _socket.SendAsync(chunk.Owned, CancellationToken.None);
             }
             catch (Exception ex)
             {
+                keep?.Dispose();
                 ReturnArray(chunk.Array);
                 OnSendFailed(ex);
                 continue;
@@ -317,11 +335,12 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter, IValueTaskSource<Flush
             {
                 _pendingSend = send;
                 _pendingArray = chunk.Array;
+                _pendingOwned = keep;
                 send.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onSendCompleted);
                 return;
             }
 
-            Land(send, chunk.Array);
+            Land(send, chunk.Array, keep);
         }
     }
 
@@ -329,13 +348,15 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter, IValueTaskSource<Flush
     {
         ValueTask<int> send = _pendingSend;
         byte[]? array = _pendingArray;
+        OwnedBuffer? keep = _pendingOwned;
         _pendingSend = default;
         _pendingArray = null;
-        Land(send, array);
+        _pendingOwned = null;
+        Land(send, array, keep);
         SendNext();
     }
 
-    private void Land(ValueTask<int> send, byte[]? array)
+    private void Land(ValueTask<int> send, byte[]? array, [TakesOwnership] OwnedBuffer? keep)
     {
         try
         {
@@ -347,6 +368,7 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter, IValueTaskSource<Flush
         }
         finally
         {
+            keep?.Dispose();
             ReturnArray(array);
         }
     }

@@ -69,4 +69,43 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, EntryPoint = "socketpair", SetLastError = true)]
     internal static partial int SocketPair(int domain, int type, int protocol, int* fds);
+    internal const int MSG_DONTWAIT = 0x40;
+    internal const int MSG_NOSIGNAL = 0x4000;
+
+    [LibraryImport(Library, EntryPoint = "send", SetLastError = true)]
+    private static partial nint Send(int fd, void* buffer, nuint length, int flags);
+
+    /// <summary>
+    /// One non-blocking send(2) on the descriptor <paramref name="handle"/> owns, holding a reference on the handle
+    /// so the descriptor cannot be closed (and its number reused) during the call. Returns the bytes sent, or -1 with
+    /// <paramref name="errno"/> (EBADF when the handle is already closed).
+    /// </summary>
+    internal static int TrySend(SafeHandle handle, ReadOnlySpan<byte> data, out int errno)
+    {
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            nint sent;
+            fixed (byte* p = data)
+            {
+                sent = Send((int)handle.DangerousGetHandle(), p, (nuint)data.Length, MSG_DONTWAIT | MSG_NOSIGNAL);
+            }
+
+            errno = sent < 0 ? Marshal.GetLastPInvokeError() : 0;
+            return (int)sent;
+        }
+        catch (ObjectDisposedException)
+        {
+            errno = EBADF;
+            return -1;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
 }

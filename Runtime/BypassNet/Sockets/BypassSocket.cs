@@ -464,6 +464,16 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
     /// <summary>True on a thread where a blocking call would deadlock the engine (a ring's own thread).</summary>
     internal bool OnEngineThread => _transport.OnEngineThread;
 
+    /// <summary>Completions of this socket's operations continue on the engine thread (see <see cref="SocketTransport.InlineCompletions"/>).</summary>
+    internal bool InlineCompletions
+    {
+        get => _transport.InlineCompletions;
+        set => _transport.InlineCompletions = value;
+    }
+
+    /// <summary>A non-blocking send on the calling thread (see <see cref="SocketTransport.TrySendNow"/>): bytes sent, or -1.</summary>
+    internal int TrySendNow(ReadOnlySpan<byte> data) => _transport.TrySendNow(data);
+
     private int Block(ValueTask<int> operation, int timeout)
     {
         if (_transport.OnEngineThread)

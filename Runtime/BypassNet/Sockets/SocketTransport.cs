@@ -33,6 +33,22 @@ internal abstract class SocketTransport : IAsyncDisposable
     /// <summary>True on a thread where blocking would deadlock the engine (a ring's own thread).</summary>
     public abstract bool OnEngineThread { get; }
 
+    /// <summary>
+    /// Run this socket's await continuations on the engine thread that completed the operation, whatever the
+    /// runtime's <see cref="BypassNetOptions.InlineContinuations"/> says. Set by the compat faces (pipe, Kestrel) whose
+    /// own plumbing never blocks; they hand the application's continuations to the thread pool themselves. The socket
+    /// engine's completions already run on its I/O threads, so it ignores this.
+    /// </summary>
+    public bool InlineCompletions { get; set; }
+
+    /// <summary>
+    /// Sends what the kernel takes right now, on the calling thread, without waiting: the bytes sent (possibly fewer
+    /// than asked), or -1 when this must go through the engine instead (would block, an error the engine will report,
+    /// zero-copy sized, on the engine's own thread, or an engine without the shortcut). Only for a caller that is the
+    /// socket's one sender and has no send in flight, or bytes could overtake queued ones.
+    /// </summary>
+    public virtual int TrySendNow(ReadOnlySpan<byte> data) => -1;
+
     /// <summary>True once the socket is closing (or its engine stopping): any failure from now on is reported as the close.</summary>
     protected abstract bool ReportsClose { get; }
 

@@ -95,6 +95,10 @@ public sealed class KestrelLifecycleTests
             {
                 return;
             }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+            {
+                // The probe reached the accept queue just as the listener closed: try again until refused.
+            }
 
             await Task.Delay(20, deadline.Token);
         }

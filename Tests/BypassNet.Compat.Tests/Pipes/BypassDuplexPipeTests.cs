@@ -107,6 +107,124 @@ public sealed class BypassDuplexPipeTests : IClassFixture<EngineRuntimes>
 
     [Theory]
     [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
+    public async Task Trickled_bytes_that_are_examined_but_not_consumed_cost_bytes_not_ring_slots(EngineKind engine)
+    {
+        BypassRuntime runtime = _runtimes[engine];
+        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(runtime);
+        client.NoDelay = true;
+        using (client)
+        {
+            BypassDuplexPipe pipe = server.AsDuplexPipe();
+            const int Count = 64;
+            long seen = 0;
+            ReadResult result;
+            for (int i = 0; i < Count; i++)
+            {
+                // One byte per send, each read after the byte is in: every byte is its own receive (a slot) unless the
+                // kernel coalesced some, which only makes the bound easier to keep.
+                await client.SendAsync(new[] { (byte)i }.AsMemory(), SocketFlags.None);
+                do
+                {
+                    result = await pipe.Input.ReadAsync(Deadline.Token());
+                    seen = result.Buffer.Length;
+                    pipe.Input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                }
+                while (seen < i + 1);
+
+                // The consumer keeps everything, as Kestrel does with a partial request line: the reader keeps the bytes.
+                Assert.Equal(0, pipe.Reader.HeldSlots);
+            }
+
+            // Everything was examined, so the next read waits for one more byte; then all of them are there, in order.
+            await client.SendAsync(new[] { (byte)Count }.AsMemory(), SocketFlags.None);
+            result = await pipe.Input.ReadAsync(Deadline.Token());
+            Assert.Equal(Enumerable.Range(0, Count + 1).Select(i => (byte)i).ToArray(), result.Buffer.ToArray());
+            pipe.Input.AdvanceTo(result.Buffer.End);
+            Assert.True(pipe.Reader.Compactions > 0);
+            await pipe.DisposeAsync();
+        }
+
+        await ReceiveSlots.AssertAllHomeAsync(runtime);
+    }
+
+    [Theory]
+    [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
+    public async Task A_consumer_that_keeps_up_is_never_copied(EngineKind engine)
+    {
+        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(_runtimes[engine]);
+        client.NoDelay = true;
+        using (client)
+        {
+            BypassDuplexPipe pipe = server.AsDuplexPipe();
+            for (int i = 0; i < 64; i++)
+            {
+                await client.SendAsync(new[] { (byte)i }.AsMemory(), SocketFlags.None);
+                ReadResult result = await pipe.Input.ReadAsync(Deadline.Token());
+                Assert.Equal((byte)i, result.Buffer.FirstSpan[0]);
+                pipe.Input.AdvanceTo(result.Buffer.End);
+            }
+
+            // Zero-copy stays the fast path: nothing was left behind, so nothing was compacted.
+            Assert.Equal(0, pipe.Reader.Compactions);
+            await pipe.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
+    public async Task Small_flushes_that_outrun_the_peer_arrive_complete_and_in_order(EngineKind engine)
+    {
+        // Small chunks flushed from a pool thread go out with a direct non-blocking send while the kernel takes them;
+        // once the peer stops reading, sends come up short or would block and the rest goes through the engine. The
+        // peer must see every byte once, in order, across those switches.
+        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(_runtimes[engine]);
+        await using var clientStream = new BypassNetworkStream(client, ownsSocket: true);
+        BypassDuplexPipe pipe = server.AsDuplexPipe();
+        const int Chunk = 1000;
+        const int Total = Chunk * 33_000; // more than loopback's socket buffers hold, so the writer must block
+        var blocked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task writer = Task.Run(async () =>
+        {
+            for (int offset = 0; offset < Total; offset += Chunk)
+            {
+                Memory<byte> memory = pipe.Output.GetMemory(Chunk);
+                for (int i = 0; i < Chunk; i++)
+                {
+                    memory.Span[i] = (byte)((offset + i) % 251);
+                }
+
+                pipe.Output.Advance(Chunk);
+                ValueTask<FlushResult> flush = pipe.Output.FlushAsync(Deadline.Token());
+                if (!flush.IsCompleted)
+                {
+                    // Backpressure: the kernel's buffer and the writer's queue are full; now the peer starts reading.
+                    blocked.TrySetResult();
+                }
+
+                Assert.False((await flush).IsCompleted);
+            }
+
+            blocked.TrySetResult();
+            await pipe.DisposeAsync();
+        });
+
+        await blocked.Task.WaitAsync(Deadline.Hang);
+        byte[] received = new byte[Total];
+        await clientStream.ReadExactlyAsync(received, Deadline.Token());
+        await writer.WaitAsync(Deadline.Hang);
+        for (int i = 0; i < Total; i++)
+        {
+            if (received[i] != (byte)(i % 251))
+            {
+                Assert.Fail($"byte {i} is {received[i]}, expected {(byte)(i % 251)}");
+            }
+        }
+
+        Assert.Equal(0, await clientStream.ReadAsync(new byte[1], Deadline.Token()));
+    }
+
+    [Theory]
+    [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
     public async Task CancelPendingRead_and_tokens_end_a_waiting_read_without_losing_data(EngineKind engine)
     {
         (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(_runtimes[engine]);

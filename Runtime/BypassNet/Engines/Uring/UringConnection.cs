@@ -70,7 +70,7 @@ internal sealed class UringConnection : SocketTransport, IRingResident
     /// <summary>True once the socket is closing or its ring is stopping: nothing may be (re)submitted any more.</summary>
     internal bool IsClosingOrStopping => _closing || Ring.Loop.IsStopping;
 
-    internal bool RunContinuationsAsynchronously => !Engine.Options.InlineContinuations;
+    internal bool RunContinuationsAsynchronously => !(Engine.Options.InlineContinuations || InlineCompletions);
 
     public RingResidency Residency { get; } = new();
 
@@ -106,6 +106,25 @@ internal sealed class UringConnection : SocketTransport, IRingResident
     }
 
     public override ValueTask<OwnedBuffer> ReceiveAsync(CancellationToken cancellationToken) => Receiver.ReceiveAsync(cancellationToken);
+
+    public override int TrySendNow(ReadOnlySpan<byte> data)
+    {
+        // From an application thread one send(2) beats posting to the ring and waking it (eventfd) for a send that
+        // completes during submit anyway; the ring's own thread submits as usual (batched), and zero-copy sizes stay on the ring.
+        if (data.IsEmpty || _closing || !_connected || OnEngineThread || Loop.IsStopping || Sender.UseZeroCopy(data.Length))
+        {
+            return -1;
+        }
+
+        int sent = Libc.TrySend(Socket.SafeHandle, data, out _);
+        if (sent <= 0)
+        {
+            return -1;
+        }
+
+        RecordSend(sent);
+        return sent;
+    }
 
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags socketFlags, CancellationToken cancellationToken)
     {

@@ -1,0 +1,47 @@
+using BypassNet.Buffers;
+using BypassNet.Engines.Managed;
+using BypassNet.Engines.Uring;
+
+namespace BypassNet.Compat.Tests.Support;
+
+/// <summary>Receive-slot accounting: provided-ring slots on io_uring, the receive pool on the socket engine.</summary>
+public static class ReceiveSlots
+{
+    /// <summary>Slots nobody holds, and how many there are.</summary>
+    public static (int Available, int Count) Of(BypassRuntime runtime)
+    {
+        switch (runtime.EngineImpl)
+        {
+            case IoUringSocketEngine io:
+                int available = 0, count = 0;
+                foreach (RingContext ring in io.Rings)
+                {
+                    if (ring.ReceiveRing is ProvidedBufferRing r)
+                    {
+                        available += r.Available;
+                        count += r.Count;
+                    }
+                }
+
+                return (available, count);
+            case ManagedSocketEngine managed:
+                return (managed.ReceivePool.Available, managed.ReceivePool.Count);
+            default:
+                throw new InvalidOperationException("unknown engine");
+        }
+    }
+
+    /// <summary>Waits (hang guard only) until every receive slot and send buffer is back, then asserts it.</summary>
+    public static async Task AssertAllHomeAsync(BypassRuntime runtime)
+    {
+        DateTime deadline = DateTime.UtcNow + Deadline.Hang;
+        while (!(Of(runtime) is var (a, c) && a == c && runtime.Buffers.Available == runtime.Buffers.Count) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        (int available, int count) = Of(runtime);
+        Assert.Equal(count, available);
+        Assert.Equal(runtime.Buffers.Count, runtime.Buffers.Available);
+    }
+}
