@@ -17,5 +17,5 @@ internal static unsafe class IoUringSyscalls
     internal static int Register(int ringFd, uint opcode, void* argument, uint count) =>
         Result(Libc.Syscall(IoUringConstants.SysRegister, ringFd, (nint)opcode, (nint)argument, (nint)count, 0, 0));
 
-    private static int Result(long value) => value < 0 ? -Marshal.GetLastSystemError() : (int)value;
+    private static int Result(long value) => value < 0 ? -Marshal.GetLastPInvokeError() : (int)value;
 }

@@ -26,7 +26,7 @@ internal sealed unsafe class MappedRegionHandle : SafeHandle
         if (address == Libc.MAP_FAILED)
         {
             region = null;
-            return -Marshal.GetLastSystemError();
+            return -Marshal.GetLastPInvokeError();
         }
 
         region = new MappedRegionHandle(address, length);

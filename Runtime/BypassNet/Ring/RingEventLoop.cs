@@ -308,14 +308,32 @@ internal sealed unsafe class RingEventLoop : IDisposable
     private void WriteEventFd()
     {
         FileDescriptorHandle? eventFd = _eventFd;
-        if (eventFd is null || eventFd.IsClosed)
+        if (eventFd is null)
         {
             return;
         }
 
-        ulong one = 1;
-        Libc.Write(eventFd.Fd, &one, sizeof(ulong));
-        Statistics.Wakeups++;
+        // The reference keeps the descriptor open for the write: a teardown racing us cannot close it (and let the
+        // number be reused by someone else's file) between the check and the write.
+        bool added = false;
+        try
+        {
+            eventFd.DangerousAddRef(ref added);
+            ulong one = 1;
+            Libc.Write(eventFd.Fd, &one, sizeof(ulong));
+            Statistics.Wakeups++;
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed already: the loop is gone, nobody needs waking.
+        }
+        finally
+        {
+            if (added)
+            {
+                eventFd.DangerousRelease();
+            }
+        }
     }
 
     private void Run()
@@ -365,7 +383,7 @@ internal sealed unsafe class RingEventLoop : IDisposable
         int efd = Libc.EventFd(0, Libc.EFD_CLOEXEC);
         if (efd < 0)
         {
-            int errno = Marshal.GetLastSystemError();
+            int errno = Marshal.GetLastPInvokeError();
             _ring.Dispose();
             throw new IOException($"eventfd failed with errno {errno}.");
         }

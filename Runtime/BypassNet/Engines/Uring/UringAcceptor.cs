@@ -138,7 +138,7 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
             }
             catch (Exception ex)
             {
-                Libc.Close(fd);
+                // Wrap closed the descriptor already (its handle owned it): closing it here too could hit a reused number.
                 _core.SetException(ex);
                 return;
             }
@@ -193,8 +193,6 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
         _core.SetException(error);
     }
 
-    public void Cancel(RingEventLoop loop) => loop.Cancel(_operation);
-
     /// <summary>Closes the descriptors nobody accepted (the listener is closing).</summary>
     public void CloseQueued()
     {
@@ -239,5 +237,18 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
         }
     }
 
-    private static Socket Wrap(int fd) => new(new SafeSocketHandle((IntPtr)fd, ownsHandle: true));
+    /// <summary>A Socket over an accepted descriptor. The handle is the descriptor's one owner: if the Socket cannot be built, disposing the handle closes it, once.</summary>
+    private static Socket Wrap(int fd)
+    {
+        var handle = new SafeSocketHandle((IntPtr)fd, ownsHandle: true);
+        try
+        {
+            return new Socket(handle);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
 }

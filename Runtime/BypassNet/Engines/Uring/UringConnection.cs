@@ -196,10 +196,8 @@ internal sealed class UringConnection : SocketTransport, IRingResident
             return;
         }
 
-        // One request cancels everything on this descriptor; the individual cancels cover kernels without CANCEL_FD.
+        // One request cancels everything on this descriptor (CANCEL_FD|ALL: the engine runs only where the kernel has it).
         Sqe.CancelFd(ref loop.SubmitUntracked(), Fd, RingEventLoop.InternalUserData);
-        Receiver.Cancel(loop);
-        _acceptor?.Cancel(loop);
     }
 
     private void FinishClose()
