@@ -15,6 +15,9 @@ public static class BypassNetMetrics
     private static readonly List<BypassRuntime> s_runtimes = new();
     private static readonly Meter s_meter = new(MeterName, "0.1.0");
 
+    // A pushed counter: a ring failure is an event (rare, tagged with its cause), not a figure to poll.
+    private static readonly Counter<long> s_ringFailures = s_meter.CreateCounter<long>("bypassnet.ring.failures", "{ring}", "Rings that failed (their pending operations were failed; sockets on other rings go on)");
+
     static BypassNetMetrics()
     {
         s_meter.CreateObservableCounter("bypassnet.sends", () => Sum(s => s.Sends), "{operation}", "Completed sends");
@@ -29,6 +32,10 @@ public static class BypassNetMetrics
         s_meter.CreateObservableCounter("bypassnet.ring.completions", () => Sum(s => s.RingCompletions), "{entry}", "CQEs reaped");
         s_meter.CreateObservableUpDownCounter("bypassnet.runtimes.fallback", () => Count(r => r.Engine == EngineKind.Socket), "{runtime}", "Runtimes running on the socket engine");
     }
+
+    /// <summary>A ring failed with <paramref name="errno"/> (0 when the cause was not a system call error).</summary>
+    internal static void RecordRingFailure(int ring, int errno) =>
+        s_ringFailures.Add(1, new KeyValuePair<string, object?>("ring", ring), new KeyValuePair<string, object?>("errno", errno));
 
     internal static void Track(BypassRuntime runtime)
     {

@@ -55,6 +55,13 @@ internal sealed class AcceptOperation : RingOperation
         return (flags & IoUringConstants.CqeFMore) == 0;
     }
 
+    /// <summary>The handler threw or the ring failed: the pending accept fails with <paramref name="error"/>; the next accept re-arms (on a live ring).</summary>
+    internal override void OnFault(RingEventLoop loop, Exception error)
+    {
+        _failed = true;
+        _acceptor.Fail(error);
+    }
+
     internal override void OnReleased(RingEventLoop loop)
     {
         // After an error (EMFILE, ...) the next AcceptAsync re-arms, so a persistent error cannot spin the ring.

@@ -13,6 +13,7 @@ internal abstract class CompletionSource : RingOperation, IValueTaskSource<int>,
     private static readonly Action<object?> s_cancel = static state => ((CompletionSource)state!).CancelFromToken();
 
     private ManualResetValueTaskSourceCore<int> _core;
+    private int _completed;
     private CancellationTokenRegistration _registration;
 
     protected CompletionSource(UringConnection connection)
@@ -39,6 +40,7 @@ internal abstract class CompletionSource : RingOperation, IValueTaskSource<int>,
     protected short Begin(CancellationToken cancellationToken, bool runContinuationsAsynchronously)
     {
         _core.Reset();
+        _completed = 0;
         _core.RunContinuationsAsynchronously = runContinuationsAsynchronously;
         ResetCancellation();
         Reusable = true;
@@ -62,10 +64,42 @@ internal abstract class CompletionSource : RingOperation, IValueTaskSource<int>,
         _registration = default;
     }
 
-    protected void SetResult(int result) => _core.SetResult(result);
+    protected void SetResult(int result)
+    {
+        if (TryComplete())
+        {
+            _core.SetResult(result);
+        }
+    }
 
-    /// <summary>Completes with the error a failed request means, mapped once for both engines by <see cref="Sockets.SocketTransport.Failure"/>.</summary>
-    protected void SetError(int errno, string what) => _core.SetException(Connection.Failure(errno, what, Token));
+    /// <summary>
+    /// Completes with the error a failed request means, mapped once for both engines by
+    /// <see cref="Sockets.SocketTransport.Failure"/> — or with the ring's failure when the ring under it failed.
+    /// </summary>
+    protected void SetError(int errno, string what)
+    {
+        if (TryComplete())
+        {
+            _core.SetException(Connection.Loop.Failure is { } failure ? failure.Copy() : Connection.Failure(errno, what, Token));
+        }
+    }
+
+    /// <summary>
+    /// The handler threw or the ring failed: the awaiter gets <paramref name="error"/> now; the operation's own finish
+    /// (at its final completion, if that ever comes) frees its memory but completes nothing. Never reused.
+    /// </summary>
+    internal override void OnFault(RingEventLoop loop, Exception error)
+    {
+        Reusable = false;
+        if (TryComplete())
+        {
+            EndCancellation();
+            _core.SetException(error);
+        }
+    }
+
+    /// <summary>True for the one caller that may complete this use of the operation.</summary>
+    private bool TryComplete() => Interlocked.Exchange(ref _completed, 1) == 0;
 
     private void CancelFromToken() => RequestCancel(Connection.Loop);
 }
