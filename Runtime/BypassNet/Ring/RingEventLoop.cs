@@ -83,6 +83,13 @@ internal sealed unsafe class RingEventLoop : IDisposable
     /// <summary>Test-only fault hook (see <see cref="RingFaultInjection"/>).</summary>
     internal RingFaultInjection Faults { get; } = new();
 
+    /// <summary>Test-only: the loop's next io_uring_enter fails with <paramref name="errno"/>; the loop is woken so that happens now.</summary>
+    internal void InjectEnterFailure(int errno)
+    {
+        Faults.FailNextEnter(errno);
+        ForceWake();
+    }
+
     public int OperationsInFlight => _operations.InFlight;
 
     /// <summary>io_uring_enter calls so far (read from any thread; a figure, not a synchronisation point).</summary>

@@ -467,6 +467,9 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
     /// <summary>True on a thread where a blocking call would deadlock the engine (a ring's own thread).</summary>
     internal bool OnEngineThread => _transport.OnEngineThread;
 
+    /// <summary>The engine's side of this socket (tests look through it at the ring a socket lives on).</summary>
+    internal SocketTransport Transport => _transport;
+
     private int Block(ValueTask<int> operation, int timeout)
     {
         if (_transport.OnEngineThread)
