@@ -83,6 +83,7 @@ public sealed class RingFailureTests
             failingListener = Faults.Listen(runtime);
         }
 
+        int before = failing.OperationsInFlight;
         Task<OwnedBuffer> pendingReceive = receiver.ReceiveAsync().AsTask();
         Task<BypassSocket> pendingAccept = failingListener.AcceptAsync();
         // 64 MiB to a peer that never reads cannot complete: the kernel's socket buffers hold a few MiB at most.
@@ -90,6 +91,9 @@ public sealed class RingFailureTests
         Assert.False(pendingReceive.IsCompleted);
         Assert.False(pendingAccept.IsCompleted);
 
+        // The multishot accept and the send are in the kernel (the receive's multishot RECV was armed at accept), so the
+        // failure has in-flight operations to fail, not only queued ones.
+        await Faults.WaitUntilAsync(() => failing.OperationsInFlight >= before + 2, "accept and send in flight");
         failing.InjectEnterFailure(EBADR);
 
         foreach (Task pending in new Task[] { pendingReceive, pendingAccept, pendingSend })

@@ -661,16 +661,27 @@ internal sealed unsafe class RingEventLoop : IDisposable
     {
         while (_incoming.TryDequeue(out (RingWork Work, RingCommand Command) item))
         {
-            if (item.Command != RingCommand.Cancel && item.Work is IRejectable rejectable)
+            if (item.Command == RingCommand.Cancel)
             {
-                try
+                continue;
+            }
+
+            try
+            {
+                if (item.Work is IRejectable rejectable)
                 {
                     rejectable.Reject();
                 }
-                catch (Exception ex)
+                else if (item.Work is RingOperation operation && item.Command == RingCommand.Submit)
                 {
-                    Log.CompletionHandlerFailed(_logger, Index, ex);
+                    // An operation that never reached the ring is refused as the submit path would have refused it
+                    // (a multishot accept or receive then fails its waiter with the ring's failure or its disposal).
+                    operation.OnRefused(this, SubmitRefusal.Stopping);
                 }
+            }
+            catch (Exception ex)
+            {
+                Log.CompletionHandlerFailed(_logger, Index, ex);
             }
         }
     }

@@ -12,12 +12,16 @@ internal abstract class CompletionSource : RingOperation, IValueTaskSource<int>,
 {
     private static readonly Action<object?> s_cancel = static state => ((CompletionSource)state!).CancelFromToken();
 
+    private readonly CancelableWait _cancellation;
     private ManualResetValueTaskSourceCore<int> _core;
     private int _completed;
-    private CancellationTokenRegistration _registration;
 
     protected CompletionSource(UringConnection connection)
-        : base(connection) => Connection = connection;
+        : base(connection)
+    {
+        Connection = connection;
+        _cancellation = new CancelableWait(s_cancel, this);
+    }
 
     protected UringConnection Connection { get; }
 
@@ -45,23 +49,17 @@ internal abstract class CompletionSource : RingOperation, IValueTaskSource<int>,
         ResetCancellation();
         Reusable = true;
         Token = cancellationToken;
-        if (cancellationToken.CanBeCanceled)
-        {
-            _registration = cancellationToken.UnsafeRegister(s_cancel, this);
-        }
-
+        _cancellation.Register(_cancellation.Begin(), cancellationToken);
         return _core.Version;
     }
 
     /// <summary>Unhooks the token; call before completing.</summary>
     protected void EndCancellation()
     {
-        if (!_registration.Unregister() && Token.CanBeCanceled && Token.IsCancellationRequested)
+        if (!_cancellation.End())
         {
             Reusable = false;
         }
-
-        _registration = default;
     }
 
     protected void SetResult(int result)

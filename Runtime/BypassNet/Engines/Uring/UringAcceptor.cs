@@ -20,12 +20,12 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
     private readonly BackpressurePolicy _backpressure;
     private readonly Queue<int> _accepted = new();
     private readonly object _gate = new();
+    private readonly CancelableWait _cancellation;
     private bool _closed;
     private int _errno;
     private bool _waiting;
     private bool _paused;
     private CancellationToken _token;
-    private CancellationTokenRegistration _registration;
     private ManualResetValueTaskSourceCore<Socket> _core;
 
     public UringAcceptor(UringConnection connection)
@@ -33,6 +33,7 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
         _connection = connection;
         _operation = new AcceptOperation(connection, this);
         _backpressure = connection.Engine.Backpressure;
+        _cancellation = new CancelableWait(s_cancel, this);
     }
 
     public bool Paused
@@ -49,6 +50,7 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
     public ValueTask<Socket> AcceptAsync(CancellationToken cancellationToken)
     {
         short version;
+        long wait;
         lock (_gate)
         {
             _connection.ThrowIfUnusable();
@@ -82,12 +84,10 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
             _waiting = true;
             _token = cancellationToken;
             version = _core.Version;
+            wait = _cancellation.Begin();
         }
 
-        if (cancellationToken.CanBeCanceled)
-        {
-            _registration = cancellationToken.UnsafeRegister(s_cancel, this);
-        }
+        _cancellation.Register(wait, cancellationToken);
 
         _connection.Loop.Execute(_operation, RingCommand.Submit);
         return new ValueTask<Socket>(this, version);
@@ -130,7 +130,7 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
 
         if (complete)
         {
-            _registration.Unregister();
+            _cancellation.End();
             Socket socket;
             try
             {
@@ -161,7 +161,7 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
             _waiting = false;
         }
 
-        _registration.Unregister();
+        _cancellation.End();
         _core.SetException(SocketErrors.Exception(errno));
     }
 
@@ -189,7 +189,7 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
             _waiting = false;
         }
 
-        _registration.Unregister();
+        _cancellation.End();
         _core.SetException(error);
     }
 
@@ -225,6 +225,7 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
         }
 
         // The multishot accept keeps running; connections that arrive meanwhile wait in the queue.
+        _cancellation.End();
         _core.SetException(new OperationCanceledException(_token));
     }
 

@@ -22,6 +22,7 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
     private readonly ReceiveQueue _queue;
     private readonly BackpressurePolicy _backpressure;
     private readonly object _gate = new();
+    private readonly CancelableWait _cancellation;
     private bool _closed;
     private bool _eof;
     private int _errno;
@@ -31,7 +32,6 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
     private Memory<byte> _copyTarget;
     private bool _copyPeek;
     private CancellationToken _token;
-    private CancellationTokenRegistration _registration;
     private ManualResetValueTaskSourceCore<OwnedBuffer> _ownedCore;
     private ManualResetValueTaskSourceCore<int> _copyCore;
 
@@ -41,6 +41,7 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
         _operation = new MultishotReceiveOperation(connection, this);
         _queue = new ReceiveQueue(connection.Ring.ReceiveRing);
         _backpressure = connection.Engine.Backpressure;
+        _cancellation = new CancelableWait(s_cancel, this);
     }
 
     private enum ReceiveWait
@@ -76,6 +77,7 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
     public ValueTask<OwnedBuffer> ReceiveAsync(CancellationToken cancellationToken)
     {
         short version;
+        long wait;
         lock (_gate)
         {
             if (!TryBeginLocked(cancellationToken, out Exception? failure, out bool ended))
@@ -103,15 +105,17 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
             _waiting = ReceiveWait.Owned;
             _token = cancellationToken;
             version = _ownedCore.Version;
+            wait = _cancellation.Begin();
         }
 
-        RegisterCancellation(cancellationToken);
+        _cancellation.Register(wait, cancellationToken);
         return new ValueTask<OwnedBuffer>(this, version);
     }
 
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer, bool peek, CancellationToken cancellationToken)
     {
         short version;
+        long wait;
         lock (_gate)
         {
             if (!TryBeginLocked(cancellationToken, out Exception? failure, out bool ended))
@@ -141,9 +145,10 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
             _copyPeek = peek;
             _token = cancellationToken;
             version = _copyCore.Version;
+            wait = _cancellation.Begin();
         }
 
-        RegisterCancellation(cancellationToken);
+        _cancellation.Register(wait, cancellationToken);
         return new ValueTask<int>(this, version);
     }
 
@@ -355,7 +360,7 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
             return;
         }
 
-        _registration.Unregister();
+        _cancellation.End();
         if (waiting == ReceiveWait.Owned)
         {
             if (error is not null)
@@ -394,13 +399,5 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
 
         // Only the wait is cancelled: the multishot receive keeps running and queued data stays for the next receive.
         Complete(waiting, null, 0, new OperationCanceledException(token));
-    }
-
-    private void RegisterCancellation(CancellationToken cancellationToken)
-    {
-        if (cancellationToken.CanBeCanceled)
-        {
-            _registration = cancellationToken.UnsafeRegister(s_cancel, this);
-        }
     }
 }
