@@ -25,6 +25,7 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
     private int _errno;
     private bool _waiting;
     private bool _paused;
+    private bool _exhausted;
     private CancellationToken _token;
     private ManualResetValueTaskSourceCore<Socket> _core;
 
@@ -107,6 +108,7 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
             }
 
             _connection.RecordAccept();
+            _exhausted = false;
             if (_waiting)
             {
                 _waiting = false;
@@ -144,6 +146,19 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
             }
 
             _core.SetResult(socket);
+        }
+    }
+
+    /// <summary>
+    /// The listener ran out of descriptors (ring thread): not an error for the application, whose accept keeps waiting
+    /// while the operation backs off; logged once per episode (through the guarded logger, which cannot throw here).
+    /// </summary>
+    public void OnDescriptorsExhausted(int errno)
+    {
+        if (!_exhausted)
+        {
+            _exhausted = true;
+            Diagnostics.Log.AcceptBackingOff(_connection.Engine.Logger, _connection.Fd, errno == Libc.EMFILE ? "EMFILE" : "ENFILE", (int)SocketTransport.ExhaustedAcceptBackoff.TotalMilliseconds);
         }
     }
 
