@@ -68,6 +68,12 @@ internal abstract class SocketEngine : IDisposable
         _ = new OperationCanceledException(CancellationToken.None).Message;
         _ = new InvalidOperationException("warm-up").Message;
         _ = Ring.RingFailedException.FromErrno(-1, Interop.Libc.EMFILE, "warm-up").Message;
+
+        // The accept back-off waits on a timer; the first timer ever scheduled starts the runtime's timer thread, and
+        // under EMFILE that start fails (OutOfMemoryException). Schedule one now, so the thread exists.
+        using (new Timer(static _ => { }, null, 60_000, Timeout.Infinite))
+        {
+        }
     }
 
     private static int s_warmed;
