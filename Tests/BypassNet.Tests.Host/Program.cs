@@ -4,6 +4,11 @@ using BypassNet;
 using BypassNet.Tests.Host;
 using Microsoft.Extensions.Logging;
 
+if (args.Length == 2 && args[0] == "echo-server")
+{
+    return await EchoServerMode.RunAsync(args[1]);
+}
+
 // Creates a runtime, echoes 256 KiB over loopback with owned buffers, and prints what happened.
 // Optional argument: the engine to ask for (auto, iouring, socket); asking for io_uring where it cannot be had prints refused=...
 using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(new ConsoleLoggerProvider()).SetMinimumLevel(LogLevel.Debug));

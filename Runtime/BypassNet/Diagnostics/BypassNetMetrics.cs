@@ -16,6 +16,9 @@ public static class BypassNetMetrics
     private static readonly Meter s_meter = new(MeterName, "0.1.0");
     private static readonly Counter<long> s_ringFaults = s_meter.CreateCounter<long>("bypassnet.ring.faults", "{event}", "Ring faults (tag kind: ring_failed, drain_timed_out, completion_handler)");
 
+    // A pushed counter: a ring failure is an event (rare, tagged with its cause), not a figure to poll.
+    private static readonly Counter<long> s_ringFailures = s_meter.CreateCounter<long>("bypassnet.ring.failures", "{ring}", "Rings that failed (their pending operations were failed; sockets on other rings go on)");
+
     static BypassNetMetrics()
     {
         s_meter.CreateObservableCounter("bypassnet.sends", () => Sum(s => s.Sends), "{operation}", "Completed sends");
@@ -88,6 +91,10 @@ public static class BypassNetMetrics
             return measurements;
         }
     }
+
+    /// <summary>A ring failed with <paramref name="errno"/> (0 when the cause was not a system call error).</summary>
+    internal static void RecordRingFailure(int ring, int errno) =>
+        s_ringFailures.Add(1, new KeyValuePair<string, object?>("ring", ring), new KeyValuePair<string, object?>("errno", errno));
 
     internal static void Track(BypassRuntime runtime)
     {

@@ -60,6 +60,9 @@ internal static partial class Log
     [LoggerMessage(302, LogLevel.Error, "Ring {Ring}: {InFlight} operation(s) did not complete after cancellation; the ring and its buffers are leaked on purpose so the kernel never writes freed memory")]
     private static partial void DrainTimedOutCore(ILogger logger, int ring, int inFlight);
 
+    [LoggerMessage(304, LogLevel.Warning, "Listener {Fd}: accept failed with {Errno} (out of descriptors); retrying every {BackoffMs} ms, connections wait in the backlog")]
+    public static partial void AcceptBackingOff(ILogger logger, int fd, string errno, int backoffMs);
+
     [LoggerMessage(303, LogLevel.Critical, "{Owner}: buffer slot {Slot} was written after it was returned (bytes {First}..{Last} changed, first is 0x{Found:X2}); some code used a stale pointer or span")]
     public static partial void BufferCorrupted(ILogger logger, string owner, int slot, int first, int last, byte found);
 }

@@ -14,6 +14,7 @@ internal abstract class SocketEngine : IDisposable
 
     protected SocketEngine(BypassNetOptions options)
     {
+        WarmErrorPaths();
         Options = options;
         Backpressure = new BackpressurePolicy(options);
     }
@@ -46,12 +47,46 @@ internal abstract class SocketEngine : IDisposable
 
     protected abstract SocketTransport Create(Socket socket, bool connected);
 
+    /// <summary>
+    /// Builds once what the accept, receive, close and shutdown error paths build, so nothing there is a first use:
+    /// under descriptor exhaustion a first-time assembly or resource load can fail, and the runtime remembers it.
+    /// </summary>
+    private static void WarmErrorPaths()
+    {
+        if (Interlocked.Exchange(ref s_warmed, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (int errno in new[] { Interop.Libc.EMFILE, Interop.Libc.ENFILE, Interop.Libc.ECONNRESET, Interop.Libc.EPIPE, Interop.Libc.ECANCELED })
+        {
+            _ = SocketErrors.Exception(errno).Message;
+        }
+
+        _ = SocketTransport.Disposed("a receive").Message;
+        _ = new ObjectDisposedException(nameof(BypassRuntime), "warm-up").Message;
+        _ = new OperationCanceledException(CancellationToken.None).Message;
+        _ = new InvalidOperationException("warm-up").Message;
+        _ = Ring.RingFailedException.FromErrno(-1, Interop.Libc.EMFILE, "warm-up").Message;
+
+        // The accept back-off waits on a timer; the first timer ever scheduled starts the runtime's timer thread, and
+        // under EMFILE that start fails (OutOfMemoryException). Schedule one now, so the thread exists.
+        using (new Timer(static _ => { }, null, 60_000, Timeout.Infinite))
+        {
+        }
+    }
+
+    private static int s_warmed;
+
     /// <summary>Closes every socket still open, so their pending operations fail with ObjectDisposedException on both engines alike.</summary>
     internal void CloseAll()
     {
         // Two phases: every socket fails its pending work with ObjectDisposedException before any descriptor closes,
         // so no socket of this runtime sees its peer (also of this runtime) go away first.
-        SocketTransport[] transports = _live.Keys.ToArray();
+        // No LINQ here: under EMFILE a first-time assembly load fails, and this runs at shutdown.
+        ICollection<SocketTransport> keys = _live.Keys;
+        var transports = new SocketTransport[keys.Count];
+        keys.CopyTo(transports, 0);
         foreach (SocketTransport transport in transports)
         {
             transport.MarkClosing();

@@ -89,6 +89,7 @@ internal static class IoUringConstants
 internal enum IoUringOpcode : byte
 {
     Nop = 0,
+    Timeout = 11,
     Accept = 13,
     AsyncCancel = 14,
     Connect = 16,

@@ -41,6 +41,7 @@ internal sealed unsafe class RingEventLoop : IDisposable
     private int _sleeping;
     private volatile bool _stopping;
     private volatile bool _stoppedFlag;
+    private volatile RingFailedException? _failure;
 
     private RingEventLoop(int index, RingLoopSettings settings, ILogger logger)
     {
@@ -78,6 +79,19 @@ internal sealed unsafe class RingEventLoop : IDisposable
     public List<IDisposable> Attachments { get; } = new();
 
     public RingStatistics Statistics { get; } = new();
+
+    /// <summary>Why the ring failed, or null while it works (or stopped normally). Set before anything pending is failed.</summary>
+    public RingFailedException? Failure => _failure;
+
+    /// <summary>Test-only fault hook (see <see cref="RingFaultInjection"/>).</summary>
+    internal RingFaultInjection Faults { get; } = new();
+
+    /// <summary>Test-only: the loop's next io_uring_enter fails with <paramref name="errno"/>; the loop is woken so that happens now.</summary>
+    internal void InjectEnterFailure(int errno)
+    {
+        Faults.FailNextEnter(errno);
+        ForceWake();
+    }
 
     public int OperationsInFlight => _operations.InFlight;
 
@@ -225,10 +239,10 @@ internal sealed unsafe class RingEventLoop : IDisposable
         {
             final = operation.OnCompletion(this, result, flags);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (_failure is null)
         {
-            Log.CompletionHandlerFailed(_logger, Index, ex);
             final = (flags & IoUringConstants.CqeFMore) == 0;
+            HandlerFailed(operation, ex, final);
         }
 
         if (final)
@@ -251,9 +265,9 @@ internal sealed unsafe class RingEventLoop : IDisposable
         {
             operation.OnReleased(this);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (_failure is null)
         {
-            Log.CompletionHandlerFailed(_logger, Index, ex);
+            HandlerFailed(operation, ex, final: true);
         }
 
         if (owner is not null && owner.Residency.InFlight == 0 && owner.IsClosing)
@@ -262,10 +276,32 @@ internal sealed unsafe class RingEventLoop : IDisposable
             {
                 owner.OnDrained();
             }
-            catch (Exception ex)
+            catch (Exception ex) when (_failure is null)
             {
                 Log.CompletionHandlerFailed(_logger, Index, ex);
             }
+        }
+    }
+
+    /// <summary>
+    /// A completion handler threw: the operation's awaiter gets the exception (logging alone would leave it waiting
+    /// forever), and a multishot request is cancelled so no further completion reaches a handler that is broken.
+    /// </summary>
+    private void HandlerFailed(RingOperation operation, Exception error, bool final)
+    {
+        Log.CompletionHandlerFailed(_logger, Index, error);
+        try
+        {
+            operation.OnFault(this, error);
+        }
+        catch (Exception ex) when (_failure is null)
+        {
+            Log.CompletionHandlerFailed(_logger, Index, ex);
+        }
+
+        if (!final)
+        {
+            Cancel(operation);
         }
     }
 
@@ -280,7 +316,8 @@ internal sealed unsafe class RingEventLoop : IDisposable
             int rc = ring.SubmitAndWait(0);
             if (rc < 0 && rc != -Libc.EINTR && rc != -Libc.EBUSY && rc != -Libc.EAGAIN)
             {
-                throw new InvalidOperationException($"io_uring_enter failed with errno {-rc} while the submission queue was full.");
+                // Not an ordinary exception: the caller may be a completion handler, whose catch must not swallow it.
+                throw Fail(RingFailedException.FromErrno(Index, -rc, "io_uring_enter (submission queue full)"));
             }
 
             if (rc <= 0)
@@ -311,14 +348,32 @@ internal sealed unsafe class RingEventLoop : IDisposable
     private void WriteEventFd()
     {
         FileDescriptorHandle? eventFd = _eventFd;
-        if (eventFd is null || eventFd.IsClosed)
+        if (eventFd is null)
         {
             return;
         }
 
-        ulong one = 1;
-        Libc.Write(eventFd.Fd, &one, sizeof(ulong));
-        Statistics.Wakeups++;
+        // The reference keeps the descriptor open for the write: a teardown racing us cannot close it (and let the
+        // number be reused by someone else's file) between the check and the write.
+        bool added = false;
+        try
+        {
+            eventFd.DangerousAddRef(ref added);
+            ulong one = 1;
+            Libc.Write(eventFd.Fd, &one, sizeof(ulong));
+            Statistics.Wakeups++;
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed already: the loop is gone, nobody needs waking.
+        }
+        finally
+        {
+            if (added)
+            {
+                eventFd.DangerousRelease();
+            }
+        }
     }
 
     private void Run()
@@ -341,18 +396,90 @@ internal sealed unsafe class RingEventLoop : IDisposable
         try
         {
             leaked = Loop();
+            if (leaked)
+            {
+                Fail(new RingFailedException(Index, 0, $"{_operations.InFlight} operation(s) did not complete within {DrainTimeout.TotalSeconds:0} s of being cancelled"));
+            }
         }
         catch (Exception ex)
         {
-            // A failing ring must not free memory the kernel may still write: keep it, log it.
-            leaked = _operations.InFlight > 0;
-            Log.RingFailed(_logger, Index, ex);
+            // A failing ring must not free memory the kernel may still write: keep it (Teardown), fail what waits on it.
+            leaked = true;
+            Fail(ex as RingFailedException ?? new RingFailedException(Index, 0, $"the ring thread threw {ex.GetType().Name}: {ex.Message}", ex));
         }
         finally
         {
+            _stopping = true;
+            if (_failure is { } failure)
+            {
+                ReportFailure(failure);
+                FailInFlight(failure);
+            }
+
             _stoppedFlag = true;
             Teardown(leaked);
             _stopped.TrySetResult();
+        }
+    }
+
+    /// <summary>Records the ring's failure once (the first cause wins) and returns it for throwing.</summary>
+    private RingFailedException Fail(RingFailedException failure)
+    {
+        _stopping = true;
+        return _failure ??= failure;
+    }
+
+    private void ReportFailure(RingFailedException failure)
+    {
+        Log.RingFailed(_logger, Index, failure);
+        try
+        {
+            _settings.OnFailed?.Invoke(this, failure);
+        }
+        catch (Exception ex)
+        {
+            Log.CompletionHandlerFailed(_logger, Index, ex);
+        }
+    }
+
+    /// <summary>
+    /// The ring failed: every operation still in the table completes its awaiter with the failure. None is released,
+    /// so whatever it names (buffers, pinned memory, sockaddrs) stays alive with the leaked ring. Closing residents are
+    /// told they drained — no SQE will ever be submitted again, so their descriptors may be closed.
+    /// </summary>
+    private void FailInFlight(RingFailedException failure)
+    {
+        var owners = new HashSet<IRingResident>(ReferenceEqualityComparer.Instance);
+        foreach (RingOperation operation in _operations.Snapshot())
+        {
+            try
+            {
+                operation.OnFault(this, failure.Copy());
+            }
+            catch (Exception ex)
+            {
+                Log.CompletionHandlerFailed(_logger, Index, ex);
+            }
+
+            if (operation.Owner is { } owner)
+            {
+                owners.Add(owner);
+            }
+        }
+
+        foreach (IRingResident owner in owners)
+        {
+            if (owner.IsClosing)
+            {
+                try
+                {
+                    owner.OnDrained();
+                }
+                catch (Exception ex)
+                {
+                    Log.CompletionHandlerFailed(_logger, Index, ex);
+                }
+            }
         }
     }
 
@@ -368,7 +495,7 @@ internal sealed unsafe class RingEventLoop : IDisposable
         int efd = Libc.EventFd(0, Libc.EFD_CLOEXEC);
         if (efd < 0)
         {
-            int errno = Marshal.GetLastSystemError();
+            int errno = Marshal.GetLastPInvokeError();
             _ring.Dispose();
             throw new IOException($"eventfd failed with errno {errno}.");
         }
@@ -432,11 +559,11 @@ internal sealed unsafe class RingEventLoop : IDisposable
                 }
             }
 
-            int rc = SubmitAndWait(ring, wait);
+            int rc = Faults.Apply(SubmitAndWait(ring, wait));
             Volatile.Write(ref _sleeping, 0);
             if (rc < 0 && rc != -Libc.EINTR && rc != -Libc.EBUSY && rc != -Libc.EAGAIN && rc != -Libc.ETIME)
             {
-                throw new IOException($"io_uring_enter failed with errno {-rc}.");
+                throw Fail(RingFailedException.FromErrno(Index, -rc, "io_uring_enter"));
             }
 
             if (rc == -Libc.EBUSY)
@@ -496,7 +623,7 @@ internal sealed unsafe class RingEventLoop : IDisposable
             {
                 item.Work.Execute(this, item.Command);
             }
-            catch (Exception ex)
+            catch (Exception ex) when (_failure is null)
             {
                 Log.CompletionHandlerFailed(_logger, Index, ex);
             }
@@ -519,7 +646,7 @@ internal sealed unsafe class RingEventLoop : IDisposable
             {
                 work.Execute(this, RingCommand.Custom);
             }
-            catch (Exception ex)
+            catch (Exception ex) when (_failure is null)
             {
                 Log.CompletionHandlerFailed(_logger, Index, ex);
             }
@@ -564,16 +691,27 @@ internal sealed unsafe class RingEventLoop : IDisposable
     {
         while (_incoming.TryDequeue(out (RingWork Work, RingCommand Command) item))
         {
-            if (item.Command != RingCommand.Cancel && item.Work is IRejectable rejectable)
+            if (item.Command == RingCommand.Cancel)
             {
-                try
+                continue;
+            }
+
+            try
+            {
+                if (item.Work is IRejectable rejectable)
                 {
                     rejectable.Reject();
                 }
-                catch (Exception ex)
+                else if (item.Work is RingOperation operation && item.Command == RingCommand.Submit)
                 {
-                    Log.CompletionHandlerFailed(_logger, Index, ex);
+                    // An operation that never reached the ring is refused as the submit path would have refused it
+                    // (a multishot accept or receive then fails its waiter with the ring's failure or its disposal).
+                    operation.OnRefused(this, SubmitRefusal.Stopping);
                 }
+            }
+            catch (Exception ex)
+            {
+                Log.CompletionHandlerFailed(_logger, Index, ex);
             }
         }
     }

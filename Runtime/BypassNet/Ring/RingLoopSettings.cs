@@ -22,4 +22,7 @@ internal sealed class RingLoopSettings
 
     /// <summary>Run on the loop thread once the ring exists; registers buffers and adds <see cref="RingEventLoop.Attachments"/>.</summary>
     public Action<RingEventLoop>? OnStarted { get; init; }
+
+    /// <summary>Run on the loop thread when the ring fails, after it was logged and before pending operations are failed (metrics).</summary>
+    public Action<RingEventLoop, RingFailedException>? OnFailed { get; init; }
 }

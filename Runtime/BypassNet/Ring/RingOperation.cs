@@ -55,6 +55,16 @@ internal abstract class RingOperation : RingWork
     {
     }
 
+    /// <summary>
+    /// The operation cannot go on (loop thread): its completion handler threw, or its ring failed
+    /// (<see cref="RingEventLoop.Failure"/> is then set). Completes whoever awaits it with <paramref name="error"/>,
+    /// once. Frees nothing the kernel may still touch while <see cref="InFlight"/>: after a ring failure the final
+    /// completion never comes and that memory stays with the leaked ring.
+    /// </summary>
+    internal virtual void OnFault(RingEventLoop loop, Exception error)
+    {
+    }
+
     /// <summary>Posted work: <see cref="RingCommand.Cancel"/> cancels the operation if in flight; anything else submits it.</summary>
     internal override void Execute(RingEventLoop loop, RingCommand command)
     {

@@ -87,6 +87,17 @@ internal static class Sqe
         sqe.UserData = userData;
     }
 
+    /// <summary>A relative timeout: completes with -ETIME once the interval in <paramref name="timespec"/> (a __kernel_timespec) has passed.</summary>
+    public static void Timeout(ref IoUringSqe sqe, nint timespec, ulong userData)
+    {
+        sqe = default;
+        sqe.Opcode = IoUringOpcode.Timeout;
+        sqe.Fd = -1;
+        sqe.Addr = (ulong)timespec;
+        sqe.Len = 1;
+        sqe.UserData = userData;
+    }
+
     /// <summary>Cancels the request with <paramref name="targetUserData"/>; this SQE's own completion carries <paramref name="userData"/>.</summary>
     public static void Cancel(ref IoUringSqe sqe, ulong targetUserData, ulong userData)
     {

@@ -364,7 +364,8 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
         try
         {
             buffer.CopyTo(copy);
-            return Block(SendAsync(copy.AsMemory(0, buffer.Length), socketFlags, Timeout(SendTimeout)), SendTimeout);
+            using CancellationTokenSource? timeout = Timeout(SendTimeout);
+            return Block(SendAsync(copy.AsMemory(0, buffer.Length), socketFlags, timeout?.Token ?? default), SendTimeout);
         }
         finally
         {
@@ -390,7 +391,8 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
         byte[] copy = ArrayPool<byte>.Shared.Rent(buffer.Length);
         try
         {
-            int received = Block(ReceiveAsync(copy.AsMemory(0, buffer.Length), socketFlags, Timeout(ReceiveTimeout)), ReceiveTimeout);
+            using CancellationTokenSource? timeout = Timeout(ReceiveTimeout);
+            int received = Block(ReceiveAsync(copy.AsMemory(0, buffer.Length), socketFlags, timeout?.Token ?? default), ReceiveTimeout);
             copy.AsSpan(0, received).CopyTo(buffer);
             return received;
         }
@@ -458,8 +460,9 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
     /// <inheritdoc />
     public override string ToString() => $"BypassSocket({Engine}, {(_disposed != 0 ? "disposed" : _transport.Socket.LocalEndPoint?.ToString() ?? "unbound")})";
 
-    private static CancellationToken Timeout(int milliseconds) =>
-        milliseconds > 0 ? new CancellationTokenSource(milliseconds).Token : CancellationToken.None;
+    /// <summary>The timer of a blocking call, or null when it waits forever; the caller disposes it when the call returns (its timer is freed).</summary>
+    private static CancellationTokenSource? Timeout(int milliseconds) =>
+        milliseconds > 0 ? new CancellationTokenSource(milliseconds) : null;
 
     /// <summary>True on a thread where a blocking call would deadlock the engine (a ring's own thread).</summary>
     internal bool OnEngineThread => _transport.OnEngineThread;
@@ -473,6 +476,9 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
 
     /// <summary>A non-blocking send on the calling thread (see <see cref="SocketTransport.TrySendNow"/>): bytes sent, or -1.</summary>
     internal int TrySendNow(ReadOnlySpan<byte> data) => _transport.TrySendNow(data);
+
+    /// <summary>The engine's side of this socket (tests look through it at the ring a socket lives on).</summary>
+    internal SocketTransport Transport => _transport;
 
     private int Block(ValueTask<int> operation, int timeout)
     {

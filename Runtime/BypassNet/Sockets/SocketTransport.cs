@@ -12,6 +12,9 @@ namespace BypassNet.Sockets;
 /// </summary>
 internal abstract class SocketTransport : IAsyncDisposable
 {
+    /// <summary>How long a listener out of descriptors waits before accepting again (both engines): short enough to resume promptly, long enough not to spin.</summary>
+    public static readonly TimeSpan ExhaustedAcceptBackoff = TimeSpan.FromMilliseconds(50);
+
     protected SocketTransport(Socket socket, EngineCounters statistics)
     {
         Socket = socket;

@@ -29,15 +29,25 @@ internal sealed class ManagedSocketTransport : SocketTransport
 
     public override async ValueTask<Socket> AcceptAsync(CancellationToken cancellationToken)
     {
-        try
+        while (true)
         {
-            Socket accepted = await Socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
-            RecordAccept();
-            return accepted;
-        }
-        catch (SocketException ex) when (_closed && ex.SocketErrorCode == SocketError.OperationAborted)
-        {
-            throw Disposed("an accept");
+            try
+            {
+                Socket accepted = await Socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
+                RecordAccept();
+                return accepted;
+            }
+            catch (SocketException ex) when (_closed && ex.SocketErrorCode == SocketError.OperationAborted)
+            {
+                throw Disposed("an accept");
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.TooManyOpenSockets && !_closed)
+            {
+                // Out of descriptors (EMFILE/ENFILE) is load, as on io_uring: the connection stays in the backlog and
+                // the accept waits (a timer, no descriptor, no thread) and tries again.
+            }
+
+            await Task.Delay(ExhaustedAcceptBackoff, cancellationToken).ConfigureAwait(false);
         }
     }
 

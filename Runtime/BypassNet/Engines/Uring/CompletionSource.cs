@@ -12,11 +12,16 @@ internal abstract class CompletionSource : RingOperation, IValueTaskSource<int>,
 {
     private static readonly Action<object?> s_cancel = static state => ((CompletionSource)state!).CancelFromToken();
 
+    private readonly CancelableWait _cancellation;
     private ManualResetValueTaskSourceCore<int> _core;
-    private CancellationTokenRegistration _registration;
+    private int _completed;
 
     protected CompletionSource(UringConnection connection)
-        : base(connection) => Connection = connection;
+        : base(connection)
+    {
+        Connection = connection;
+        _cancellation = new CancelableWait(s_cancel, this);
+    }
 
     protected UringConnection Connection { get; }
 
@@ -39,33 +44,60 @@ internal abstract class CompletionSource : RingOperation, IValueTaskSource<int>,
     protected short Begin(CancellationToken cancellationToken, bool runContinuationsAsynchronously)
     {
         _core.Reset();
+        _completed = 0;
         _core.RunContinuationsAsynchronously = runContinuationsAsynchronously;
         ResetCancellation();
         Reusable = true;
         Token = cancellationToken;
-        if (cancellationToken.CanBeCanceled)
-        {
-            _registration = cancellationToken.UnsafeRegister(s_cancel, this);
-        }
-
+        _cancellation.Register(_cancellation.Begin(), cancellationToken);
         return _core.Version;
     }
 
     /// <summary>Unhooks the token; call before completing.</summary>
     protected void EndCancellation()
     {
-        if (!_registration.Unregister() && Token.CanBeCanceled && Token.IsCancellationRequested)
+        if (!_cancellation.End())
         {
             Reusable = false;
         }
-
-        _registration = default;
     }
 
-    protected void SetResult(int result) => _core.SetResult(result);
+    protected void SetResult(int result)
+    {
+        if (TryComplete())
+        {
+            _core.SetResult(result);
+        }
+    }
 
-    /// <summary>Completes with the error a failed request means, mapped once for both engines by <see cref="Sockets.SocketTransport.Failure"/>.</summary>
-    protected void SetError(int errno, string what) => _core.SetException(Connection.Failure(errno, what, Token));
+    /// <summary>
+    /// Completes with the error a failed request means, mapped once for both engines by
+    /// <see cref="Sockets.SocketTransport.Failure"/> — or with the ring's failure when the ring under it failed.
+    /// </summary>
+    protected void SetError(int errno, string what)
+    {
+        if (TryComplete())
+        {
+            _core.SetException(Connection.Loop.Failure is { } failure ? failure.Copy() : Connection.Failure(errno, what, Token));
+        }
+    }
+
+    /// <summary>
+    /// The handler threw or the ring failed: the awaiter gets <paramref name="error"/> now; the operation's own finish
+    /// (at its final completion, if that ever comes) frees its memory but completes nothing. Never reused.
+    /// </summary>
+    internal override void OnFault(RingEventLoop loop, Exception error)
+    {
+        Reusable = false;
+        if (TryComplete())
+        {
+            EndCancellation();
+            _core.SetException(error);
+        }
+    }
+
+    /// <summary>True for the one caller that may complete this use of the operation.</summary>
+    private bool TryComplete() => Interlocked.Exchange(ref _completed, 1) == 0;
 
     private void CancelFromToken() => RequestCancel(Connection.Loop);
 }

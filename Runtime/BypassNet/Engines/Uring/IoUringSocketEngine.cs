@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using BypassNet.Buffers;
+using BypassNet.Diagnostics;
 using BypassNet.Interop;
 using BypassNet.Ring;
 using BypassNet.Sockets;
@@ -23,6 +24,8 @@ internal sealed class IoUringSocketEngine : SocketEngine
         : base(options)
     {
         Capabilities = capabilities;
+        // Logging from the ring threads and the accept/close paths must never throw into them.
+        logger = GuardedLogger.Wrap(logger);
         Logger = logger;
         int page = Environment.SystemPageSize;
         int sendSize = RoundUp(options.SendBufferSize, page);
@@ -51,6 +54,7 @@ internal sealed class IoUringSocketEngine : SocketEngine
                     CompletionEntries = entries * 4,
                     SetupFlags = capabilities.SetupFlags,
                     OnStarted = loop => Attach(loop, context, receiveOffset, receiveSize),
+                    OnFailed = static (loop, failure) => BypassNetMetrics.RecordRingFailure(loop.Index, failure.Errno),
                 };
                 context.Loop = RingEventLoop.Start(i, settings, logger);
                 _rings[i] = context;

@@ -95,6 +95,13 @@ internal sealed class MultishotReceiveOperation : RingOperation
         return (flags & IoUringConstants.CqeFMore) == 0;
     }
 
+    /// <summary>The handler threw or the ring failed: receiving has ended and every receive from now on fails with <paramref name="error"/>.</summary>
+    internal override void OnFault(RingEventLoop loop, Exception error)
+    {
+        _ended = true;
+        _receiver.OnCorrupted(error);
+    }
+
     internal override void OnReleased(RingEventLoop loop)
     {
         if (_ended || _connection.IsClosingOrStopping)

@@ -125,6 +125,25 @@ internal sealed class SendOperation : CompletionSource
         Finish();
     }
 
+    /// <summary>
+    /// The awaiter fails now. The lease and pin stay until the final completion (never, if the ring failed); after a
+    /// ring failure the sends queued behind this one are refused in turn, so none of them waits forever.
+    /// </summary>
+    internal override void OnFault(RingEventLoop loop, Exception error)
+    {
+        if (_errno == 0)
+        {
+            _errno = Libc.ECANCELED;
+        }
+
+        base.OnFault(loop, error);
+        if (loop.Failure is not null && _active)
+        {
+            _active = false;
+            _sender.EndSend(this, loop);
+        }
+    }
+
     public override void Reject()
     {
         _errno = Libc.ECANCELED;

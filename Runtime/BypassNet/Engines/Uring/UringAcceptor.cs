@@ -20,12 +20,13 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
     private readonly BackpressurePolicy _backpressure;
     private readonly Queue<int> _accepted = new();
     private readonly object _gate = new();
+    private readonly CancelableWait _cancellation;
     private bool _closed;
     private int _errno;
     private bool _waiting;
     private bool _paused;
+    private bool _exhausted;
     private CancellationToken _token;
-    private CancellationTokenRegistration _registration;
     private ManualResetValueTaskSourceCore<Socket> _core;
 
     public UringAcceptor(UringConnection connection)
@@ -33,6 +34,7 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
         _connection = connection;
         _operation = new AcceptOperation(connection, this);
         _backpressure = connection.Engine.Backpressure;
+        _cancellation = new CancelableWait(s_cancel, this);
     }
 
     public bool Paused
@@ -49,6 +51,7 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
     public ValueTask<Socket> AcceptAsync(CancellationToken cancellationToken)
     {
         short version;
+        long wait;
         lock (_gate)
         {
             _connection.ThrowIfUnusable();
@@ -82,12 +85,10 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
             _waiting = true;
             _token = cancellationToken;
             version = _core.Version;
+            wait = _cancellation.Begin();
         }
 
-        if (cancellationToken.CanBeCanceled)
-        {
-            _registration = cancellationToken.UnsafeRegister(s_cancel, this);
-        }
+        _cancellation.Register(wait, cancellationToken);
 
         _connection.Loop.Execute(_operation, RingCommand.Submit);
         return new ValueTask<Socket>(this, version);
@@ -107,6 +108,7 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
             }
 
             _connection.RecordAccept();
+            _exhausted = false;
             if (_waiting)
             {
                 _waiting = false;
@@ -130,7 +132,7 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
 
         if (complete)
         {
-            _registration.Unregister();
+            _cancellation.End();
             Socket socket;
             try
             {
@@ -138,12 +140,25 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
             }
             catch (Exception ex)
             {
-                Libc.Close(fd);
+                // Wrap closed the descriptor already (its handle owned it): closing it here too could hit a reused number.
                 _core.SetException(ex);
                 return;
             }
 
             _core.SetResult(socket);
+        }
+    }
+
+    /// <summary>
+    /// The listener ran out of descriptors (ring thread): not an error for the application, whose accept keeps waiting
+    /// while the operation backs off; logged once per episode (through the guarded logger, which cannot throw here).
+    /// </summary>
+    public void OnDescriptorsExhausted(int errno)
+    {
+        if (!_exhausted)
+        {
+            _exhausted = true;
+            Diagnostics.Log.AcceptBackingOff(_connection.Engine.Logger, _connection.Fd, errno == Libc.EMFILE ? "EMFILE" : "ENFILE", (int)SocketTransport.ExhaustedAcceptBackoff.TotalMilliseconds);
         }
     }
 
@@ -161,7 +176,7 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
             _waiting = false;
         }
 
-        _registration.Unregister();
+        _cancellation.End();
         _core.SetException(SocketErrors.Exception(errno));
     }
 
@@ -189,11 +204,9 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
             _waiting = false;
         }
 
-        _registration.Unregister();
+        _cancellation.End();
         _core.SetException(error);
     }
-
-    public void Cancel(RingEventLoop loop) => loop.Cancel(_operation);
 
     /// <summary>Closes the descriptors nobody accepted (the listener is closing).</summary>
     public void CloseQueued()
@@ -227,6 +240,7 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
         }
 
         // The multishot accept keeps running; connections that arrive meanwhile wait in the queue.
+        _cancellation.End();
         _core.SetException(new OperationCanceledException(_token));
     }
 
@@ -239,5 +253,18 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
         }
     }
 
-    private static Socket Wrap(int fd) => new(new SafeSocketHandle((IntPtr)fd, ownsHandle: true));
+    /// <summary>A Socket over an accepted descriptor. The handle is the descriptor's one owner: if the Socket cannot be built, disposing the handle closes it, once.</summary>
+    private static Socket Wrap(int fd)
+    {
+        var handle = new SafeSocketHandle((IntPtr)fd, ownsHandle: true);
+        try
+        {
+            return new Socket(handle);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
 }

@@ -188,10 +188,10 @@ internal sealed class UringConnection : SocketTransport, IRingResident
         Receiver.Start();
     }
 
-    /// <summary>The runtime was disposed under this socket: waiters fail, later calls throw, nothing hangs.</summary>
+    /// <summary>The runtime was disposed (or the ring failed) under this socket: waiters fail, later calls throw, nothing hangs.</summary>
     internal void OnRingStopped()
     {
-        var error = new ObjectDisposedException(nameof(BypassRuntime), "The BypassNet runtime under this socket was disposed.");
+        Exception error = StoppedError();
         Receiver.OnRingStopped(error);
         Volatile.Read(ref _acceptor)?.Fail(error);
     }
@@ -201,9 +201,14 @@ internal sealed class UringConnection : SocketTransport, IRingResident
         ObjectDisposedException.ThrowIf(_closing, this);
         if (Loop.IsStopping)
         {
-            throw new ObjectDisposedException(nameof(BypassRuntime), "The BypassNet runtime under this socket was disposed.");
+            throw StoppedError();
         }
     }
+
+    /// <summary>Why this socket's ring no longer runs: its failure (naming the cause), or the runtime's disposal.</summary>
+    private Exception StoppedError() => Loop.Failure is { } failure
+        ? failure.Copy()
+        : new ObjectDisposedException(nameof(BypassRuntime), "The BypassNet runtime under this socket was disposed.");
 
     void IRingResident.OnDrained() => FinishClose();
 
@@ -215,10 +220,8 @@ internal sealed class UringConnection : SocketTransport, IRingResident
             return;
         }
 
-        // One request cancels everything on this descriptor; the individual cancels cover kernels without CANCEL_FD.
+        // One request cancels everything on this descriptor (CANCEL_FD|ALL: the engine runs only where the kernel has it).
         Sqe.CancelFd(ref loop.SubmitUntracked(), Fd, RingEventLoop.InternalUserData);
-        Receiver.Cancel(loop);
-        _acceptor?.Cancel(loop);
     }
 
     private void FinishClose()
@@ -235,13 +238,19 @@ internal sealed class UringConnection : SocketTransport, IRingResident
         _closed.TrySetResult();
     }
 
-    /// <summary>Posted to the ring by <see cref="Close"/>.</summary>
-    private sealed class CloseWork : RingWork
+    /// <summary>
+    /// Posted to the ring by <see cref="Close"/>. Rejected when the ring stopped before running it: the ring then submits
+    /// nothing any more and its operations were drained or failed, so no SQE can still name the descriptor, and the
+    /// descriptor is closed here instead — a dead ring never strands a close.
+    /// </summary>
+    private sealed class CloseWork : RingWork, IRejectable
     {
         private readonly UringConnection _connection;
 
         public CloseWork(UringConnection connection) => _connection = connection;
 
         internal override void Execute(RingEventLoop loop, RingCommand command) => _connection.CloseOnRing(loop);
+
+        public void Reject() => _connection.FinishClose();
     }
 }

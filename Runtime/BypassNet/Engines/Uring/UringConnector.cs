@@ -67,7 +67,20 @@ internal sealed class UringConnector
         }
 
         // A Socket built over the connected descriptor reports LocalEndPoint, RemoteEndPoint and Connected as usual.
-        var connected = new Socket(new SafeSocketHandle((IntPtr)_connection.Fd, ownsHandle: true));
+        // The old socket keeps owning the descriptor until the new one exists; then ownership moves, so exactly one
+        // handle ever closes it (a failed wrap gives up its claim instead of closing it under the old socket).
+        var handle = new SafeSocketHandle((IntPtr)_connection.Fd, ownsHandle: true);
+        Socket connected;
+        try
+        {
+            connected = new Socket(handle);
+        }
+        catch
+        {
+            handle.SetHandleAsInvalid();
+            throw;
+        }
+
         old.SafeHandle.SetHandleAsInvalid();
         _connection.OnConnected(connected);
     }

@@ -25,6 +25,7 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
     private readonly ReceiveQueue _queue;
     private readonly BackpressurePolicy _backpressure;
     private readonly object _gate = new();
+    private readonly CancelableWait _cancellation;
     private bool _closed;
     private bool _eof;
     private int _errno;
@@ -34,7 +35,6 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
     private Memory<byte> _copyTarget;
     private bool _copyPeek;
     private CancellationToken _token;
-    private CancellationTokenRegistration _registration;
     private ManualResetValueTaskSourceCore<OwnedBuffer> _ownedCore;
     private ManualResetValueTaskSourceCore<int> _copyCore;
 
@@ -44,6 +44,7 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
         _operation = new MultishotReceiveOperation(connection, this);
         _queue = new ReceiveQueue(connection.Ring.ReceiveRing);
         _backpressure = connection.Engine.Backpressure;
+        _cancellation = new CancelableWait(s_cancel, this);
     }
 
     private enum ReceiveWait
@@ -97,6 +98,7 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
     public ValueTask<OwnedBuffer> ReceiveAsync(CancellationToken cancellationToken)
     {
         short version;
+        long wait;
         lock (_gate)
         {
             if (!TryBeginLocked(cancellationToken, out Exception? failure, out bool ended))
@@ -124,15 +126,17 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
             _waiting = ReceiveWait.Owned;
             _token = cancellationToken;
             version = _ownedCore.Version;
+            wait = _cancellation.Begin();
         }
 
-        RegisterCancellation(cancellationToken);
+        _cancellation.Register(wait, cancellationToken);
         return new ValueTask<OwnedBuffer>(this, version);
     }
 
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer, bool peek, CancellationToken cancellationToken)
     {
         short version;
+        long wait;
         lock (_gate)
         {
             if (!TryBeginLocked(cancellationToken, out Exception? failure, out bool ended))
@@ -162,9 +166,10 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
             _copyPeek = peek;
             _token = cancellationToken;
             version = _copyCore.Version;
+            wait = _cancellation.Begin();
         }
 
-        RegisterCancellation(cancellationToken);
+        _cancellation.Register(wait, cancellationToken);
         return new ValueTask<int>(this, version);
     }
 
@@ -413,7 +418,7 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
             return;
         }
 
-        _registration.Unregister();
+        _cancellation.End();
         if (waiting == ReceiveWait.Owned)
         {
             if (error is not null)
@@ -452,13 +457,5 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
 
         // Only the wait is cancelled: the multishot receive keeps running and queued data stays for the next receive.
         Complete(waiting, null, 0, new OperationCanceledException(token));
-    }
-
-    private void RegisterCancellation(CancellationToken cancellationToken)
-    {
-        if (cancellationToken.CanBeCanceled)
-        {
-            _registration = cancellationToken.UnsafeRegister(s_cancel, this);
-        }
     }
 }

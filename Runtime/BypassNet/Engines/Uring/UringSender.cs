@@ -116,11 +116,14 @@ internal sealed class UringSender
             return false;
         }
 
-        SendOperation[] rest = _queue.Where(o => !ReferenceEquals(o, operation)).ToArray();
-        _queue.Clear();
-        foreach (SendOperation o in rest)
+        // Rotate once through the queue, dropping the canceled send (no LINQ: this runs on cancel and close paths).
+        for (int i = _queue.Count; i > 0; i--)
         {
-            _queue.Enqueue(o);
+            SendOperation queued = _queue.Dequeue();
+            if (!ReferenceEquals(queued, operation))
+            {
+                _queue.Enqueue(queued);
+            }
         }
 
         return true;
