@@ -1,3 +1,5 @@
+// Over 300 lines on purpose: each feature is probed by a small real request on one probe ring, and the requests share
+// that ring, its completion reaping and the rule that memory a request named is never freed if it did not settle.
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
