@@ -27,6 +27,7 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
     private readonly Dictionary<int, ControlFlowRegion> _finallyStarts = new();
     private readonly Dictionary<IOperation, ObjSet> _tryOutcomes = new();
     private readonly List<IFlowAnonymousFunctionOperation> _lambdas = new();
+    private readonly Dictionary<int, IMethodSymbol> _functions = new();
     private readonly bool[] _dirty;
     private readonly Dictionary<ControlFlowRegion, List<int>> _handlerStartsOfTry = new();
     private bool _changed;
@@ -48,18 +49,51 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
         IOperation body,
         ISymbol owner,
         OwnershipSymbols symbols,
+        MethodSummaries summaries,
         Func<IOperation, ControlFlowGraph> getGraph,
         CancellationToken cancellationToken)
     {
-        var facts = MethodFacts.Gather(body, symbols);
+        var facts = MethodFacts.Gather(body, symbols, summaries.TakesOwnership);
         if (!facts.IsRelevant)
         {
             return Array.Empty<Diagnostic>();
         }
 
-        var run = new AnalysisRun(symbols, facts, cancellationToken);
+        var run = new AnalysisRun(symbols, summaries, facts, cancellationToken);
         AnalyzeGraph(getGraph(body), owner, run);
         return run.Diagnostics;
+    }
+
+    /// <summary>
+    /// For a method's summary: per parameter, whether it is an owned parameter that every path returning normally
+    /// has released (disposed, handed off, stored or returned). Nothing is reported.
+    /// </summary>
+    public static bool[] ReleasedParameters(ControlFlowGraph cfg, IOperation body, IMethodSymbol method, OwnershipSymbols symbols, MethodSummaries summaries)
+    {
+        var result = new bool[method.Parameters.Length];
+        var facts = MethodFacts.Gather(body, symbols, summaries.TakesOwnership);
+        if (!facts.IsRelevant)
+        {
+            return result;
+        }
+
+        var analysis = new OwnershipFlowAnalysis(cfg, method, new AnalysisRun(symbols, summaries, facts, CancellationToken.None, silent: true));
+        analysis.Solve();
+        if (analysis._inputs[cfg.Blocks.Length - 1] is not { } exit)
+        {
+            return result;
+        }
+
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.RefKind == RefKind.None && symbols.IsOwned(parameter.Type) && !symbols.TakesOwnership(parameter))
+            {
+                var id = analysis._objects.GetOrAdd(parameter, ObjectKind.Initial, null);
+                result[parameter.Ordinal] = (analysis.StateOf(exit, id).Flags & ObjFlags.Live) == 0;
+            }
+        }
+
+        return result;
     }
 
     private static void AnalyzeGraph(ControlFlowGraph cfg, ISymbol owner, AnalysisRun run)
@@ -143,9 +177,10 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
         for (var id = 0; id < _objects.Count; id++)
         {
             var info = _objects[id];
-            if (info.Kind == ObjectKind.Acquired && OwnedValueLeakRule.IsLeaked(StateOf(exit, id).Flags))
+            var objState = StateOf(exit, id);
+            if (info.Kind == ObjectKind.Acquired && OwnedValueLeakRule.IsLeaked(objState.Flags))
             {
-                OwnedValueLeakRule.Report(_run, info.Site!);
+                OwnedValueLeakRule.Report(_run, info.Site!, OwnedValueLeakRule.Where(objState.LostAt));
             }
         }
     }
@@ -183,6 +218,7 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
     // A handler is entered because something threw; whether it threw before a live value's release is a guess,
     // so values still live there are not blamed for leaking along the handler (quiet, like drop on unwind).
     // Handoff and dispose history is kept: a use in the handler after a handoff in the try is still reported.
+    // A handoff seen only through the try state becomes MovedInTry: the handing-off call may be what threw.
     private OwnershipState WithoutLeakDuty(OwnershipState state)
     {
         var copy = state.Clone();
@@ -192,6 +228,17 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
             {
                 var flags = (pair.Value.Flags & ~(ObjFlags.Live | ObjFlags.Unconfirmed)) | ObjFlags.Escaped;
                 copy.Objects[pair.Key] = new ObjState(flags, pair.Value.MovedAt, pair.Value.DisposedAt);
+            }
+        }
+
+        foreach (var pair in state.Vars)
+        {
+            if (pair.Value.HasHistory(ObjFlags.Moved))
+            {
+                copy.Vars[pair.Key] = pair.Value.Update(
+                    pair.Value.Objects,
+                    b => (b.Flags & ObjFlags.Moved) != 0 ? b.WithFlags((b.Flags & ~ObjFlags.Moved) | ObjFlags.MovedInTry) : b,
+                    out _);
             }
         }
 
@@ -228,6 +275,11 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
 
         if (branch.Destination is { } destination)
         {
+            if (destination.Kind == BasicBlockKind.Exit)
+            {
+                current = MarkLostAtExit(branch, current);
+            }
+
             var existing = _inputs[destination.Ordinal];
             if (existing is null)
             {
@@ -241,6 +293,29 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
                 _dirty[destination.Ordinal] = true;
             }
         }
+    }
+
+    // Values still owned when a path leaves the body are lost where it leaves: the return, or the last statement.
+    private OwnershipState MarkLostAtExit(ControlFlowBranch branch, OwnershipState state)
+    {
+        var source = branch.Source;
+        var site = source.BranchValue ?? (source.Operations.Length > 0 ? source.Operations[source.Operations.Length - 1] : null);
+        if (site is null)
+        {
+            return state;
+        }
+
+        OwnershipState? copy = null;
+        foreach (var pair in state.Objects)
+        {
+            if (_objects[pair.Key].Kind == ObjectKind.Acquired && OwnedValueLeakRule.IsLeaked(pair.Value.Flags) && pair.Value.LostAt is null)
+            {
+                copy ??= state.Clone();
+                copy.Objects[pair.Key] = pair.Value.WithLostAt(site);
+            }
+        }
+
+        return copy ?? state;
     }
 
     private bool JoinAccumulated(Dictionary<ControlFlowRegion, OwnershipState> map, ControlFlowRegion region, OwnershipState state)
@@ -482,7 +557,8 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
     {
         if (key is ISymbol symbol && IsInitialVariable(symbol))
         {
-            return new VarValue(ObjSet.Of(_objects.GetOrAdd(symbol, ObjectKind.Initial, null)), isView: false);
+            var id = _objects.GetOrAdd(symbol, ObjectKind.Initial, null);
+            return VarValue.Single(id, new ObjState(ObjFlags.None, null, null, null, System.Collections.Immutable.ImmutableHashSet.Create<object>(OwnershipState.VarKeyComparer.Instance, symbol)));
         }
 
         return default;
