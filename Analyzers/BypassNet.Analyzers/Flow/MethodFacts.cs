@@ -40,9 +40,6 @@ internal sealed class MethodFacts
     public IReadOnlyList<CapturedVariable> CapturesOf(IMethodSymbol function) =>
         _captures.TryGetValue(function, out var list) ? list : Array.Empty<CapturedVariable>();
 
-    public IReadOnlyList<IMethodSymbol> FunctionsHeldBy(ISymbol delegateLocal) =>
-        _delegateLocals.TryGetValue(delegateLocal, out var list) ? list : Array.Empty<IMethodSymbol>();
-
     /// <summary>True for a lambda or local function that is assigned to a delegate local: it runs when the delegate is called.</summary>
     public bool IsHeldByDelegate(IMethodSymbol function) => _heldByDelegates.Contains(function);
 

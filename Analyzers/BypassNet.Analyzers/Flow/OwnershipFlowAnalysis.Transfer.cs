@@ -36,6 +36,9 @@ internal sealed partial class OwnershipFlowAnalysis
                 return Evaluate(parenthesized.Operand, state);
             case ISimpleAssignmentOperation assignment:
                 return Assign(assignment, state);
+            case IDelegateCreationOperation delegateCreation:
+                // `Action a = () => ...;`, `Func<Task> f = Local;`: the delegate is the function it wraps.
+                return Evaluate(delegateCreation.Target, state);
             case IDeconstructionAssignmentOperation deconstruction:
                 Deconstruct(deconstruction, state);
                 return default;
@@ -1057,28 +1060,6 @@ internal sealed partial class OwnershipFlowAnalysis
                     }
 
                     break;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Creating a lambda, or calling or taking a local function, reads every variable it captures. Reported at the
-    /// read inside the lambda when it is created, at the call otherwise. The captured values escape into it.
-    /// </summary>
-    private void UseCaptures(IMethodSymbol function, OwnershipState state, IOperation? reportAt)
-    {
-        foreach (var captured in _run.Facts.CapturesOf(function))
-        {
-            var value = ValueOf(state, captured.Symbol);
-            if (value.Objects.IsEmpty)
-            {
-                continue;
-            }
-
-            CheckUse(value, state, reportAt ?? captured.FirstReference, nullTest: false);
-            if (!value.IsView)
-            {
-                Escape(value.Objects, state);
             }
         }
     }
