@@ -57,18 +57,18 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            if (context.OwningSymbol is IMethodSymbol method && root.Kind is OperationKind.MethodBody or OperationKind.ConstructorBody)
-            {
-                // This method's own summary comes from the graph the analyzer already has.
-                var analyzed = block;
-                summaries.Get(method, () => context.GetControlFlowGraph(analyzed), root);
-                InferredTakesOwnershipRule.Check(method, summaries, context.ReportDiagnostic);
-            }
-
+            // The run offers this method's summary (from its own fixpoint) before BYP005 reads it.
             var findings = OwnershipFlowAnalysis.Run(root, context.OwningSymbol, symbols, summaries, _ => context.GetControlFlowGraph(block), context.CancellationToken);
             foreach (var diagnostic in findings)
             {
                 context.ReportDiagnostic(diagnostic);
+            }
+
+            if (context.OwningSymbol is IMethodSymbol method && root.Kind is OperationKind.MethodBody or OperationKind.ConstructorBody)
+            {
+                var analyzed = block;
+                summaries.Get(method, () => context.GetControlFlowGraph(analyzed), root);
+                InferredTakesOwnershipRule.Check(method, summaries, context.ReportDiagnostic);
             }
         }
     }

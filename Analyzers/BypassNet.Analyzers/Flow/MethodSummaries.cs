@@ -94,6 +94,22 @@ internal sealed class MethodSummaries
         return result.IsNone ? null : result;
     }
 
+    /// <summary>
+    /// Records the summary of a method whose body was just analyzed (unless one is cached or being computed): the
+    /// analysis's own fixpoint gives <paramref name="released"/>, so no second pass over the body is needed.
+    /// </summary>
+    public void Offer(IMethodSymbol method, IOperation body, Func<bool[]> released)
+    {
+        if (_cache.ContainsKey(method) || !IsSummarizable(method)
+            || (t_inProgress is { } stack && stack.Exists(m => SymbolEqualityComparer.Default.Equals(m, method))))
+        {
+            return;
+        }
+
+        var viewSources = _symbols.IsView(method.ReturnType) ? ViewSourcesOf(body, method) : new bool[method.Parameters.Length];
+        _cache.TryAdd(method, new MethodSummary(released(), viewSources));
+    }
+
     private bool IsSummarizable(IMethodSymbol method)
     {
         if (method.MethodKind is not (MethodKind.Ordinary or MethodKind.Constructor) || method.IsAbstract || method.IsVirtual

@@ -914,13 +914,13 @@ internal sealed partial class OwnershipFlowAnalysis
         return arguments.Where(a => !a.IsImplicit).OrderBy(a => a.Syntax.SpanStart).Concat(arguments.Where(a => a.IsImplicit));
     }
 
-    private void Handoff(VarValue value, IOperation site, bool isVariable, OwnershipState state)
+    private void Handoff(VarValue value, IOperation site, bool isVariable, OwnershipState state, string? name = null)
     {
         if (isVariable && _reporting && !value.Objects.IsEmpty)
         {
             var history = value.History();
             var flags = (history.Flags & ObjFlags.MovedInTry) != 0 ? history.Flags | ObjFlags.Moved : history.Flags;
-            DoubleHandoffRule.CheckHandoff(_run, flags, history.MovedAt, history.DisposedAt, site);
+            DoubleHandoffRule.CheckHandoff(_run, flags, history.MovedAt, history.DisposedAt, site, name);
         }
 
         for (var i = 0; i < value.Objects.Count; i++)
@@ -1047,7 +1047,7 @@ internal sealed partial class OwnershipFlowAnalysis
             switch (captured.Effect)
             {
                 case CaptureEffect.HandsOff when !value.IsView:
-                    Handoff(value, site, isVariable: reportAt is not null, state);
+                    Handoff(value, site, isVariable: reportAt is not null, state, captured.Symbol.Name);
                     break;
                 case CaptureEffect.Disposes when !value.IsView:
                     Dispose(value, reportAt, site, state);

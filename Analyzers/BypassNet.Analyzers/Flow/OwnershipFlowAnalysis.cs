@@ -28,6 +28,7 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
     private readonly Dictionary<IOperation, ObjSet> _tryOutcomes = new();
     private readonly List<IFlowAnonymousFunctionOperation> _lambdas = new();
     private readonly Dictionary<int, IMethodSymbol> _functions = new();
+    private readonly Dictionary<int, VarValue> _initialValues = new();
     private readonly bool[] _dirty;
     private readonly Dictionary<ControlFlowRegion, List<int>> _handlerStartsOfTry = new();
     private bool _changed;
@@ -60,7 +61,18 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
         }
 
         var run = new AnalysisRun(symbols, summaries, facts, cancellationToken);
-        AnalyzeGraph(getGraph(body), owner, run);
+        var cfg = getGraph(body);
+        run.CancellationToken.ThrowIfCancellationRequested();
+        var analysis = new OwnershipFlowAnalysis(cfg, owner, run);
+        analysis.Solve();
+
+        // The body's own fixpoint is its summary too: offered to the cache, so no second analysis computes it.
+        if (owner is IMethodSymbol method && body.Kind is OperationKind.MethodBody or OperationKind.ConstructorBody)
+        {
+            summaries.Offer(method, body, () => analysis.Released(method));
+        }
+
+        analysis.ReportAndAnalyzeNested();
         return run.Diagnostics;
     }
 
@@ -79,17 +91,24 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
 
         var analysis = new OwnershipFlowAnalysis(cfg, method, new AnalysisRun(symbols, summaries, facts, CancellationToken.None, silent: true));
         analysis.Solve();
-        if (analysis._inputs[cfg.Blocks.Length - 1] is not { } exit)
+        return analysis.Released(method);
+    }
+
+    // After Solve: per parameter, an owned parameter no path reaching the exit still owns.
+    private bool[] Released(IMethodSymbol method)
+    {
+        var result = new bool[method.Parameters.Length];
+        if (_inputs[_cfg.Blocks.Length - 1] is not { } exit)
         {
             return result;
         }
 
         foreach (var parameter in method.Parameters)
         {
-            if (parameter.RefKind == RefKind.None && symbols.IsOwned(parameter.Type) && !symbols.TakesOwnership(parameter))
+            if (parameter.RefKind == RefKind.None && Symbols.IsOwned(parameter.Type) && !Symbols.TakesOwnership(parameter))
             {
-                var id = analysis._objects.GetOrAdd(parameter, ObjectKind.Initial, null);
-                result[parameter.Ordinal] = (analysis.StateOf(exit, id).Flags & ObjFlags.Live) == 0;
+                var id = _objects.GetOrAdd(parameter, ObjectKind.Initial, null);
+                result[parameter.Ordinal] = (StateOf(exit, id).Flags & ObjFlags.Live) == 0;
             }
         }
 
@@ -101,17 +120,22 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
         run.CancellationToken.ThrowIfCancellationRequested();
         var analysis = new OwnershipFlowAnalysis(cfg, owner, run);
         analysis.Solve();
-        analysis.Report();
+        analysis.ReportAndAnalyzeNested();
+    }
+
+    private void ReportAndAnalyzeNested()
+    {
+        Report();
 
         // Lambdas and local functions are separate bodies: what they capture starts out owned there.
-        foreach (var localFunction in cfg.LocalFunctions)
+        foreach (var localFunction in _cfg.LocalFunctions)
         {
-            AnalyzeGraph(cfg.GetLocalFunctionControlFlowGraph(localFunction, run.CancellationToken), localFunction, run);
+            AnalyzeGraph(_cfg.GetLocalFunctionControlFlowGraph(localFunction, _run.CancellationToken), localFunction, _run);
         }
 
-        foreach (var lambda in analysis._lambdas)
+        foreach (var lambda in _lambdas)
         {
-            AnalyzeGraph(cfg.GetAnonymousFunctionControlFlowGraph(lambda, run.CancellationToken), lambda.Symbol, run);
+            AnalyzeGraph(_cfg.GetAnonymousFunctionControlFlowGraph(lambda, _run.CancellationToken), lambda.Symbol, _run);
         }
     }
 
@@ -558,7 +582,14 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
         if (key is ISymbol symbol && IsInitialVariable(symbol))
         {
             var id = _objects.GetOrAdd(symbol, ObjectKind.Initial, null);
-            return VarValue.Single(id, new ObjState(ObjFlags.None, null, null, null, System.Collections.Immutable.ImmutableHashSet.Create<object>(OwnershipState.VarKeyComparer.Instance, symbol)));
+            if (!_initialValues.TryGetValue(id, out var initial))
+            {
+                // The variable alone holds its initial object (one value per variable, built once).
+                initial = VarValue.Single(id, new ObjState(ObjFlags.None, null, null, null, System.Collections.Immutable.ImmutableHashSet.Create<object>(OwnershipState.VarKeyComparer.Instance, symbol)));
+                _initialValues[id] = initial;
+            }
+
+            return initial;
         }
 
         return default;
