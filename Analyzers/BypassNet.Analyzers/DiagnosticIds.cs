@@ -14,4 +14,7 @@ public static class DiagnosticIds
 
     /// <summary>A Span/Memory view of an owned value is used after the value was handed off.</summary>
     public const string ViewOutlivesHandoff = "BYP004";
+
+    /// <summary>A method releases an owned parameter on every path; its callers already treat it as [TakesOwnership].</summary>
+    public const string InferredTakesOwnership = "BYP005";
 }

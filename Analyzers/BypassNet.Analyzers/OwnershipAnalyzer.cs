@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace BypassNet.Analyzers;
 
 /// <summary>
-/// Reports the ownership rules BYP001–BYP004. One analyzer runs the shared flow analysis once per method body and
+/// Reports the ownership rules BYP001–BYP005. One analyzer runs the shared flow analysis once per method body and
 /// reports every rule's findings from that single pass (four analyzers would build and walk each graph four
 /// times). Each rule's descriptor and reporting decision lives in its own file under Rules/.
 /// </summary>
@@ -19,7 +19,8 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
         UseAfterHandoffRule.Descriptor,
         DoubleHandoffRule.Descriptor,
         OwnedValueLeakRule.Descriptor,
-        ViewOutlivesHandoffRule.Descriptor);
+        ViewOutlivesHandoffRule.Descriptor,
+        InferredTakesOwnershipRule.Descriptor);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -32,12 +33,14 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
             var symbols = OwnershipSymbols.TryCreate(start.Compilation);
             if (symbols is not null)
             {
-                start.RegisterOperationBlockAction(block => AnalyzeBlock(block, symbols));
+                // Method summaries are computed at most once per method of this compilation and shared by all blocks.
+                var summaries = new MethodSummaries(start.Compilation, symbols);
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(block, symbols, summaries));
             }
         });
     }
 
-    private static void AnalyzeBlock(OperationBlockAnalysisContext context, OwnershipSymbols symbols)
+    private static void AnalyzeBlock(OperationBlockAnalysisContext context, OwnershipSymbols symbols, MethodSummaries summaries)
     {
         // An operation block may be the body under an IMethodBodyOperation; the graph is built for its root.
         var seen = new HashSet<IOperation>();
@@ -54,10 +57,18 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            var findings = OwnershipFlowAnalysis.Run(root, context.OwningSymbol, symbols, _ => context.GetControlFlowGraph(block), context.CancellationToken);
+            // The run offers this method's summary (from its own fixpoint) before BYP005 reads it.
+            var findings = OwnershipFlowAnalysis.Run(root, context.OwningSymbol, symbols, summaries, _ => context.GetControlFlowGraph(block), context.CancellationToken);
             foreach (var diagnostic in findings)
             {
                 context.ReportDiagnostic(diagnostic);
+            }
+
+            if (context.OwningSymbol is IMethodSymbol method && root.Kind is OperationKind.MethodBody or OperationKind.ConstructorBody)
+            {
+                var analyzed = block;
+                summaries.Get(method, () => context.GetControlFlowGraph(analyzed), root);
+                InferredTakesOwnershipRule.Check(method, summaries, context.ReportDiagnostic);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 
 namespace BypassNet.Analyzers;
@@ -89,6 +90,35 @@ internal sealed class OwnershipSymbols
         && (SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, _task)
             || SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, _valueTask))
         && IsOwned(named.TypeArguments[0]);
+
+    /// <summary>The positions of the [Owned] elements of a tuple type (declared, not type parameters); empty for other types.</summary>
+    public ImmutableArray<int> OwnedTupleElements(ITypeSymbol? type)
+    {
+        if (type is not INamedTypeSymbol { IsTupleType: true } tuple)
+        {
+            return ImmutableArray<int>.Empty;
+        }
+
+        var builder = ImmutableArray.CreateBuilder<int>();
+        var elements = tuple.TupleElements;
+        for (var i = 0; i < elements.Length; i++)
+        {
+            if (elements[i].Type.TypeKind != TypeKind.TypeParameter && IsOwned(elements[i].Type))
+            {
+                builder.Add(i);
+            }
+        }
+
+        return builder.ToImmutable();
+    }
+
+    /// <summary>The result type of awaiting a Task&lt;T&gt; or ValueTask&lt;T&gt;; null for other types.</summary>
+    public ITypeSymbol? TaskResult(ITypeSymbol? type) =>
+        type is INamedTypeSymbol { IsGenericType: true } named
+        && (SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, _task)
+            || SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, _valueTask))
+            ? named.TypeArguments[0]
+            : null;
 
     /// <summary>True for Span, ReadOnlySpan, Memory and ReadOnlyMemory: values that point into a buffer without owning it.</summary>
     public bool IsView(ITypeSymbol? type)

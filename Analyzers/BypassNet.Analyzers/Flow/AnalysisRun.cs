@@ -8,14 +8,21 @@ internal sealed class AnalysisRun
     private readonly HashSet<(string Id, Location Location)> _reported = new();
     private readonly List<Diagnostic> _diagnostics = new();
 
-    public AnalysisRun(OwnershipSymbols symbols, MethodFacts facts, CancellationToken cancellationToken)
+    public AnalysisRun(OwnershipSymbols symbols, MethodSummaries summaries, MethodFacts facts, CancellationToken cancellationToken, bool silent = false)
     {
         Symbols = symbols;
+        Summaries = summaries;
         Facts = facts;
         CancellationToken = cancellationToken;
+        Silent = silent;
     }
 
     public OwnershipSymbols Symbols { get; }
+
+    public MethodSummaries Summaries { get; }
+
+    /// <summary>True when the run only computes a summary: nothing is reported.</summary>
+    public bool Silent { get; }
 
     public MethodFacts Facts { get; }
 
@@ -26,7 +33,7 @@ internal sealed class AnalysisRun
     /// <summary>Reports once per rule and location, however many paths or graphs reach it.</summary>
     public void Report(DiagnosticDescriptor descriptor, Location location, params object[] args)
     {
-        if (_reported.Add((descriptor.Id, location)))
+        if (!Silent && _reported.Add((descriptor.Id, location)))
         {
             _diagnostics.Add(Diagnostic.Create(descriptor, location, args));
         }

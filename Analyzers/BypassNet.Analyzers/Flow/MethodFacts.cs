@@ -14,15 +14,22 @@ internal sealed class MethodFacts
     private readonly Dictionary<IMethodSymbol, List<CapturedVariable>> _captures = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<ISymbol, List<IMethodSymbol>> _delegateLocals = new(SymbolEqualityComparer.Default);
     private readonly HashSet<ISymbol> _handedOff = new(SymbolEqualityComparer.Default);
+    private readonly HashSet<IMethodSymbol> _heldByDelegates = new(SymbolEqualityComparer.Default);
+    private readonly Func<IParameterSymbol?, bool> _takesOwnership;
 
-    private MethodFacts(OwnershipSymbols symbols) => _symbols = symbols;
+    private MethodFacts(OwnershipSymbols symbols, Func<IParameterSymbol?, bool> takesOwnership)
+    {
+        _symbols = symbols;
+        _takesOwnership = takesOwnership;
+    }
 
     /// <summary>False when the body mentions no [Owned] type and no [TakesOwnership] parameter: nothing to analyze.</summary>
     public bool IsRelevant { get; private set; }
 
-    public static MethodFacts Gather(IOperation root, OwnershipSymbols symbols)
+    /// <summary>Gathers the facts of a body; <paramref name="takesOwnership"/> answers [TakesOwnership], declared or summarised.</summary>
+    public static MethodFacts Gather(IOperation root, OwnershipSymbols symbols, Func<IParameterSymbol?, bool> takesOwnership)
     {
-        var facts = new MethodFacts(symbols);
+        var facts = new MethodFacts(symbols, takesOwnership);
         facts.Walk(root);
         return facts;
     }
@@ -33,8 +40,8 @@ internal sealed class MethodFacts
     public IReadOnlyList<CapturedVariable> CapturesOf(IMethodSymbol function) =>
         _captures.TryGetValue(function, out var list) ? list : Array.Empty<CapturedVariable>();
 
-    public IReadOnlyList<IMethodSymbol> FunctionsHeldBy(ISymbol delegateLocal) =>
-        _delegateLocals.TryGetValue(delegateLocal, out var list) ? list : Array.Empty<IMethodSymbol>();
+    /// <summary>True for a lambda or local function that is assigned to a delegate local: it runs when the delegate is called.</summary>
+    public bool IsHeldByDelegate(IMethodSymbol function) => _heldByDelegates.Contains(function);
 
     public static ITypeSymbol? TypeOf(ISymbol symbol) => symbol switch
     {
@@ -64,7 +71,7 @@ internal sealed class MethodFacts
 
             switch (op)
             {
-                case IArgumentOperation argument when _symbols.TakesOwnership(argument.Parameter):
+                case IArgumentOperation argument when _takesOwnership(argument.Parameter):
                     IsRelevant = true;
                     if (VariableOf(Unwrap(argument.Value)) is { } handed)
                     {
@@ -119,6 +126,7 @@ internal sealed class MethodFacts
         }
 
         list.Add(function);
+        _heldByDelegates.Add(function);
     }
 
     private List<CapturedVariable> CollectCaptures(IOperation body, IMethodSymbol function)
@@ -138,10 +146,21 @@ internal sealed class MethodFacts
             // Every captured local and parameter (any of them may hold an owned value or a view); fields of
             // this only when they are tracked owners.
             if (VariableOf(op) is { } symbol && IsDeclaredOutside(symbol, function)
-                && (symbol is ILocalSymbol or IParameterSymbol || _symbols.IsOwned(TypeOf(symbol)))
-                && seen.Add(symbol))
+                && (symbol is ILocalSymbol or IParameterSymbol || _symbols.IsOwned(TypeOf(symbol))))
             {
-                result.Add(new CapturedVariable(symbol, op));
+                var effect = EffectOf(op);
+                if (seen.Add(symbol))
+                {
+                    result.Add(new CapturedVariable(symbol, op, effect));
+                }
+                else if (effect > CaptureEffect.None)
+                {
+                    var index = result.FindIndex(c => SymbolEqualityComparer.Default.Equals(c.Symbol, symbol));
+                    if (result[index].Effect < effect)
+                    {
+                        result[index] = new CapturedVariable(symbol, result[index].FirstReference, effect, op);
+                    }
+                }
             }
 
             // Children are pushed in reverse so the first reference in source order is met first.
@@ -153,6 +172,30 @@ internal sealed class MethodFacts
         }
 
         return result;
+    }
+
+    // What a function body does to a captured variable at this reference: hands it off (an argument to a
+    // [TakesOwnership] parameter) or disposes it (Dispose(), DisposeAsync(), a using of it). On any path: a may-effect.
+    private CaptureEffect EffectOf(IOperation reference)
+    {
+        var parent = reference.Parent;
+        while (parent is IConversionOperation or IParenthesizedOperation)
+        {
+            parent = parent.Parent;
+        }
+
+        switch (parent)
+        {
+            case IArgumentOperation argument when _takesOwnership(argument.Parameter):
+                return CaptureEffect.HandsOff;
+            case IInvocationOperation { TargetMethod: { Name: "Dispose" or "DisposeAsync", Parameters.IsEmpty: true } } invocation
+                when invocation.Instance is not null && ReferenceEquals(Unwrap(invocation.Instance), reference):
+                return CaptureEffect.Disposes;
+            case IUsingOperation:
+                return CaptureEffect.Disposes;
+            default:
+                return CaptureEffect.None;
+        }
     }
 
     private static bool IsDeclaredOutside(ISymbol symbol, IMethodSymbol function)
@@ -218,16 +261,33 @@ internal sealed class MethodFacts
     }
 }
 
-/// <summary>A variable declared outside a lambda or local function and read inside it, with its first read there.</summary>
+/// <summary>
+/// A variable declared outside a lambda or local function and read inside it, with its first read there and what
+/// the function may do to it (and where).
+/// </summary>
 internal readonly struct CapturedVariable
 {
-    public CapturedVariable(ISymbol symbol, IOperation firstReference)
+    public CapturedVariable(ISymbol symbol, IOperation firstReference, CaptureEffect effect = CaptureEffect.None, IOperation? effectSite = null)
     {
         Symbol = symbol;
         FirstReference = firstReference;
+        Effect = effect;
+        EffectSite = effectSite ?? firstReference;
     }
 
     public ISymbol Symbol { get; }
 
     public IOperation FirstReference { get; }
+
+    public CaptureEffect Effect { get; }
+
+    public IOperation EffectSite { get; }
+}
+
+/// <summary>What a lambda or local function may do to a variable it captures; a higher value wins.</summary>
+internal enum CaptureEffect
+{
+    None,
+    Disposes,
+    HandsOff,
 }

@@ -26,4 +26,11 @@ internal enum ObjFlags : byte
 
     /// <summary>Came from the out argument of a bool TryX call whose result has not been tested yet.</summary>
     Unconfirmed = 32,
+
+    /// <summary>
+    /// On a binding seen by a catch or finally handler: handed off inside the try, which may have thrown from the
+    /// handing-off call itself. A read is still a use after handoff; an explicit Dispose() is not reported, since
+    /// Dispose() after a handoff is a no-op (the same reason the implicit Dispose of a using is not reported).
+    /// </summary>
+    MovedInTry = 64,
 }

@@ -17,6 +17,8 @@ internal readonly struct ObjSet : IEquatable<ObjSet>
 
     public int this[int index] => _ids![index];
 
+    public bool Contains(int id) => _ids is not null && Array.BinarySearch(_ids, id) >= 0;
+
     public ObjSet Union(ObjSet other)
     {
         if (other.IsEmpty || Equals(other))

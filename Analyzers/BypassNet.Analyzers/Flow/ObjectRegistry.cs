@@ -36,7 +36,7 @@ internal sealed class ObjectRegistry
         if (!_ids.TryGetValue(key, out var id))
         {
             id = _objects.Count;
-            _objects.Add(new ObjectInfo(kind, site));
+            _objects.Add(new ObjectInfo(kind, site, key is SymbolKey symbolKey ? symbolKey.Symbol : null));
             _ids[key] = id;
         }
 
@@ -48,6 +48,8 @@ internal sealed class ObjectRegistry
         private readonly ISymbol _symbol;
 
         public SymbolKey(ISymbol symbol) => _symbol = symbol;
+
+        public ISymbol Symbol => _symbol;
 
         public bool Equals(SymbolKey other) => SymbolEqualityComparer.Default.Equals(_symbol, other._symbol);
 
@@ -68,16 +70,23 @@ internal enum ObjectKind
 
     /// <summary>A value assigned from an expression that is not an acquisition; tracked for handoffs, not for leaks.</summary>
     Unknown,
+
+    /// <summary>A lambda or local function held by a delegate variable; calling the delegate runs its effects.</summary>
+    Function,
 }
 
 /// <summary>One abstract object.</summary>
 internal readonly struct ObjectInfo
 {
-    public ObjectInfo(ObjectKind kind, IOperation? site)
+    public ObjectInfo(ObjectKind kind, IOperation? site, ISymbol? symbol = null)
     {
         Kind = kind;
         Site = site;
+        Symbol = symbol;
     }
+
+    /// <summary>For an initial object: the variable that holds it when the body starts.</summary>
+    public ISymbol? Symbol { get; }
 
     public ObjectKind Kind { get; }
 

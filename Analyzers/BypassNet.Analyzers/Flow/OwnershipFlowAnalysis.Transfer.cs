@@ -36,6 +36,12 @@ internal sealed partial class OwnershipFlowAnalysis
                 return Evaluate(parenthesized.Operand, state);
             case ISimpleAssignmentOperation assignment:
                 return Assign(assignment, state);
+            case IDelegateCreationOperation delegateCreation:
+                // `Action a = () => ...;`, `Func<Task> f = Local;`: the delegate is the function it wraps.
+                return Evaluate(delegateCreation.Target, state);
+            case IDeconstructionAssignmentOperation deconstruction:
+                Deconstruct(deconstruction, state);
+                return default;
             case IInvocationOperation { TargetMethod: { IsStatic: true, Name: "FromResult" } } wrap when Symbols.IsTaskOfOwned(wrap.Type):
                 // Task.FromResult(owned) / ValueTask.FromResult(owned): the task carries the value to whoever awaits it.
                 return EvaluateArguments(wrap.Arguments, state);
@@ -63,11 +69,9 @@ internal sealed partial class OwnershipFlowAnalysis
                     _lambdas.Add(lambda);
                 }
 
-                UseCaptures(lambda.Symbol, state, reportAt: null);
-                return default;
+                return CreateFunction(lambda.Symbol, lambda, state, reportAt: null);
             case IMethodReferenceOperation { Method.MethodKind: MethodKind.LocalFunction } reference:
-                UseCaptures(reference.Method, state, reportAt: reference);
-                return default;
+                return CreateFunction(reference.Method, reference, state, reportAt: reference);
             case IArrayCreationOperation { IsImplicit: false }:
             case ITupleOperation:
             case IAnonymousObjectCreationOperation:
@@ -84,29 +88,29 @@ internal sealed partial class OwnershipFlowAnalysis
         var children = EvaluateChildren(op, state);
 
         // A property, indexer or range of a view (buf.Span, span[1..]) is a view of the same objects.
-        return Symbols.IsView(op.Type) ? new VarValue(children.Objects, isView: true) : default;
+        return Symbols.IsView(op.Type) ? children.AsView(true) : default;
     }
 
     private VarValue EvaluateArguments(ImmutableArray<IArgumentOperation> arguments, OwnershipState state)
     {
-        var objects = ObjSet.Empty;
+        var result = default(VarValue);
         foreach (var argument in arguments)
         {
-            objects = objects.Union(Evaluate(argument.Value, state).Objects);
+            result = result.Join(Evaluate(argument.Value, state).Plain());
         }
 
-        return new VarValue(objects, isView: false);
+        return result.AsView(false);
     }
 
     private VarValue EvaluateChildren(IOperation op, OwnershipState state)
     {
-        var objects = ObjSet.Empty;
+        var result = default(VarValue);
         foreach (var child in op.ChildOperations)
         {
-            objects = objects.Union(Evaluate(child, state).Objects);
+            result = result.Join(Evaluate(child, state).Plain());
         }
 
-        return new VarValue(objects, isView: false);
+        return result.AsView(false);
     }
 
     private VarValue ReadVariable(ISymbol variable, IOperation reference, OwnershipState state, bool nullTest)
@@ -116,29 +120,45 @@ internal sealed partial class OwnershipFlowAnalysis
         // Compiler-generated reads (the using's Dispose and null test, foreach plumbing) are not the user's uses.
         if (!reference.IsImplicit)
         {
-            CheckUse(value.Objects, value.IsView, state, reference, nullTest);
+            value = CheckUse(value, state, reference, nullTest);
         }
 
         return value;
     }
 
-    /// <summary>Reports a read of objects that may have been handed off (or disposed, except for a null test).</summary>
-    private void CheckUse(ObjSet objects, bool isView, OwnershipState state, IOperation reference, bool nullTest)
+    /// <summary>
+    /// Judges a read of a value by the history of its bindings: reported when on some path to here the object it
+    /// holds there was handed off (or disposed, except for a null test). A reported value's history is then cleared
+    /// on every binding, so each value is reported at most once per path: at its first bad use.
+    /// </summary>
+    private VarValue CheckUse(VarValue value, OwnershipState state, IOperation reference, bool nullTest)
     {
-        if (!_reporting || objects.IsEmpty)
+        if (value.Objects.IsEmpty)
         {
-            return;
+            return value;
         }
 
-        var (flags, moved, disposed) = Summarize(objects, state);
-        ReportUse(flags, moved, disposed, isView, reference, nullTest);
+        var history = value.History();
+        if (ReportUse(history.Flags, history.MovedAt, history.DisposedAt, value.IsView, reference, nullTest))
+        {
+            value = ClearHistory(value, state);
+        }
+
+        return value;
     }
 
-    private void ReportUse(ObjFlags flags, IOperation? moved, IOperation? disposed, bool isView, IOperation reference, bool nullTest)
+    /// <summary>True (and reported, in the reporting pass) when a read with this history is a use after handoff or dispose.</summary>
+    private bool ReportUse(ObjFlags flags, IOperation? moved, IOperation? disposed, bool isView, IOperation reference, bool nullTest)
     {
-        if (!_reporting)
+        var bad = (flags & (ObjFlags.Moved | ObjFlags.MovedInTry)) != 0 || ((flags & ObjFlags.Disposed) != 0 && !nullTest);
+        if (!bad || !_reporting)
         {
-            return;
+            return bad;
+        }
+
+        if ((flags & ObjFlags.MovedInTry) != 0)
+        {
+            flags |= ObjFlags.Moved;
         }
 
         if (isView)
@@ -149,22 +169,68 @@ internal sealed partial class OwnershipFlowAnalysis
         {
             UseAfterHandoffRule.CheckRead(_run, UseAfterHandoffRule.Descriptor, flags, moved, disposed, reference, nullTest);
         }
+
+        return true;
     }
 
-    private (ObjFlags Flags, IOperation? Moved, IOperation? Disposed) Summarize(ObjSet objects, OwnershipState state)
+    private static readonly Func<ObjState, ObjState> Cleared = b => b.WithFlags(b.Flags & ~(ObjFlags.Moved | ObjFlags.MovedInTry | ObjFlags.Disposed));
+
+    /// <summary>Clears the history of the bindings <paramref name="via"/> stands for; returns <paramref name="via"/> cleared too.</summary>
+    private VarValue ClearHistory(VarValue via, OwnershipState state)
     {
-        var flags = ObjFlags.None;
-        IOperation? moved = null;
-        IOperation? disposed = null;
-        for (var i = 0; i < objects.Count; i++)
+        UpdateBindings(state, via, Cleared);
+        return via.Update(via.Objects, Cleared, out _);
+    }
+
+    /// <summary>
+    /// Applies <paramref name="update"/> to the bindings that <paramref name="via"/> stands for: for each object it
+    /// may be, the binding of every variable that holds that object on the same paths (its holders). What happens to
+    /// an object through one variable happens to it through its aliases, and only through them.
+    /// </summary>
+    private void UpdateBindings(OwnershipState state, VarValue via, Func<ObjState, ObjState> update)
+    {
+        for (var i = 0; i < via.Objects.Count; i++)
         {
-            var objState = StateOf(state, objects[i]);
-            flags |= objState.Flags;
-            moved = ObjState.Earliest(moved, objState.MovedAt);
-            disposed = ObjState.Earliest(disposed, objState.DisposedAt);
+            var holders = via.BindingAt(i).Holders;
+            if (holders is null)
+            {
+                continue;
+            }
+
+            var id = via.Objects[i];
+            foreach (var holder in holders)
+            {
+                var value = Materialize(state, holder);
+                var index = value.IndexOf(id);
+                if (index < 0)
+                {
+                    continue;
+                }
+
+                var updated = value.Update(ObjSet.Of(id), update, out var changed);
+                if (changed)
+                {
+                    state.Vars[holder] = updated;
+                }
+            }
+        }
+    }
+
+    // A parameter or field not yet mentioned still holds its initial object: give it an entry to change.
+    private VarValue Materialize(OwnershipState state, object key)
+    {
+        if (state.Vars.TryGetValue(key, out var value))
+        {
+            return value;
         }
 
-        return (flags, moved, disposed);
+        value = DefaultVar(key);
+        if (!value.Objects.IsEmpty)
+        {
+            state.Vars[key] = value;
+        }
+
+        return value;
     }
 
     // A capture of a bare variable (the compiler's temporary for ?., ??, using, switch...) is not judged when it is
@@ -181,14 +247,14 @@ internal sealed partial class OwnershipFlowAnalysis
         if (MethodFacts.VariableOf(inner) is { } variable && (inner is not IMemberReferenceOperation || _run.Facts.IsTrackedOwner(variable)))
         {
             var value = ValueOf(state, variable);
-            var (flags, moved, disposed) = Summarize(value.Objects, state);
-            var site = (flags & ObjFlags.Moved) != 0 ? moved : disposed;
-            state.Vars[capture.Id] = new VarValue(value.Objects, value.IsView, flags & (ObjFlags.Moved | ObjFlags.Disposed), site, isVariableRead: true);
+            var history = value.History();
+            var site = (history.Flags & (ObjFlags.Moved | ObjFlags.MovedInTry)) != 0 ? history.MovedAt : history.DisposedAt;
+            state.Vars[capture.Id] = value.AsVariableRead(history.Flags & (ObjFlags.Moved | ObjFlags.MovedInTry | ObjFlags.Disposed), site);
             return;
         }
 
         var evaluated = Evaluate(capture.Value, state);
-        state.Vars[capture.Id] = new VarValue(evaluated.Objects, evaluated.IsView);
+        state.Vars[capture.Id] = evaluated.Plain();
     }
 
     private VarValue ReadCapture(IFlowCaptureReferenceOperation reference, OwnershipState state, bool nullTest)
@@ -196,8 +262,12 @@ internal sealed partial class OwnershipFlowAnalysis
         var value = ValueOf(state, reference.Id);
         if (value.IsVariableRead)
         {
-            var moved = (value.ReadFlags & ObjFlags.Moved) != 0 ? value.ReadSite : null;
-            ReportUse(value.ReadFlags, moved, value.ReadSite, value.IsView, reference, nullTest);
+            var moved = (value.ReadFlags & (ObjFlags.Moved | ObjFlags.MovedInTry)) != 0 ? value.ReadSite : null;
+            if (ReportUse(value.ReadFlags, moved, value.ReadSite, value.IsView, reference, nullTest))
+            {
+                value = ClearHistory(value, state).AsVariableRead(ObjFlags.None, null);
+                state.Vars[reference.Id] = value;
+            }
         }
 
         return value;
@@ -296,7 +366,7 @@ internal sealed partial class OwnershipFlowAnalysis
 
         if (declared is not null)
         {
-            AssignVariable(declared, value.Objects, isPattern, state);
+            AssignVariable(declared, value.Plain(), isPattern, state);
         }
     }
 
@@ -337,13 +407,9 @@ internal sealed partial class OwnershipFlowAnalysis
         }
 
         var value = Evaluate(assignment.Value, state);
-        var objects = IsNullConstant(assignment.Value)
-            ? ObjSet.Empty
-            : AssignVariable(variable, value.Objects, assignment, state);
-        if (objects.IsEmpty)
-        {
-            state.Vars[variable] = new VarValue(objects, Symbols.IsView(MethodFacts.TypeOf(variable)));
-        }
+        var assigned = IsNullConstant(assignment.Value)
+            ? Rebind(variable, default, assignment, state)
+            : AssignVariable(variable, value, assignment, state);
         if (variable is IFieldSymbol or IPropertySymbol
             || variable is IParameterSymbol { RefKind: not RefKind.None }
             || variable is ILocalSymbol { IsRef: true })
@@ -352,22 +418,114 @@ internal sealed partial class OwnershipFlowAnalysis
             Escape(value.Objects, state);
         }
 
-        return new VarValue(objects, value.IsView);
+        return assigned.AsView(value.IsView);
     }
 
-    /// <summary>Points a variable at the assigned objects; a tracked owner assigned from something untracked gets a fresh object.</summary>
-    private ObjSet AssignVariable(ISymbol variable, ObjSet objects, IOperation site, OwnershipState state)
+    /// <summary>
+    /// Points a variable at the assigned value, with the value's bindings: the variable holds only that from here
+    /// on (renewal). A tracked owner assigned from something untracked gets a fresh object.
+    /// </summary>
+    private VarValue AssignVariable(ISymbol variable, VarValue value, IOperation site, OwnershipState state)
     {
-        if (objects.IsEmpty && _run.Facts.IsTrackedOwner(variable))
+        if (value.Objects.IsEmpty && _run.Facts.IsTrackedOwner(variable))
         {
             // Reinitialised from something we do not track: a fresh owned value, not one this body acquired.
             var id = _objects.GetOrAdd(("assigned", site), ObjectKind.Unknown, site);
             state.Objects[id] = new ObjState(ObjFlags.Live, null, null);
-            objects = ObjSet.Of(id);
+            value = new VarValue(ObjSet.Of(id), isView: false);
         }
 
-        state.Vars[variable] = new VarValue(objects, Symbols.IsView(MethodFacts.TypeOf(variable)));
-        return objects;
+        return Rebind(variable, value, site, state);
+    }
+
+    /// <summary>
+    /// Gives a variable a new value. An acquired value it held that is still owned and that no other variable
+    /// holds is lost here (an overwrite), which the leak message names.
+    /// </summary>
+    private VarValue Rebind(ISymbol variable, VarValue value, IOperation site, OwnershipState state)
+    {
+        var old = ValueOf(state, variable);
+
+        // The variable stops holding what it held: it leaves those bindings' holders.
+        for (var i = 0; i < old.Objects.Count; i++)
+        {
+            if (old.BindingAt(i).Holders is { } oldHolders)
+            {
+                foreach (var holder in oldHolders)
+                {
+                    if (!VarKeys.Equals(holder, variable))
+                    {
+                        ChangeHolders(state, holder, old.Objects[i], h => h.Remove(variable));
+                    }
+                }
+            }
+        }
+
+        // It holds the new objects together with whoever holds them now, and they with it.
+        var bindings = new ObjState[value.Objects.Count];
+        for (var i = 0; i < value.Objects.Count; i++)
+        {
+            var binding = value.BindingAt(i);
+            var holders = ImmutableHashSet.Create<object>(VarKeys, variable);
+            if (binding.Holders is { } sourceHolders)
+            {
+                foreach (var holder in sourceHolders)
+                {
+                    if (!VarKeys.Equals(holder, variable) && ChangeHolders(state, holder, value.Objects[i], h => h.Add(variable)))
+                    {
+                        holders = holders.Add(holder);
+                    }
+                }
+            }
+
+            bindings[i] = binding.WithHolders(holders);
+        }
+
+        var bound = value.Plain().WithBindings(bindings).AsView(Symbols.IsView(MethodFacts.TypeOf(variable)));
+        state.Vars[variable] = bound;
+        for (var i = 0; i < old.Objects.Count; i++)
+        {
+            var id = old.Objects[i];
+            if (_objects[id].Kind == ObjectKind.Acquired && !bound.Objects.Contains(id)
+                && OwnedValueLeakRule.IsLeaked(StateOf(state, id).Flags) && !IsHeld(state, id))
+            {
+                state.Objects[id] = StateOf(state, id).WithLostAt(site);
+            }
+        }
+
+        return bound;
+    }
+
+    private static OwnershipState.VarKeyComparer VarKeys => OwnershipState.VarKeyComparer.Instance;
+
+    /// <summary>Changes the holders of <paramref name="holder"/>'s binding of <paramref name="id"/>; false when it holds no such object.</summary>
+    private bool ChangeHolders(OwnershipState state, object holder, int id, Func<ImmutableHashSet<object>, ImmutableHashSet<object>> change)
+    {
+        var value = Materialize(state, holder);
+        var index = value.IndexOf(id);
+        if (index < 0)
+        {
+            return false;
+        }
+
+        state.Vars[holder] = value.Update(
+            ObjSet.Of(id),
+            b => b.WithHolders(change(b.Holders ?? ImmutableHashSet.Create<object>(VarKeys, holder))),
+            out _);
+        return true;
+    }
+
+    private static bool IsHeld(OwnershipState state, int id)
+    {
+        foreach (var pair in state.Vars)
+        {
+            if (pair.Key is ISymbol && pair.Value.Objects.Contains(id))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private VarValue Create(IObjectCreationOperation creation, OwnershipState state)
@@ -406,7 +564,7 @@ internal sealed partial class OwnershipFlowAnalysis
             return Acquire(awaitOperation, state);
         }
 
-        return Symbols.IsView(awaitOperation.Type) ? new VarValue(awaited.Objects, isView: true) : default;
+        return Symbols.IsView(awaitOperation.Type) ? awaited.AsView(true) : default;
     }
 
     // Only a declared [Owned] result hands ownership to the caller: a generic T that happens to be owned
@@ -427,18 +585,119 @@ internal sealed partial class OwnershipFlowAnalysis
         };
     }
 
-    private VarValue Acquire(IOperation site, OwnershipState state, ObjFlags flags = ObjFlags.Live)
+    private VarValue Acquire(IOperation site, OwnershipState state, ObjFlags flags = ObjFlags.Live, object? key = null)
     {
-        var id = _objects.GetOrAdd(site, ObjectKind.Acquired, site);
+        var id = _objects.GetOrAdd(key ?? site, ObjectKind.Acquired, site);
 
         // The same site acquiring again while the previous value is still live: an earlier iteration leaked it.
         if (_reporting && OwnedValueLeakRule.IsLeaked(StateOf(state, id).Flags))
         {
-            OwnedValueLeakRule.Report(_run, site);
+            OwnedValueLeakRule.Report(_run, site, OwnedValueLeakRule.AcquiredAgain);
         }
 
         state.Objects[id] = new ObjState(flags, null, null);
         return new VarValue(ObjSet.Of(id), isView: false);
+    }
+
+    /// <summary>
+    /// `var (a, b) = (x, y)`, `(a, b) = (b, a)`, `var (frame, kind) = await ReadFrameAsync()`: each target variable
+    /// gets the value of its element (an alias), every element being evaluated before any target is written (so a
+    /// swap swaps). A call or await whose declared result is a tuple with [Owned] elements acquires one value per
+    /// such element.
+    /// </summary>
+    private void Deconstruct(IDeconstructionAssignmentOperation deconstruction, OwnershipState state)
+    {
+        var targets = new List<IOperation>();
+        Flatten(deconstruction.Target, targets, isTarget: true);
+        var value = MethodFacts.Unwrap(deconstruction.Value);
+        var elements = new List<IOperation>();
+        Flatten(value, elements, isTarget: false);
+
+        var values = new VarValue[targets.Count];
+        if (elements.Count == targets.Count && value is ITupleOperation)
+        {
+            for (var i = 0; i < elements.Count; i++)
+            {
+                values[i] = Evaluate(elements[i], state).Plain();
+            }
+        }
+        else
+        {
+            Evaluate(deconstruction.Value, state);
+            var owned = Symbols.OwnedTupleElements(value.Type);
+            if (owned.Length > 0 && AcquiresTuple(value))
+            {
+                foreach (var index in owned)
+                {
+                    if (index < values.Length)
+                    {
+                        values[index] = Acquire(value, state, key: (value, index));
+                    }
+                }
+            }
+        }
+
+        for (var i = 0; i < targets.Count; i++)
+        {
+            var target = targets[i];
+            if (target is IDiscardOperation)
+            {
+                continue;
+            }
+
+            var variable = MethodFacts.VariableOf(target);
+            if (variable is null || (target is IMemberReferenceOperation && !_run.Facts.IsTrackedOwner(variable)))
+            {
+                Escape(values[i].Objects, state);
+                continue;
+            }
+
+            AssignVariable(variable, values[i], deconstruction, state);
+            if (variable is IFieldSymbol or IPropertySymbol || variable is IParameterSymbol { RefKind: not RefKind.None })
+            {
+                Escape(values[i].Objects, state);
+            }
+        }
+    }
+
+    private static void Flatten(IOperation op, List<IOperation> leaves, bool isTarget)
+    {
+        op = MethodFacts.Unwrap(op);
+        if (isTarget && op is IDeclarationExpressionOperation declaration)
+        {
+            op = MethodFacts.Unwrap(declaration.Expression);
+        }
+
+        if (op is ITupleOperation tuple)
+        {
+            foreach (var element in tuple.Elements)
+            {
+                Flatten(element, leaves, isTarget);
+            }
+
+            return;
+        }
+
+        leaves.Add(op);
+    }
+
+    // A declared tuple result (not a generic T) of a call, or of awaiting a call, hands its owned elements over.
+    private bool AcquiresTuple(IOperation value)
+    {
+        value = MethodFacts.Unwrap(value);
+        if (value is IAwaitOperation awaitOperation)
+        {
+            var awaited = MethodFacts.Unwrap(awaitOperation.Operation);
+            if (awaited is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } configured })
+            {
+                awaited = MethodFacts.Unwrap(configured);
+            }
+
+            return awaited is IInvocationOperation invocation
+                && Symbols.OwnedTupleElements(Symbols.TaskResult(invocation.TargetMethod.OriginalDefinition.ReturnType)).Length > 0;
+        }
+
+        return value is IInvocationOperation call && Symbols.OwnedTupleElements(call.TargetMethod.OriginalDefinition.ReturnType).Length > 0;
     }
 
     private VarValue Invoke(IOperation call, IMethodSymbol method, IOperation? instance, ImmutableArray<IArgumentOperation> arguments, OwnershipState state)
@@ -462,7 +721,8 @@ internal sealed partial class OwnershipFlowAnalysis
 
         var handoffs = new List<(VarValue Value, IOperation Site, bool IsVariable)>();
         var stored = ObjSet.Empty;
-        var firstArgument = ObjSet.Empty;
+        var firstArgument = default(VarValue);
+        var slicedArguments = default(VarValue);
         var storing = StoringMethodNames.Contains(method.Name);
         foreach (var argument in InEvaluationOrder(arguments))
         {
@@ -472,7 +732,7 @@ internal sealed partial class OwnershipFlowAnalysis
                 continue;
             }
 
-            if (Symbols.TakesOwnership(parameter))
+            if (_run.Summaries.TakesOwnership(parameter))
             {
                 if (TryPeek(argument.Value, state, out var peeked, out var reference))
                 {
@@ -489,7 +749,13 @@ internal sealed partial class OwnershipFlowAnalysis
             var value = Evaluate(argument.Value, state);
             if (parameter?.Ordinal == 0)
             {
-                firstArgument = value.Objects;
+                firstArgument = value;
+            }
+
+            if (parameter is not null && value.IsView && _run.Summaries.ReturnsViewOf(method, parameter.Ordinal))
+            {
+                // A helper of this compilation that returns a slice of this view argument.
+                slicedArguments = slicedArguments.Join(value.Plain());
             }
 
             if (storing && !value.IsView)
@@ -501,7 +767,9 @@ internal sealed partial class OwnershipFlowAnalysis
         // Ownership moves at the call, after every argument was evaluated, and even if the call throws.
         foreach (var (value, site, isVariable) in handoffs)
         {
-            Handoff(value, site, isVariable, state);
+            // A variable is looked up again: an earlier argument of this same call may have handed it off.
+            var current = isVariable && TryPeek(site, state, out var again, out _) ? again : value;
+            Handoff(current, site, isVariable, state);
         }
 
         if (isDispose)
@@ -511,14 +779,17 @@ internal sealed partial class OwnershipFlowAnalysis
 
         if (method.MethodKind == MethodKind.LocalFunction)
         {
-            UseCaptures(method, state, reportAt: call);
+            RunFunction(method, state, call);
         }
-        else if (method.MethodKind == MethodKind.DelegateInvoke && instance is not null
-            && MethodFacts.Unwrap(instance) is ILocalReferenceOperation delegateLocal)
+        else if (method.MethodKind == MethodKind.DelegateInvoke)
         {
-            foreach (var function in _run.Facts.FunctionsHeldBy(delegateLocal.Local))
+            // The functions the delegate holds here (a reassignment dropped the earlier ones) run now.
+            for (var i = 0; i < receiver.Objects.Count; i++)
             {
-                UseCaptures(function, state, reportAt: call);
+                if (_functions.TryGetValue(receiver.Objects[i], out var function))
+                {
+                    RunFunction(function, state, call);
+                }
             }
         }
 
@@ -538,13 +809,13 @@ internal sealed partial class OwnershipFlowAnalysis
         if (Symbols.IsView(method.ReturnType))
         {
             // buf.Memory.Slice(..), buf.AsSpan(): a view of the receiver (or of an extension's `this`).
-            var viewed = receiver.Objects;
+            var viewed = receiver.Plain().Join(slicedArguments);
             if (method.IsExtensionMethod || method.ReducedFrom is not null)
             {
-                viewed = viewed.Union(firstArgument);
+                viewed = viewed.Join(firstArgument.Plain());
             }
 
-            return new VarValue(viewed, isView: true);
+            return viewed.AsView(true);
         }
 
         return default;
@@ -560,7 +831,7 @@ internal sealed partial class OwnershipFlowAnalysis
             {
                 var id = _objects.GetOrAdd(("refreshed", call, member), ObjectKind.Unknown, call);
                 state.Objects[id] = new ObjState(ObjFlags.Live, null, null);
-                state.Vars[member] = new VarValue(ObjSet.Of(id), isView: false);
+                Rebind(member, new VarValue(ObjSet.Of(id), isView: false), call, state);
             }
         }
     }
@@ -600,12 +871,18 @@ internal sealed partial class OwnershipFlowAnalysis
             }
             else if (_run.Facts.IsTrackedOwner(variable))
             {
+                if (parameter.RefKind == RefKind.Ref && Symbols.IsOwned(parameter.Type))
+                {
+                    // `ref owned`: the callee read the old value and put one back; the old one is the callee's now.
+                    Escape(ValueOf(state, variable).Objects, state);
+                }
+
                 var id = _objects.GetOrAdd(("written", argument), ObjectKind.Unknown, argument);
                 state.Objects[id] = new ObjState(ObjFlags.Live, null, null);
                 objects = ObjSet.Of(id);
             }
 
-            state.Vars[variable] = new VarValue(objects, Symbols.IsView(MethodFacts.TypeOf(variable)));
+            Rebind(variable, new VarValue(objects, isView: false), argument, state);
         }
 
         if (!tryAcquired.IsEmpty)
@@ -637,12 +914,13 @@ internal sealed partial class OwnershipFlowAnalysis
         return arguments.Where(a => !a.IsImplicit).OrderBy(a => a.Syntax.SpanStart).Concat(arguments.Where(a => a.IsImplicit));
     }
 
-    private void Handoff(VarValue value, IOperation site, bool isVariable, OwnershipState state)
+    private void Handoff(VarValue value, IOperation site, bool isVariable, OwnershipState state, string? name = null)
     {
         if (isVariable && _reporting && !value.Objects.IsEmpty)
         {
-            var (flags, moved, disposed) = Summarize(value.Objects, state);
-            DoubleHandoffRule.CheckHandoff(_run, flags, moved, disposed, site);
+            var history = value.History();
+            var flags = (history.Flags & ObjFlags.MovedInTry) != 0 ? history.Flags | ObjFlags.Moved : history.Flags;
+            DoubleHandoffRule.CheckHandoff(_run, flags, history.MovedAt, history.DisposedAt, site, name);
         }
 
         for (var i = 0; i < value.Objects.Count; i++)
@@ -652,6 +930,8 @@ internal sealed partial class OwnershipFlowAnalysis
             var flags = (old.Flags & ~(ObjFlags.Live | ObjFlags.Unconfirmed | ObjFlags.Escaped | ObjFlags.Null)) | ObjFlags.Moved;
             state.Objects[id] = new ObjState(flags, site, old.DisposedAt);
         }
+
+        UpdateBindings(state, value, b => b.HandedOff(site));
     }
 
     // Dispose after Dispose is idempotent; an explicit Dispose after a handoff is a use (BYP001); the implicit
@@ -660,12 +940,21 @@ internal sealed partial class OwnershipFlowAnalysis
     {
         if (reference is not null && !call.IsImplicit)
         {
-            if (_reporting)
+            // Only a handoff on a normal path counts: in a handler the handing-off call itself may have thrown, and
+            // Dispose() after a handoff is a no-op.
+            var history = receiver.History();
+            if ((history.Flags & ObjFlags.Moved) != 0)
             {
-                var (flags, moved, _) = Summarize(receiver.Objects, state);
-                UseAfterHandoffRule.CheckDispose(_run, flags, moved, reference);
+                if (_reporting)
+                {
+                    UseAfterHandoffRule.CheckDispose(_run, history.Flags, history.MovedAt, reference);
+                }
+
+                ClearHistory(receiver, state);
             }
         }
+
+        UpdateBindings(state, receiver, b => b.Disposed(call));
 
         for (var i = 0; i < receiver.Objects.Count; i++)
         {
@@ -698,10 +987,46 @@ internal sealed partial class OwnershipFlowAnalysis
     }
 
     /// <summary>
-    /// Creating a lambda, or calling or taking a local function, reads every variable it captures. Reported at the
-    /// read inside the lambda when it is created, at the call otherwise. The captured values escape into it.
+    /// Creating a lambda or taking a local function as a delegate. Held by a delegate variable, it runs when that is
+    /// called: the value is a function object the variable holds until reassigned. Otherwise (an argument, as to
+    /// Task.Run, or stored elsewhere) it may run from now on: what it does to its captures happens here.
     /// </summary>
-    private void UseCaptures(IMethodSymbol function, OwnershipState state, IOperation? reportAt)
+    private VarValue CreateFunction(IMethodSymbol function, IOperation site, OwnershipState state, IOperation? reportAt)
+    {
+        if (_run.Facts.IsHeldByDelegate(function))
+        {
+            var id = _objects.GetOrAdd(("function", function), ObjectKind.Function, site);
+            _functions[id] = function;
+            CheckCaptures(function, state, reportAt);
+            return new VarValue(ObjSet.Of(id), isView: false);
+        }
+
+        ApplyEffects(function, state, reportAt);
+        return default;
+    }
+
+    /// <summary>Calling a local function or a delegate holding a function: its effects on its captures happen at the call.</summary>
+    private void RunFunction(IMethodSymbol function, OwnershipState state, IOperation call) => ApplyEffects(function, state, call);
+
+    // Reads of the captures when a held function is created (a capture of a handed-off value is reported there).
+    private void CheckCaptures(IMethodSymbol function, OwnershipState state, IOperation? reportAt)
+    {
+        foreach (var captured in _run.Facts.CapturesOf(function))
+        {
+            var value = ValueOf(state, captured.Symbol);
+            if (!value.Objects.IsEmpty)
+            {
+                CheckUse(value, state, reportAt ?? captured.FirstReference, nullTest: false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// What a function does to the variables it captures, at <paramref name="reportAt"/> (the call) or, for a
+    /// lambda passed on, at the reference inside it: a handoff there is a handoff here (BYP002 if already handed
+    /// off), a Dispose() there a Dispose() here; any other captured value is read here and escapes into the function.
+    /// </summary>
+    private void ApplyEffects(IMethodSymbol function, OwnershipState state, IOperation? reportAt)
     {
         foreach (var captured in _run.Facts.CapturesOf(function))
         {
@@ -711,10 +1036,30 @@ internal sealed partial class OwnershipFlowAnalysis
                 continue;
             }
 
-            CheckUse(value.Objects, value.IsView, state, reportAt ?? captured.FirstReference, nullTest: false);
-            if (!value.IsView)
+            var site = reportAt ?? captured.EffectSite;
+            if (reportAt is null && captured.Effect != CaptureEffect.None)
             {
-                Escape(value.Objects, state);
+                // A lambda passed on: capturing a handed-off value is a read (BYP001 at the capture), then the
+                // lambda's handoff or Dispose happens from here on.
+                value = CheckUse(value, state, captured.FirstReference, nullTest: false);
+            }
+
+            switch (captured.Effect)
+            {
+                case CaptureEffect.HandsOff when !value.IsView:
+                    Handoff(value, site, isVariable: reportAt is not null, state, captured.Symbol.Name);
+                    break;
+                case CaptureEffect.Disposes when !value.IsView:
+                    Dispose(value, reportAt, site, state);
+                    break;
+                default:
+                    CheckUse(value, state, reportAt ?? captured.FirstReference, nullTest: false);
+                    if (!value.IsView)
+                    {
+                        Escape(value.Objects, state);
+                    }
+
+                    break;
             }
         }
     }

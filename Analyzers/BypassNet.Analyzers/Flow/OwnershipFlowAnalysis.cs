@@ -27,6 +27,8 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
     private readonly Dictionary<int, ControlFlowRegion> _finallyStarts = new();
     private readonly Dictionary<IOperation, ObjSet> _tryOutcomes = new();
     private readonly List<IFlowAnonymousFunctionOperation> _lambdas = new();
+    private readonly Dictionary<int, IMethodSymbol> _functions = new();
+    private readonly Dictionary<int, VarValue> _initialValues = new();
     private readonly bool[] _dirty;
     private readonly Dictionary<ControlFlowRegion, List<int>> _handlerStartsOfTry = new();
     private bool _changed;
@@ -48,18 +50,69 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
         IOperation body,
         ISymbol owner,
         OwnershipSymbols symbols,
+        MethodSummaries summaries,
         Func<IOperation, ControlFlowGraph> getGraph,
         CancellationToken cancellationToken)
     {
-        var facts = MethodFacts.Gather(body, symbols);
+        var facts = MethodFacts.Gather(body, symbols, summaries.TakesOwnership);
         if (!facts.IsRelevant)
         {
             return Array.Empty<Diagnostic>();
         }
 
-        var run = new AnalysisRun(symbols, facts, cancellationToken);
-        AnalyzeGraph(getGraph(body), owner, run);
+        var run = new AnalysisRun(symbols, summaries, facts, cancellationToken);
+        var cfg = getGraph(body);
+        run.CancellationToken.ThrowIfCancellationRequested();
+        var analysis = new OwnershipFlowAnalysis(cfg, owner, run);
+        analysis.Solve();
+
+        // The body's own fixpoint is its summary too: offered to the cache, so no second analysis computes it.
+        if (owner is IMethodSymbol method && body.Kind is OperationKind.MethodBody or OperationKind.ConstructorBody)
+        {
+            summaries.Offer(method, body, () => analysis.Released(method));
+        }
+
+        analysis.ReportAndAnalyzeNested();
         return run.Diagnostics;
+    }
+
+    /// <summary>
+    /// For a method's summary: per parameter, whether it is an owned parameter that every path returning normally
+    /// has released (disposed, handed off, stored or returned). Nothing is reported.
+    /// </summary>
+    public static bool[] ReleasedParameters(ControlFlowGraph cfg, IOperation body, IMethodSymbol method, OwnershipSymbols symbols, MethodSummaries summaries)
+    {
+        var result = new bool[method.Parameters.Length];
+        var facts = MethodFacts.Gather(body, symbols, summaries.TakesOwnership);
+        if (!facts.IsRelevant)
+        {
+            return result;
+        }
+
+        var analysis = new OwnershipFlowAnalysis(cfg, method, new AnalysisRun(symbols, summaries, facts, CancellationToken.None, silent: true));
+        analysis.Solve();
+        return analysis.Released(method);
+    }
+
+    // After Solve: per parameter, an owned parameter no path reaching the exit still owns.
+    private bool[] Released(IMethodSymbol method)
+    {
+        var result = new bool[method.Parameters.Length];
+        if (_inputs[_cfg.Blocks.Length - 1] is not { } exit)
+        {
+            return result;
+        }
+
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.RefKind == RefKind.None && Symbols.IsOwned(parameter.Type) && !Symbols.TakesOwnership(parameter))
+            {
+                var id = _objects.GetOrAdd(parameter, ObjectKind.Initial, null);
+                result[parameter.Ordinal] = (StateOf(exit, id).Flags & ObjFlags.Live) == 0;
+            }
+        }
+
+        return result;
     }
 
     private static void AnalyzeGraph(ControlFlowGraph cfg, ISymbol owner, AnalysisRun run)
@@ -67,17 +120,22 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
         run.CancellationToken.ThrowIfCancellationRequested();
         var analysis = new OwnershipFlowAnalysis(cfg, owner, run);
         analysis.Solve();
-        analysis.Report();
+        analysis.ReportAndAnalyzeNested();
+    }
+
+    private void ReportAndAnalyzeNested()
+    {
+        Report();
 
         // Lambdas and local functions are separate bodies: what they capture starts out owned there.
-        foreach (var localFunction in cfg.LocalFunctions)
+        foreach (var localFunction in _cfg.LocalFunctions)
         {
-            AnalyzeGraph(cfg.GetLocalFunctionControlFlowGraph(localFunction, run.CancellationToken), localFunction, run);
+            AnalyzeGraph(_cfg.GetLocalFunctionControlFlowGraph(localFunction, _run.CancellationToken), localFunction, _run);
         }
 
-        foreach (var lambda in analysis._lambdas)
+        foreach (var lambda in _lambdas)
         {
-            AnalyzeGraph(cfg.GetAnonymousFunctionControlFlowGraph(lambda, run.CancellationToken), lambda.Symbol, run);
+            AnalyzeGraph(_cfg.GetAnonymousFunctionControlFlowGraph(lambda, _run.CancellationToken), lambda.Symbol, _run);
         }
     }
 
@@ -143,9 +201,10 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
         for (var id = 0; id < _objects.Count; id++)
         {
             var info = _objects[id];
-            if (info.Kind == ObjectKind.Acquired && OwnedValueLeakRule.IsLeaked(StateOf(exit, id).Flags))
+            var objState = StateOf(exit, id);
+            if (info.Kind == ObjectKind.Acquired && OwnedValueLeakRule.IsLeaked(objState.Flags))
             {
-                OwnedValueLeakRule.Report(_run, info.Site!);
+                OwnedValueLeakRule.Report(_run, info.Site!, OwnedValueLeakRule.Where(objState.LostAt));
             }
         }
     }
@@ -183,6 +242,7 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
     // A handler is entered because something threw; whether it threw before a live value's release is a guess,
     // so values still live there are not blamed for leaking along the handler (quiet, like drop on unwind).
     // Handoff and dispose history is kept: a use in the handler after a handoff in the try is still reported.
+    // A handoff seen only through the try state becomes MovedInTry: the handing-off call may be what threw.
     private OwnershipState WithoutLeakDuty(OwnershipState state)
     {
         var copy = state.Clone();
@@ -192,6 +252,17 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
             {
                 var flags = (pair.Value.Flags & ~(ObjFlags.Live | ObjFlags.Unconfirmed)) | ObjFlags.Escaped;
                 copy.Objects[pair.Key] = new ObjState(flags, pair.Value.MovedAt, pair.Value.DisposedAt);
+            }
+        }
+
+        foreach (var pair in state.Vars)
+        {
+            if (pair.Value.HasHistory(ObjFlags.Moved))
+            {
+                copy.Vars[pair.Key] = pair.Value.Update(
+                    pair.Value.Objects,
+                    b => (b.Flags & ObjFlags.Moved) != 0 ? b.WithFlags((b.Flags & ~ObjFlags.Moved) | ObjFlags.MovedInTry) : b,
+                    out _);
             }
         }
 
@@ -228,6 +299,11 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
 
         if (branch.Destination is { } destination)
         {
+            if (destination.Kind == BasicBlockKind.Exit)
+            {
+                current = MarkLostAtExit(branch, current);
+            }
+
             var existing = _inputs[destination.Ordinal];
             if (existing is null)
             {
@@ -241,6 +317,29 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
                 _dirty[destination.Ordinal] = true;
             }
         }
+    }
+
+    // Values still owned when a path leaves the body are lost where it leaves: the return, or the last statement.
+    private OwnershipState MarkLostAtExit(ControlFlowBranch branch, OwnershipState state)
+    {
+        var source = branch.Source;
+        var site = source.BranchValue ?? (source.Operations.Length > 0 ? source.Operations[source.Operations.Length - 1] : null);
+        if (site is null)
+        {
+            return state;
+        }
+
+        OwnershipState? copy = null;
+        foreach (var pair in state.Objects)
+        {
+            if (_objects[pair.Key].Kind == ObjectKind.Acquired && OwnedValueLeakRule.IsLeaked(pair.Value.Flags) && pair.Value.LostAt is null)
+            {
+                copy ??= state.Clone();
+                copy.Objects[pair.Key] = pair.Value.WithLostAt(site);
+            }
+        }
+
+        return copy ?? state;
     }
 
     private bool JoinAccumulated(Dictionary<ControlFlowRegion, OwnershipState> map, ControlFlowRegion region, OwnershipState state)
@@ -482,7 +581,15 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
     {
         if (key is ISymbol symbol && IsInitialVariable(symbol))
         {
-            return new VarValue(ObjSet.Of(_objects.GetOrAdd(symbol, ObjectKind.Initial, null)), isView: false);
+            var id = _objects.GetOrAdd(symbol, ObjectKind.Initial, null);
+            if (!_initialValues.TryGetValue(id, out var initial))
+            {
+                // The variable alone holds its initial object (one value per variable, built once).
+                initial = VarValue.Single(id, new ObjState(ObjFlags.None, null, null, null, System.Collections.Immutable.ImmutableHashSet.Create<object>(OwnershipState.VarKeyComparer.Instance, symbol)));
+                _initialValues[id] = initial;
+            }
+
+            return initial;
         }
 
         return default;

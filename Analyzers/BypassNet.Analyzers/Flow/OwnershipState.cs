@@ -79,7 +79,7 @@ internal sealed class OwnershipState
     }
 
     /// <summary>Compares keys: symbols by symbol identity, flow capture ids by value.</summary>
-    private sealed class VarKeyComparer : IEqualityComparer<object>
+    internal sealed class VarKeyComparer : IEqualityComparer<object>
     {
         public static readonly VarKeyComparer Instance = new();
 

@@ -20,16 +20,18 @@ internal static class DoubleHandoffRule
         helpLinkUri: RuleDocs.HelpLink(DiagnosticIds.DoubleHandoff));
 
     /// <summary>Reports a handoff of a value whose objects have <paramref name="flags"/> on some path.</summary>
-    public static void CheckHandoff(AnalysisRun run, ObjFlags flags, IOperation? movedAt, IOperation? disposedAt, IOperation site)
+    /// <param name="name">The variable, when <paramref name="site"/> is not its reference (a call of a function that hands off a capture).</param>
+    public static void CheckHandoff(AnalysisRun run, ObjFlags flags, IOperation? movedAt, IOperation? disposedAt, IOperation site, string? name = null)
     {
+        name ??= Text.Name(site);
         if ((flags & ObjFlags.Moved) != 0)
         {
             var how = ReferenceEquals(movedAt, site) ? "handed off here in an earlier iteration of this loop" : "handed off";
-            run.Report(Descriptor, site.Syntax.GetLocation(), Text.Name(site), how, Text.Line(movedAt));
+            run.Report(Descriptor, site.Syntax.GetLocation(), name, how, Text.Line(movedAt));
         }
         else if ((flags & ObjFlags.Disposed) != 0)
         {
-            run.Report(Descriptor, site.Syntax.GetLocation(), Text.Name(site), "disposed", Text.Line(disposedAt));
+            run.Report(Descriptor, site.Syntax.GetLocation(), name, "disposed", Text.Line(disposedAt));
         }
     }
 }

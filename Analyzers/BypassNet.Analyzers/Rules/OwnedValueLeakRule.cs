@@ -16,7 +16,7 @@ internal static class OwnedValueLeakRule
     public static readonly DiagnosticDescriptor Descriptor = new(
         DiagnosticIds.OwnedValueLeak,
         title: "Owned value may leak",
-        messageFormat: "The '{0}' acquired here is not disposed, handed off, returned or stored on some path",
+        messageFormat: "The '{0}' acquired here is not disposed, handed off, returned or stored {1}",
         RuleDocs.Category,
         DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
@@ -26,10 +26,49 @@ internal static class OwnedValueLeakRule
     /// <summary>True when an object with these flags still needs releasing.</summary>
     public static bool IsLeaked(ObjFlags flags) => (flags & ObjFlags.Live) != 0 && (flags & ObjFlags.Unconfirmed) == 0;
 
-    /// <summary>Reports the acquisition at <paramref name="site"/>.</summary>
-    public static void Report(AnalysisRun run, IOperation site)
+    /// <summary>The message's ending when the same site acquires again while the previous value is still owned.</summary>
+    public const string AcquiredAgain = "before this line acquires again in the next iteration of the loop";
+
+    /// <summary>The message's ending that names where the value was lost: the overwrite, the return, the path's last statement.</summary>
+    public static string Where(IOperation? lostAt)
+    {
+        if (lostAt is null)
+        {
+            return "on some path";
+        }
+
+        var line = Text.Line(lostAt);
+        if (lostAt is ISimpleAssignmentOperation or IArgumentOperation or IIsPatternOperation or IDeconstructionAssignmentOperation)
+        {
+            return "before it is overwritten at line " + line;
+        }
+
+        for (var node = lostAt.Syntax; node is not null; node = node.Parent)
+        {
+            if (node is Microsoft.CodeAnalysis.CSharp.Syntax.ReturnStatementSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.ArrowExpressionClauseSyntax)
+            {
+                return "on the path that returns at line " + line;
+            }
+
+            if (node is Microsoft.CodeAnalysis.CSharp.Syntax.StatementSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.MemberDeclarationSyntax)
+            {
+                break;
+            }
+        }
+
+        return "on the path that leaves the body after line " + line;
+    }
+
+    /// <summary>Reports the acquisition at <paramref name="site"/>; <paramref name="where"/> ends the message.</summary>
+    public static void Report(AnalysisRun run, IOperation site, string where)
     {
         var type = site is IArgumentOperation argument ? argument.Parameter?.Type : site.Type;
-        run.Report(Descriptor, site.Syntax.GetLocation(), type?.Name ?? "value");
+        if (type is INamedTypeSymbol { IsTupleType: true } tuple)
+        {
+            // One element of a tuple result: name the first reference-type element (the owned one, in practice).
+            type = tuple.TupleElements.FirstOrDefault(e => e.Type.IsReferenceType)?.Type ?? type;
+        }
+
+        run.Report(Descriptor, site.Syntax.GetLocation(), type?.Name ?? "value", where);
     }
 }

@@ -18,14 +18,17 @@ namespace BypassNet.CodeFixes.Ownership;
 /// value. Offered only when the local is declared (with its initializer) in the block that holds the loop, is not
 /// used between its declaration and the loop nor after the loop, is never assigned in the loop, and its initializer
 /// reads nothing the loop writes. The other BYP002 shape, two sends of the same bytes, needs a second buffer filled
-/// before the first send; the rule page shows that rewrite.
+/// before the first send; the rule page shows that rewrite. Also offered for BYP001 on a read in such a loop, which
+/// is where the next iteration's first bad use is reported when it reads the value before handing it off.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DoubleHandoffCodeFixProvider)), Shared]
 public sealed class DoubleHandoffCodeFixProvider : CodeFixProvider
 {
     private const string Title = "Acquire a fresh value in each iteration";
 
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("BYP002");
+    // BYP001 too: a value is reported once per path, at its first bad use, which in the next iteration may be a read
+    // before the handoff (`buffer.Span[0] = ...; await SendAsync(buffer)`); the same move fixes it.
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create("BYP002", "BYP001");
 
     public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(async (context, document, diagnostics) =>
     {

@@ -488,8 +488,9 @@ internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadR
     private void Append(OwnedBuffer buffer)
     {
         OwnedBufferSegment segment = _segmentPool.Count > 0 ? _segmentPool.Pop() : new OwnedBufferSegment();
+        var length = buffer.Length; // read before the segment owns the buffer
         segment.Attach(buffer, _end);
-        _end += buffer.Length;
+        _end += length;
         if (_tail is null)
         {
             _head = _tail = segment;

@@ -1,0 +1,281 @@
+using System.Collections.Concurrent;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace BypassNet.Analyzers.Flow;
+
+/// <summary>
+/// Summaries of the compilation's own methods, computed once per method and cached for the compilation:
+/// which owned parameters a method releases (disposes, hands off, stores or returns) on every path that returns
+/// normally, so that callers treat them as [TakesOwnership]; and which view parameters a method returning a
+/// Span/Memory may return a slice of, so that the result is tracked as a view of the same owner.
+/// Virtual, abstract, override, interface and extern methods have no summary (another body may run), nor do
+/// methods on a recursive cycle (a summary would depend on itself): their calls keep the declared contract.
+/// </summary>
+internal sealed class MethodSummaries
+{
+    [ThreadStatic]
+    private static List<IMethodSymbol>? t_inProgress;
+
+    private readonly Compilation _compilation;
+    private readonly OwnershipSymbols _symbols;
+    private readonly ConcurrentDictionary<IMethodSymbol, MethodSummary> _cache = new(SymbolEqualityComparer.Default);
+
+    public MethodSummaries(Compilation compilation, OwnershipSymbols symbols)
+    {
+        _compilation = compilation;
+        _symbols = symbols;
+    }
+
+    /// <summary>[TakesOwnership] as declared, or as the callee's summary shows it behaves.</summary>
+    public bool TakesOwnership(IParameterSymbol? parameter) =>
+        _symbols.TakesOwnership(parameter) || (parameter is not null && InfersTakesOwnership(parameter));
+
+    /// <summary>True when the summary of the parameter's method shows it releases the parameter on every path (and it is not declared so).</summary>
+    public bool InfersTakesOwnership(IParameterSymbol parameter)
+    {
+        if (parameter.RefKind != RefKind.None || !_symbols.IsOwned(parameter.Type) || _symbols.TakesOwnership(parameter)
+            || parameter.ContainingSymbol is not IMethodSymbol method)
+        {
+            return false;
+        }
+
+        var summary = Get(method.OriginalDefinition, graph: null);
+        return summary is not null && parameter.Ordinal < summary.Released.Length && summary.Released[parameter.Ordinal];
+    }
+
+    /// <summary>True when the method's returned view may be a slice of its view parameter at <paramref name="ordinal"/>.</summary>
+    public bool ReturnsViewOf(IMethodSymbol method, int ordinal)
+    {
+        var summary = Get(method.OriginalDefinition, graph: null);
+        return summary is not null && ordinal < summary.ViewSources.Length && summary.ViewSources[ordinal];
+    }
+
+    /// <summary>The summary of a method, computing it (from <paramref name="graph"/> when the caller already has the method's graph).</summary>
+    public MethodSummary? Get(IMethodSymbol method, Func<ControlFlowGraph>? graph, IOperation? body = null)
+    {
+        if (!IsSummarizable(method))
+        {
+            return null;
+        }
+
+        if (_cache.TryGetValue(method, out var cached))
+        {
+            return cached.IsNone ? null : cached;
+        }
+
+        var stack = t_inProgress ??= new List<IMethodSymbol>();
+        var index = stack.FindIndex(m => SymbolEqualityComparer.Default.Equals(m, method));
+        if (index >= 0)
+        {
+            // A recursive cycle: every method on it from here up falls back to its declared contract.
+            for (var i = index; i < stack.Count; i++)
+            {
+                _cache[stack[i]] = MethodSummary.None;
+            }
+
+            return null;
+        }
+
+        stack.Add(method);
+        MethodSummary computed;
+        try
+        {
+            computed = Compute(method, graph, body) ?? MethodSummary.None;
+        }
+        finally
+        {
+            stack.RemoveAt(stack.Count - 1);
+        }
+
+        // A cycle found below marked this method None; that mark wins over what was computed meanwhile.
+        var result = _cache.GetOrAdd(method, computed);
+        return result.IsNone ? null : result;
+    }
+
+    /// <summary>
+    /// Records the summary of a method whose body was just analyzed (unless one is cached or being computed): the
+    /// analysis's own fixpoint gives <paramref name="released"/>, so no second pass over the body is needed.
+    /// </summary>
+    public void Offer(IMethodSymbol method, IOperation body, Func<bool[]> released)
+    {
+        if (_cache.ContainsKey(method) || !IsSummarizable(method)
+            || (t_inProgress is { } stack && stack.Exists(m => SymbolEqualityComparer.Default.Equals(m, method))))
+        {
+            return;
+        }
+
+        var viewSources = _symbols.IsView(method.ReturnType) ? ViewSourcesOf(body, method) : new bool[method.Parameters.Length];
+        _cache.TryAdd(method, new MethodSummary(released(), viewSources));
+    }
+
+    private bool IsSummarizable(IMethodSymbol method)
+    {
+        if (method.MethodKind is not (MethodKind.Ordinary or MethodKind.Constructor) || method.IsAbstract || method.IsVirtual
+            || method.IsOverride || method.IsExtern || method.PartialDefinitionPart is not null || method.PartialImplementationPart is not null
+            || method.ContainingType is null || method.ContainingType.TypeKind == TypeKind.Interface
+            || method.DeclaringSyntaxReferences.Length != 1)
+        {
+            return false;
+        }
+
+        var wanted = _symbols.IsView(method.ReturnType);
+        foreach (var parameter in method.Parameters)
+        {
+            wanted |= parameter.RefKind == RefKind.None && _symbols.IsOwned(parameter.Type) && !_symbols.TakesOwnership(parameter);
+        }
+
+        return wanted && _compilation.ContainsSyntaxTree(method.DeclaringSyntaxReferences[0].SyntaxTree);
+    }
+
+    private MethodSummary? Compute(IMethodSymbol method, Func<ControlFlowGraph>? graph, IOperation? body)
+    {
+        if (body is null || graph is null)
+        {
+            var syntax = method.DeclaringSyntaxReferences[0].GetSyntax();
+
+            // Summaries need the bodies of other methods than the one being analyzed; the model is only read.
+#pragma warning disable RS1030 // Do not invoke Compilation.GetSemanticModel() method within a diagnostic analyzer
+            var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
+#pragma warning restore RS1030
+            body = model.GetOperation(syntax);
+            graph = null;
+        }
+
+        if (body is not (IMethodBodyOperation or IConstructorBodyOperation))
+        {
+            return null;
+        }
+
+        ControlFlowGraph cfg;
+        if (graph is not null)
+        {
+            cfg = graph();
+        }
+        else
+        {
+            cfg = body is IMethodBodyOperation methodBody ? ControlFlowGraph.Create(methodBody) : ControlFlowGraph.Create((IConstructorBodyOperation)body);
+        }
+
+        var released = OwnershipFlowAnalysis.ReleasedParameters(cfg, body, method, _symbols, this);
+        var viewSources = _symbols.IsView(method.ReturnType) ? ViewSourcesOf(body, method) : new bool[method.Parameters.Length];
+        return new MethodSummary(released, viewSources);
+    }
+
+    // A returned view is a slice of a parameter when every step from the parameter keeps pointing into the same
+    // memory: the parameter itself, Slice/indexer/range/property of a view, a conversion between view types, a
+    // conditional of such, or a local only assigned such. A copy (ToArray) converted to a view is a new buffer.
+    private bool[] ViewSourcesOf(IOperation body, IMethodSymbol method)
+    {
+        var result = new bool[method.Parameters.Length];
+        foreach (var op in body.Descendants())
+        {
+            if (op is IReturnOperation { ReturnedValue: { } returned })
+            {
+                MarkSources(returned, body, result, depth: 0);
+            }
+        }
+
+        return result;
+    }
+
+    private void MarkSources(IOperation op, IOperation body, bool[] result, int depth)
+    {
+        if (depth > 8)
+        {
+            return;
+        }
+
+        switch (op)
+        {
+            case IConversionOperation conversion:
+                if (_symbols.IsView(conversion.Operand.Type) || _symbols.IsOwned(conversion.Operand.Type))
+                {
+                    MarkSources(conversion.Operand, body, result, depth + 1);
+                }
+
+                break;
+            case IParenthesizedOperation parenthesized:
+                MarkSources(parenthesized.Operand, body, result, depth + 1);
+                break;
+            case IParameterReferenceOperation parameter when parameter.Parameter.Ordinal < result.Length
+                && (_symbols.IsView(parameter.Parameter.Type) || _symbols.IsOwned(parameter.Parameter.Type)):
+                result[parameter.Parameter.Ordinal] = true;
+                break;
+            case IConditionalOperation conditional:
+                MarkSources(conditional.WhenTrue, body, result, depth + 1);
+                if (conditional.WhenFalse is { } whenFalse)
+                {
+                    MarkSources(whenFalse, body, result, depth + 1);
+                }
+
+                break;
+            case IInvocationOperation invocation when _symbols.IsView(invocation.Type):
+                if (invocation.Instance is { } instance)
+                {
+                    MarkSources(instance, body, result, depth + 1);
+                }
+
+                if (invocation.TargetMethod.IsExtensionMethod && invocation.Arguments.Length > 0)
+                {
+                    MarkSources(invocation.Arguments[0].Value, body, result, depth + 1);
+                }
+
+                break;
+            case IPropertyReferenceOperation { Instance: { } receiver } property when _symbols.IsView(property.Type):
+                MarkSources(receiver, body, result, depth + 1);
+                break;
+            case IRangeOperation:
+                break;
+            case ILocalReferenceOperation local when _symbols.IsView(local.Type):
+                foreach (var other in body.Descendants())
+                {
+                    if (other is IVariableDeclaratorOperation { Initializer.Value: { } initial } declarator
+                        && SymbolEqualityComparer.Default.Equals(declarator.Symbol, local.Local))
+                    {
+                        MarkSources(initial, body, result, depth + 1);
+                    }
+                    else if (other is ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment
+                        && SymbolEqualityComparer.Default.Equals(target.Local, local.Local))
+                    {
+                        MarkSources(assignment.Value, body, result, depth + 1);
+                    }
+                }
+
+                break;
+            default:
+                if (op.Kind == OperationKind.ImplicitIndexerReference || op.Kind == OperationKind.ArrayElementReference)
+                {
+                    foreach (var child in op.ChildOperations)
+                    {
+                        MarkSources(child, body, result, depth + 1);
+                    }
+                }
+
+                break;
+        }
+    }
+}
+
+/// <summary>What a method does with its parameters, by ordinal.</summary>
+internal sealed class MethodSummary
+{
+    public static readonly MethodSummary None = new(Array.Empty<bool>(), Array.Empty<bool>(), isNone: true);
+
+    public MethodSummary(bool[] released, bool[] viewSources, bool isNone = false)
+    {
+        Released = released;
+        ViewSources = viewSources;
+        IsNone = isNone;
+    }
+
+    /// <summary>Per parameter: an owned parameter released on every path that returns normally.</summary>
+    public bool[] Released { get; }
+
+    /// <summary>Per parameter: the returned view may be a slice of it.</summary>
+    public bool[] ViewSources { get; }
+
+    /// <summary>No summary: the method keeps its declared contract.</summary>
+    public bool IsNone { get; }
+}
