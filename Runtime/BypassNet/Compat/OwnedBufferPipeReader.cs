@@ -488,7 +488,9 @@ internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadR
     private void Append(OwnedBuffer buffer)
     {
         OwnedBufferSegment segment = _segmentPool.Count > 0 ? _segmentPool.Pop() : new OwnedBufferSegment();
-        var length = buffer.Length; // read before the segment owns the buffer
+        // Read before the segment owns the buffer.
+        int length = buffer.Length;
+        int capacity = buffer.Capacity;
         segment.Attach(buffer, _end);
         _end += length;
         if (_tail is null)
@@ -503,7 +505,7 @@ internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadR
         }
 
         _heldSlots++;
-        _heldSlotCapacity += buffer.Capacity;
+        _heldSlotCapacity += capacity;
     }
 
     /// <summary>Gives a segment's slot (or array) back and keeps the segment for reuse.</summary>
