@@ -44,7 +44,8 @@ public sealed class RespServer : IAsyncDisposable
             RingCount = options.RingCount,
             InlineContinuations = options.InlineContinuations,
             SendBufferCount = options.SendBufferCount,
-            LoggerFactory = options.LoggerFactory,
+            // With no logger configured, the runtime's messages (descriptor exhaustion and recovery) go to stderr.
+            LoggerFactory = options.LoggerFactory ?? new SafeLogLoggerFactory(new SafeLog(message => Console.Error.WriteLine(message))),
         });
         try
         {

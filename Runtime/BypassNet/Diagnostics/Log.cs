@@ -63,6 +63,9 @@ internal static partial class Log
     [LoggerMessage(304, LogLevel.Warning, "Listener {Fd}: accept failed with {Errno} (out of descriptors); retrying every {BackoffMs} ms, connections wait in the backlog")]
     public static partial void AcceptBackingOff(ILogger logger, int fd, string errno, int backoffMs);
 
+    [LoggerMessage(305, LogLevel.Information, "Listener {Fd}: descriptors available again; accepting")]
+    public static partial void AcceptResumed(ILogger logger, int fd);
+
     [LoggerMessage(303, LogLevel.Critical, "{Owner}: buffer slot {Slot} was written after it was returned (bytes {First}..{Last} changed, first is 0x{Found:X2}); some code used a stale pointer or span")]
     public static partial void BufferCorrupted(ILogger logger, string owner, int slot, int first, int last, byte found);
 }

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using BypassNet.Diagnostics;
 using BypassNet.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -14,6 +15,7 @@ internal sealed class ManagedSocketEngine : SocketEngine
     public ManagedSocketEngine(BypassNetOptions options, ILogger? logger = null)
         : base(options)
     {
+        Logger = GuardedLogger.Wrap(logger ?? NullLogger.Instance);
         _sendPool = new BufferPool(options.SendBufferSize, options.SendBufferCount);
         // As many receive buffers as the io_uring engine has ring slots: the same receive memory bound on both engines.
         _receivePool = new BufferPool(options.ReceiveBufferSize, Backpressure.ReceiveBuffersTotal);
@@ -23,6 +25,9 @@ internal sealed class ManagedSocketEngine : SocketEngine
             _receivePool.EnablePoison(logger ?? NullLogger.Instance, "receive pool");
         }
     }
+
+    /// <summary>Where the engine reports load conditions (descriptor exhaustion); it cannot throw into an accept.</summary>
+    public ILogger Logger { get; }
 
     /// <summary>The pool receives rent from (the socket engine's stand-in for the provided buffer rings).</summary>
     internal BufferPool ReceivePool => _receivePool;

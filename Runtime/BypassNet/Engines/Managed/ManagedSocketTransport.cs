@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using BypassNet.Buffers;
+using BypassNet.Diagnostics;
 using BypassNet.Sockets;
 
 namespace BypassNet.Engines.Managed;
@@ -9,6 +10,7 @@ namespace BypassNet.Engines.Managed;
 internal sealed class ManagedSocketTransport : SocketTransport
 {
     private readonly ManagedSocketEngine _engine;
+    private bool _acceptExhausted;
     private readonly BufferPool _receivePool;
     private volatile bool _closed;
 
@@ -35,6 +37,12 @@ internal sealed class ManagedSocketTransport : SocketTransport
             {
                 Socket accepted = await Socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
                 RecordAccept();
+                if (_acceptExhausted)
+                {
+                    _acceptExhausted = false;
+                    Log.AcceptResumed(_engine.Logger, (int)Socket.Handle);
+                }
+
                 return accepted;
             }
             catch (SocketException ex) when (_closed && ex.SocketErrorCode == SocketError.OperationAborted)
@@ -44,7 +52,12 @@ internal sealed class ManagedSocketTransport : SocketTransport
             catch (SocketException ex) when (ex.SocketErrorCode == SocketError.TooManyOpenSockets && !_closed)
             {
                 // Out of descriptors (EMFILE/ENFILE) is load, as on io_uring: the connection stays in the backlog and
-                // the accept waits (a timer, no descriptor, no thread) and tries again.
+                // the accept waits (a timer, no descriptor, no thread) and tries again. Logged once per episode.
+                if (!_acceptExhausted)
+                {
+                    _acceptExhausted = true;
+                    Log.AcceptBackingOff(_engine.Logger, (int)Socket.Handle, "EMFILE/ENFILE", (int)ExhaustedAcceptBackoff.TotalMilliseconds);
+                }
             }
 
             await Task.Delay(ExhaustedAcceptBackoff, cancellationToken).ConfigureAwait(false);

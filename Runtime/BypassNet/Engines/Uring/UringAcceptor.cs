@@ -99,6 +99,7 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
     {
         bool complete = false;
         bool pause = false;
+        bool resumed = false;
         lock (_gate)
         {
             if (_closed)
@@ -108,6 +109,7 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
             }
 
             _connection.RecordAccept();
+            resumed = _exhausted;
             _exhausted = false;
             if (_waiting)
             {
@@ -123,6 +125,11 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
                     _paused = pause = true;
                 }
             }
+        }
+
+        if (resumed)
+        {
+            Diagnostics.Log.AcceptResumed(_connection.Engine.Logger, _connection.Fd);
         }
 
         if (pause)
