@@ -1,6 +1,4 @@
-using BypassNet.Buffers;
-using BypassNet.Engines.Managed;
-using BypassNet.Engines.Uring;
+using BypassNet.Testing;
 
 namespace BypassNet.Compat.Tests.Support;
 
@@ -8,28 +6,7 @@ namespace BypassNet.Compat.Tests.Support;
 public static class ReceiveSlots
 {
     /// <summary>Slots nobody holds, and how many there are.</summary>
-    public static (int Available, int Count) Of(BypassRuntime runtime)
-    {
-        switch (runtime.EngineImpl)
-        {
-            case IoUringSocketEngine io:
-                int available = 0, count = 0;
-                foreach (RingContext ring in io.Rings)
-                {
-                    if (ring.ReceiveRing is ProvidedBufferRing r)
-                    {
-                        available += r.Available;
-                        count += r.Count;
-                    }
-                }
-
-                return (available, count);
-            case ManagedSocketEngine managed:
-                return (managed.ReceivePool.Available, managed.ReceivePool.Count);
-            default:
-                throw new InvalidOperationException("unknown engine");
-        }
-    }
+    public static (int Available, int Count) Of(BypassRuntime runtime) => ReceiveSlotCount.Of(runtime);
 
     /// <summary>Waits (hang guard only) until every receive slot and send buffer is back, then asserts it.</summary>
     public static async Task AssertAllHomeAsync(BypassRuntime runtime)

@@ -1,8 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using BypassNet.Buffers;
-using BypassNet.Engines.Uring;
-using BypassNet.Engines.Managed;
+using BypassNet.Testing;
 
 namespace BypassNet.FaultTests.Support;
 
@@ -59,28 +58,7 @@ public static class Faults
     }
 
     /// <summary>Receive slots (io_uring: provided-ring slots on the ring; socket engine: receive pool) not held by anyone.</summary>
-    public static (int Available, int Count) ReceiveSlots(BypassRuntime runtime)
-    {
-        switch (runtime.EngineImpl)
-        {
-            case IoUringSocketEngine io:
-                int available = 0, count = 0;
-                foreach (RingContext ring in io.Rings)
-                {
-                    if (ring.ReceiveRing is ProvidedBufferRing r)
-                    {
-                        available += r.Available;
-                        count += r.Count;
-                    }
-                }
-
-                return (available, count);
-            case ManagedSocketEngine managed:
-                return (managed.ReceivePool.Available, managed.ReceivePool.Count);
-            default:
-                throw new InvalidOperationException("unknown engine");
-        }
-    }
+    public static (int Available, int Count) ReceiveSlots(BypassRuntime runtime) => ReceiveSlotCount.Of(runtime);
 
     /// <summary>Waits (hang guard only) until every send buffer and every receive slot is back, then asserts it.</summary>
     public static async Task AssertEverythingHomeAsync(BypassRuntime runtime)
