@@ -63,10 +63,11 @@ public static class Faults
     /// <summary>Waits (hang guard only) until every send buffer and every receive slot is back, then asserts it.</summary>
     public static async Task AssertEverythingHomeAsync(BypassRuntime runtime)
     {
-        await WaitUntilAsync(() => runtime.Buffers.Available == runtime.Buffers.Count && ReceiveSlots(runtime) is var (a, c) && a == c);
-        Assert.Equal(runtime.Buffers.Count, runtime.Buffers.Available);
-        (int available, int count) = ReceiveSlots(runtime);
-        Assert.Equal(count, available);
+        // Everything back at one moment is the assertion (a slot rented for a moment afterwards by a late read on a
+        // closing socket is not a leak); a buffer that never comes back fails at the hang guard.
+        await WaitUntilAsync(
+            () => runtime.Buffers.Available == runtime.Buffers.Count && ReceiveSlots(runtime) is var (a, c) && a == c,
+            "every send buffer and receive slot back home");
     }
 
     /// <summary>Polls <paramref name="condition"/>; the deadline is a hang guard, never what a test decides on.</summary>
