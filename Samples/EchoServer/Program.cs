@@ -32,7 +32,7 @@ try
         // The echo loop never blocks after an await, so it can run on the ring threads: no thread hops, batched submissions.
         InlineContinuations = true,
         // The runtime's own messages (a listener out of descriptors and its recovery) on stderr, never throwing.
-        LoggerFactory = new SafeLogLoggerFactory(new SafeLog(message => Console.Error.WriteLine(message))),
+        LoggerFactory = SafeLogLoggerFactory.StandardError(),
     });
 }
 catch (PlatformNotSupportedException ex)

@@ -45,7 +45,7 @@ public sealed class RespServer : IAsyncDisposable
             InlineContinuations = options.InlineContinuations,
             SendBufferCount = options.SendBufferCount,
             // With no logger configured, the runtime's messages (descriptor exhaustion and recovery) go to stderr.
-            LoggerFactory = options.LoggerFactory ?? new SafeLogLoggerFactory(new SafeLog(message => Console.Error.WriteLine(message))),
+            LoggerFactory = options.LoggerFactory ?? SafeLogLoggerFactory.StandardError(),
         });
         try
         {

@@ -14,6 +14,9 @@ public sealed class SafeLogLoggerFactory : ILoggerFactory
     /// <summary>Writes through <paramref name="log"/>.</summary>
     public SafeLogLoggerFactory(SafeLog log) => _log = log;
 
+    /// <summary>A factory writing to standard error (opened at start-up by <see cref="StartupWarmup"/>).</summary>
+    public static SafeLogLoggerFactory StandardError() => new(new SafeLog(message => Console.Error.WriteLine(message)));
+
     /// <inheritdoc />
     public ILogger CreateLogger(string categoryName) => new Logger(_log);
 
