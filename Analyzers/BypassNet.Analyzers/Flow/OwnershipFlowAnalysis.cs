@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: the fixpoint and its exceptional control flow (try, catch, finally replay) are one algorithm whose invariants are checked together.
 using BypassNet.Analyzers.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -12,7 +13,7 @@ namespace BypassNet.Analyzers.Flow;
 /// its own state pushed through them, so paths that only meet in a finally are not merged afterwards.
 /// Paths that end by throwing never reach the exit, so they are not leak paths (like Rust's drop on unwind).
 /// </summary>
-internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
+internal sealed class OwnershipFlowAnalysis : IStateDefaults
 {
     private const int MaxRounds = 64;
 
@@ -25,14 +26,11 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
     private readonly Dictionary<ControlFlowRegion, OwnershipState> _finallyEntries = new();
     private readonly Dictionary<int, List<ControlFlowRegion>> _handlerTries = new();
     private readonly Dictionary<int, ControlFlowRegion> _finallyStarts = new();
-    private readonly Dictionary<IOperation, ObjSet> _tryOutcomes = new();
-    private readonly List<IFlowAnonymousFunctionOperation> _lambdas = new();
-    private readonly Dictionary<int, IMethodSymbol> _functions = new();
+    private readonly OperationTransfer _transfer;
     private readonly Dictionary<int, VarValue> _initialValues = new();
     private readonly bool[] _dirty;
     private readonly Dictionary<ControlFlowRegion, List<int>> _handlerStartsOfTry = new();
     private bool _changed;
-    private bool _reporting;
     private bool _accumulating;
 
     private OwnershipFlowAnalysis(ControlFlowGraph cfg, ISymbol owner, AnalysisRun run)
@@ -42,8 +40,11 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
         _run = run;
         _inputs = new OwnershipState?[cfg.Blocks.Length];
         _dirty = new bool[cfg.Blocks.Length];
+        _transfer = new OperationTransfer(run, _objects, this);
         IndexRegions(cfg.Root);
     }
+
+    private OwnershipSymbols Symbols => _run.Symbols;
 
     /// <summary>Analyzes one method body (and its lambdas and local functions) and returns the findings of all rules.</summary>
     public static IReadOnlyList<Diagnostic> Run(
@@ -133,7 +134,7 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
             AnalyzeGraph(_cfg.GetLocalFunctionControlFlowGraph(localFunction, _run.CancellationToken), localFunction, _run);
         }
 
-        foreach (var lambda in _lambdas)
+        foreach (var lambda in _transfer.Lambdas)
         {
             AnalyzeGraph(_cfg.GetAnonymousFunctionControlFlowGraph(lambda, _run.CancellationToken), lambda.Symbol, _run);
         }
@@ -182,7 +183,7 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
 
     private void Report()
     {
-        _reporting = true;
+        _transfer.Reporting = true;
         foreach (var block in _cfg.Blocks)
         {
             var input = InputOf(block);
@@ -192,7 +193,7 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
             }
         }
 
-        _reporting = false;
+        _transfer.Reporting = false;
         if (_inputs[_cfg.Blocks.Length - 1] is not { } exit)
         {
             return;
@@ -366,10 +367,10 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
     /// </summary>
     private OwnershipState? RunFinally(ControlFlowRegion region, OwnershipState entry)
     {
-        var savedReporting = _reporting;
+        var savedReporting = _transfer.Reporting;
         var savedAccumulating = _accumulating;
         var savedChanged = _changed;
-        _reporting = false;
+        _transfer.Reporting = false;
         _accumulating = false;
         try
         {
@@ -428,7 +429,7 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
         }
         finally
         {
-            _reporting = savedReporting;
+            _transfer.Reporting = savedReporting;
             _accumulating = savedAccumulating;
             _changed = savedChanged;
         }
@@ -438,21 +439,21 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
     private List<(ControlFlowBranch Branch, OwnershipState State)> Transfer(BasicBlock block, OwnershipState input)
     {
         var state = input.Clone();
-        _tryOutcomes.Clear();
+        _transfer.BeginBlock();
         var tries = _accumulating ? EnclosingTries(block) : null;
         Accumulate(tries, state);
         foreach (var operation in block.Operations)
         {
-            Evaluate(operation, state);
+            _transfer.Evaluate(operation, state);
             Accumulate(tries, state);
         }
 
         var result = new List<(ControlFlowBranch, OwnershipState)>(2);
         if (block.ConditionKind != ControlFlowConditionKind.None && block.BranchValue is { } condition)
         {
-            Evaluate(condition, state);
+            _transfer.Evaluate(condition, state);
             Accumulate(tries, state);
-            var (whenTrue, whenFalse) = Refine(condition, state);
+            var (whenTrue, whenFalse) = _transfer.Refine(condition, state);
             var conditional = block.ConditionKind == ControlFlowConditionKind.WhenTrue ? whenTrue : whenFalse;
             var fallThrough = block.ConditionKind == ControlFlowConditionKind.WhenTrue ? whenFalse : whenTrue;
 
@@ -475,10 +476,10 @@ internal sealed partial class OwnershipFlowAnalysis : IStateDefaults
 
         if (block.BranchValue is { } value)
         {
-            var evaluated = Evaluate(value, state);
+            var evaluated = _transfer.Evaluate(value, state);
             if (block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return)
             {
-                Escape(evaluated.Objects, state);
+                _transfer.Escape(evaluated.Objects, state);
             }
 
             Accumulate(tries, state);

@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: following a socket through locals, fields, parameters, returns and collections is one walk; its cases share the group being built.
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;

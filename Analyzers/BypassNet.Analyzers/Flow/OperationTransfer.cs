@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: one case per kind of operation of the transfer function; splitting it by operation kind would scatter the shared read/handoff/rebind helpers every case uses.
 using System.Collections.Immutable;
 using BypassNet.Analyzers.Rules;
 using Microsoft.CodeAnalysis;
@@ -6,9 +7,43 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace BypassNet.Analyzers.Flow;
 
-/// <summary>The transfer function: how each operation reads, hands off, disposes, acquires or stores owned values.</summary>
-internal sealed partial class OwnershipFlowAnalysis
+/// <summary>
+/// The transfer function: how each operation reads, hands off, disposes, acquires or stores owned values. One per
+/// analysed graph; <see cref="OwnershipFlowAnalysis"/> drives it block by block and owns the fixpoint.
+/// </summary>
+internal sealed class OperationTransfer
 {
+    private readonly AnalysisRun _run;
+    private readonly ObjectRegistry _objects;
+    private readonly IStateDefaults _defaults;
+    private readonly Dictionary<IOperation, ObjSet> _tryOutcomes = new();
+    private readonly List<IFlowAnonymousFunctionOperation> _lambdas = new();
+    private readonly Dictionary<int, IMethodSymbol> _functions = new();
+
+    public OperationTransfer(AnalysisRun run, ObjectRegistry objects, IStateDefaults defaults)
+    {
+        _run = run;
+        _objects = objects;
+        _defaults = defaults;
+    }
+
+    /// <summary>True during the reporting pass: findings are reported and nested bodies collected only then.</summary>
+    public bool Reporting { get; set; }
+
+    /// <summary>Lambdas met during the reporting pass; each is analysed as a body of its own afterwards.</summary>
+    public IReadOnlyList<IFlowAnonymousFunctionOperation> Lambdas => _lambdas;
+
+    /// <summary>Forgets the Try* outcomes of the previous block (they refine only the branch that ends their block).</summary>
+    public void BeginBlock() => _tryOutcomes.Clear();
+
+    private VarValue DefaultVar(object key) => _defaults.DefaultVar(key);
+
+    private ObjState StateOf(OwnershipState state, int id) =>
+        state.Objects.TryGetValue(id, out var objState) ? objState : _defaults.DefaultObject(id);
+
+    private VarValue ValueOf(OwnershipState state, object key) =>
+        state.Vars.TryGetValue(key, out var value) ? value : _defaults.DefaultVar(key);
+
     // Methods that put their argument into a collection, channel or completion source: the argument's new owner.
     private static readonly ImmutableHashSet<string> StoringMethodNames = ImmutableHashSet.Create(
         "Add", "AddRange", "Insert", "Push", "Enqueue", "TryAdd", "TryEnqueue", "TryPush", "TryWrite", "WriteAsync",
@@ -18,7 +53,7 @@ internal sealed partial class OwnershipFlowAnalysis
     private OwnershipSymbols Symbols => _run.Symbols;
 
     /// <summary>Evaluates an operation in evaluation order; the result says which objects its value may be.</summary>
-    private VarValue Evaluate(IOperation op, OwnershipState state)
+    public VarValue Evaluate(IOperation op, OwnershipState state)
     {
         switch (op)
         {
@@ -64,7 +99,7 @@ internal sealed partial class OwnershipFlowAnalysis
                 EvaluatePattern(isPattern, state);
                 return default;
             case IFlowAnonymousFunctionOperation lambda:
-                if (_reporting)
+                if (Reporting)
                 {
                     _lambdas.Add(lambda);
                 }
@@ -151,7 +186,7 @@ internal sealed partial class OwnershipFlowAnalysis
     private bool ReportUse(ObjFlags flags, IOperation? moved, IOperation? disposed, bool isView, IOperation reference, bool nullTest)
     {
         var bad = (flags & (ObjFlags.Moved | ObjFlags.MovedInTry)) != 0 || ((flags & ObjFlags.Disposed) != 0 && !nullTest);
-        if (!bad || !_reporting)
+        if (!bad || !Reporting)
         {
             return bad;
         }
@@ -590,7 +625,7 @@ internal sealed partial class OwnershipFlowAnalysis
         var id = _objects.GetOrAdd(key ?? site, ObjectKind.Acquired, site);
 
         // The same site acquiring again while the previous value is still live: an earlier iteration leaked it.
-        if (_reporting && OwnedValueLeakRule.IsLeaked(StateOf(state, id).Flags))
+        if (Reporting && OwnedValueLeakRule.IsLeaked(StateOf(state, id).Flags))
         {
             OwnedValueLeakRule.Report(_run, site, OwnedValueLeakRule.AcquiredAgain);
         }
@@ -916,7 +951,7 @@ internal sealed partial class OwnershipFlowAnalysis
 
     private void Handoff(VarValue value, IOperation site, bool isVariable, OwnershipState state, string? name = null)
     {
-        if (isVariable && _reporting && !value.Objects.IsEmpty)
+        if (isVariable && Reporting && !value.Objects.IsEmpty)
         {
             var history = value.History();
             var flags = (history.Flags & ObjFlags.MovedInTry) != 0 ? history.Flags | ObjFlags.Moved : history.Flags;
@@ -945,7 +980,7 @@ internal sealed partial class OwnershipFlowAnalysis
             var history = receiver.History();
             if ((history.Flags & ObjFlags.Moved) != 0)
             {
-                if (_reporting)
+                if (Reporting)
                 {
                     UseAfterHandoffRule.CheckDispose(_run, history.Flags, history.MovedAt, reference);
                 }
@@ -970,7 +1005,7 @@ internal sealed partial class OwnershipFlowAnalysis
         }
     }
 
-    private void Escape(ObjSet objects, OwnershipState state)
+    public void Escape(ObjSet objects, OwnershipState state)
     {
         for (var i = 0; i < objects.Count; i++)
         {
@@ -1065,7 +1100,7 @@ internal sealed partial class OwnershipFlowAnalysis
     }
 
     /// <summary>The states on the true and false edges of a condition: null tests and TryX calls refine them.</summary>
-    private (OwnershipState WhenTrue, OwnershipState WhenFalse) Refine(IOperation condition, OwnershipState state)
+    public (OwnershipState WhenTrue, OwnershipState WhenFalse) Refine(IOperation condition, OwnershipState state)
     {
         var negated = false;
         var op = condition;
