@@ -19,6 +19,12 @@ internal sealed class CancelableWait
     private long _wait;
     private bool _armed;
 
+    // The current wait took no lock (its token cannot fire): End needs none either. Written by Begin before completers see the wait.
+    private bool _lockFree;
+
+    // A wait since the last locked Begin had a token that can fire, so a registration may be left over.
+    private bool _mayHoldRegistration;
+
     /// <summary><paramref name="onCanceled"/> runs with <paramref name="owner"/> when a token fires; the owner decides (under its own lock) whether the wait it belonged to is still current.</summary>
     public CancelableWait(Action<object?> onCanceled, object owner)
     {
@@ -29,9 +35,26 @@ internal sealed class CancelableWait
     /// <summary>Registrations made and not yet unregistered or fired, over all waits (tests check that none leaks).</summary>
     internal static long LiveRegistrations => Volatile.Read(ref s_live);
 
-    /// <summary>Starts a wait. Call it where the waiter becomes visible to completers (under the owner's lock). Returns the wait's id for <see cref="Register"/>.</summary>
-    public long Begin()
+    /// <summary>
+    /// Starts a wait for <paramref name="token"/>. Call it where the waiter becomes visible to completers (under the
+    /// owner's lock). Returns the wait's id for <see cref="Register"/>.
+    /// </summary>
+    /// <remarks>
+    /// A token that cannot be cancelled (the common case) never registers, so its wait takes no lock when nothing may be
+    /// left behind: no registration exists, none can be stored for it (<see cref="Register"/> returns at once), and
+    /// <see cref="End"/> needs none either. After a wait whose token could fire the next one takes the lock once, which
+    /// drops whatever a never-ended wait left.
+    /// </remarks>
+    public long Begin(CancellationToken token)
     {
+        bool cancelable = token.CanBeCanceled;
+        if (!cancelable && !_mayHoldRegistration)
+        {
+            _armed = true;
+            _lockFree = true;
+            return ++_wait;
+        }
+
         CancellationTokenRegistration stale;
         long wait;
         lock (_lock)
@@ -40,6 +63,8 @@ internal sealed class CancelableWait
             stale = _registration;
             _registration = default;
             _armed = true;
+            _lockFree = false;
+            _mayHoldRegistration = cancelable;
             wait = ++_wait;
         }
 
@@ -79,6 +104,12 @@ internal sealed class CancelableWait
     /// </summary>
     public bool End()
     {
+        if (_lockFree)
+        {
+            _armed = false;
+            return true;
+        }
+
         CancellationTokenRegistration registration;
         lock (_lock)
         {

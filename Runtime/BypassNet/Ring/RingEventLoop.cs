@@ -1,5 +1,6 @@
 // Over 300 lines on purpose: this is the ring thread's whole life (setup, the submit and dispatch paths that own every
 // operation's lifecycle, wake-up, drain and teardown); their ordering invariants are easiest to check in one file.
+// How it fails (RingFailureHandling) and how it sleeps (ExtendedWaitPolicy) are types of their own.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
@@ -21,9 +22,6 @@ internal sealed unsafe class RingEventLoop : IDisposable
 
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>The overall bound of an extended wait that found nothing after its minimum wait.</summary>
-    private const long IdleWaitTimeoutNanoseconds = 1_000_000_000;
-
     [ThreadStatic]
     private static RingEventLoop? t_current;
 
@@ -35,19 +33,22 @@ internal sealed unsafe class RingEventLoop : IDisposable
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<RingWork> _afterReap = new();
+    private readonly RingFailureHandling _failures;
+    private readonly ExtendedWaitPolicy _waitPolicy;
     private IoUring? _ring;
     private FileDescriptorHandle? _eventFd;
     private WakeOperation? _wake;
     private int _sleeping;
     private volatile bool _stopping;
     private volatile bool _stoppedFlag;
-    private volatile RingFailedException? _failure;
 
     private RingEventLoop(int index, RingLoopSettings settings, ILogger logger)
     {
         Index = index;
         _settings = settings;
         _logger = logger;
+        _failures = new RingFailureHandling(this, logger);
+        _waitPolicy = new ExtendedWaitPolicy(settings, Statistics);
         _thread = new Thread(Run)
         {
             IsBackground = true,
@@ -81,7 +82,7 @@ internal sealed unsafe class RingEventLoop : IDisposable
     public RingStatistics Statistics { get; } = new();
 
     /// <summary>Why the ring failed, or null while it works (or stopped normally). Set before anything pending is failed.</summary>
-    public RingFailedException? Failure => _failure;
+    public RingFailedException? Failure => _failures.Failure;
 
     /// <summary>Test-only fault hook (see <see cref="RingFaultInjection"/>).</summary>
     internal RingFaultInjection Faults { get; } = new();
@@ -198,6 +199,9 @@ internal sealed unsafe class RingEventLoop : IDisposable
         Sqe.Cancel(ref sqe, operation.UserData, InternalUserData);
     }
 
+    /// <summary>Marks the loop stopping (a failure was recorded): nothing more is submitted and the loop drains.</summary>
+    internal void BeginStopping() => _stopping = true;
+
     /// <summary>Stops the loop: cancels everything in flight, waits for every final completion, then frees the ring.</summary>
     public void Dispose()
     {
@@ -239,10 +243,10 @@ internal sealed unsafe class RingEventLoop : IDisposable
         {
             final = operation.OnCompletion(this, result, flags);
         }
-        catch (Exception ex) when (_failure is null)
+        catch (Exception ex) when (_failures.Failure is null)
         {
             final = (flags & IoUringConstants.CqeFMore) == 0;
-            HandlerFailed(operation, ex, final);
+            _failures.HandlerFailed(operation, ex, final);
         }
 
         if (final)
@@ -265,9 +269,9 @@ internal sealed unsafe class RingEventLoop : IDisposable
         {
             operation.OnReleased(this);
         }
-        catch (Exception ex) when (_failure is null)
+        catch (Exception ex) when (_failures.Failure is null)
         {
-            HandlerFailed(operation, ex, final: true);
+            _failures.HandlerFailed(operation, ex, final: true);
         }
 
         if (owner is not null && owner.Residency.InFlight == 0 && owner.IsClosing)
@@ -276,32 +280,10 @@ internal sealed unsafe class RingEventLoop : IDisposable
             {
                 owner.OnDrained();
             }
-            catch (Exception ex) when (_failure is null)
+            catch (Exception ex) when (_failures.Failure is null)
             {
                 Log.CompletionHandlerFailed(_logger, Index, ex);
             }
-        }
-    }
-
-    /// <summary>
-    /// A completion handler threw: the operation's awaiter gets the exception (logging alone would leave it waiting
-    /// forever), and a multishot request is cancelled so no further completion reaches a handler that is broken.
-    /// </summary>
-    private void HandlerFailed(RingOperation operation, Exception error, bool final)
-    {
-        Log.CompletionHandlerFailed(_logger, Index, error);
-        try
-        {
-            operation.OnFault(this, error);
-        }
-        catch (Exception ex) when (_failure is null)
-        {
-            Log.CompletionHandlerFailed(_logger, Index, ex);
-        }
-
-        if (!final)
-        {
-            Cancel(operation);
         }
     }
 
@@ -317,7 +299,7 @@ internal sealed unsafe class RingEventLoop : IDisposable
             if (rc < 0 && rc != -Libc.EINTR && rc != -Libc.EBUSY && rc != -Libc.EAGAIN)
             {
                 // Not an ordinary exception: the caller may be a completion handler, whose catch must not swallow it.
-                throw Fail(RingFailedException.FromErrno(Index, -rc, "io_uring_enter (submission queue full)"));
+                throw _failures.Fail(RingFailedException.FromErrno(Index, -rc, "io_uring_enter (submission queue full)"));
             }
 
             if (rc <= 0)
@@ -398,88 +380,27 @@ internal sealed unsafe class RingEventLoop : IDisposable
             leaked = Loop();
             if (leaked)
             {
-                Fail(new RingFailedException(Index, 0, $"{_operations.InFlight} operation(s) did not complete within {DrainTimeout.TotalSeconds:0} s of being cancelled"));
+                _failures.Fail(new RingFailedException(Index, 0, $"{_operations.InFlight} operation(s) did not complete within {DrainTimeout.TotalSeconds:0} s of being cancelled"));
             }
         }
         catch (Exception ex)
         {
             // A failing ring must not free memory the kernel may still write: keep it (Teardown), fail what waits on it.
             leaked = true;
-            Fail(ex as RingFailedException ?? new RingFailedException(Index, 0, $"the ring thread threw {ex.GetType().Name}: {ex.Message}", ex));
+            _failures.Fail(ex as RingFailedException ?? new RingFailedException(Index, 0, $"the ring thread threw {ex.GetType().Name}: {ex.Message}", ex));
         }
         finally
         {
             _stopping = true;
-            if (_failure is { } failure)
+            if (_failures.Failure is { } failure)
             {
-                ReportFailure(failure);
-                FailInFlight(failure);
+                _failures.Report(failure);
+                _failures.FailInFlight(failure, _operations.Snapshot());
             }
 
             _stoppedFlag = true;
             Teardown(leaked);
             _stopped.TrySetResult();
-        }
-    }
-
-    /// <summary>Records the ring's failure once (the first cause wins) and returns it for throwing.</summary>
-    private RingFailedException Fail(RingFailedException failure)
-    {
-        _stopping = true;
-        return _failure ??= failure;
-    }
-
-    private void ReportFailure(RingFailedException failure)
-    {
-        Log.RingFailed(_logger, Index, failure);
-        try
-        {
-            _settings.OnFailed?.Invoke(this, failure);
-        }
-        catch (Exception ex)
-        {
-            Log.CompletionHandlerFailed(_logger, Index, ex);
-        }
-    }
-
-    /// <summary>
-    /// The ring failed: every operation still in the table completes its awaiter with the failure. None is released,
-    /// so whatever it names (buffers, pinned memory, sockaddrs) stays alive with the leaked ring. Closing residents are
-    /// told they drained — no SQE will ever be submitted again, so their descriptors may be closed.
-    /// </summary>
-    private void FailInFlight(RingFailedException failure)
-    {
-        var owners = new HashSet<IRingResident>(ReferenceEqualityComparer.Instance);
-        foreach (RingOperation operation in _operations.Snapshot())
-        {
-            try
-            {
-                operation.OnFault(this, failure.Copy());
-            }
-            catch (Exception ex)
-            {
-                Log.CompletionHandlerFailed(_logger, Index, ex);
-            }
-
-            if (operation.Owner is { } owner)
-            {
-                owners.Add(owner);
-            }
-        }
-
-        foreach (IRingResident owner in owners)
-        {
-            if (owner.IsClosing)
-            {
-                try
-                {
-                    owner.OnDrained();
-                }
-                catch (Exception ex)
-                {
-                    Log.CompletionHandlerFailed(_logger, Index, ex);
-                }
-            }
         }
     }
 
@@ -559,11 +480,11 @@ internal sealed unsafe class RingEventLoop : IDisposable
                 }
             }
 
-            int rc = Faults.Apply(SubmitAndWait(ring, wait));
+            int rc = Faults.Apply(_waitPolicy.SubmitAndWait(ring, wait));
             Volatile.Write(ref _sleeping, 0);
             if (rc < 0 && rc != -Libc.EINTR && rc != -Libc.EBUSY && rc != -Libc.EAGAIN && rc != -Libc.ETIME)
             {
-                throw Fail(RingFailedException.FromErrno(Index, -rc, "io_uring_enter"));
+                throw _failures.Fail(RingFailedException.FromErrno(Index, -rc, "io_uring_enter"));
             }
 
             if (rc == -Libc.EBUSY)
@@ -586,33 +507,6 @@ internal sealed unsafe class RingEventLoop : IDisposable
         }
     }
 
-    /// <summary>
-    /// One io_uring_enter that submits and, when <paramref name="wait"/> is 1, sleeps. Sends usually complete during
-    /// the submit (loopback, or any socket with room), and those completions alone would end a wait for one: the batch
-    /// would then cost a second enter just to sleep. So the wait asks for one completion beyond the pending sends; the
-    /// kernel's minimum wait bounds what that costs when a send did not complete at once (a sender waiting for its
-    /// own completion, with nothing else arriving): after it, whatever has arrived is returned. Off unless
-    /// <see cref="RingLoopSettings.InlineCompletionWaitMicroseconds"/> is set (see there for why).
-    /// </summary>
-    private int SubmitAndWait(IoUring ring, uint wait)
-    {
-        int minimumWait = _settings.InlineCompletionWaitMicroseconds;
-        if (wait == 0 || minimumWait <= 0 || !ring.HasMinimumWait)
-        {
-            return ring.SubmitAndWait(wait);
-        }
-
-        uint sends = ring.PendingSends();
-        if (sends == 0)
-        {
-            return ring.SubmitAndWait(wait);
-        }
-
-        Statistics.ExtendedWaits++;
-        // The timeout only ends an idle sleep now and then (-ETIME, handled like a wake-up); posts still wake via the eventfd.
-        return ring.SubmitAndWait(wait + sends, (uint)minimumWait, IdleWaitTimeoutNanoseconds);
-    }
-
     private void RunIncoming()
     {
         // Bounded so a producer that posts continuously cannot starve completions.
@@ -623,7 +517,7 @@ internal sealed unsafe class RingEventLoop : IDisposable
             {
                 item.Work.Execute(this, item.Command);
             }
-            catch (Exception ex) when (_failure is null)
+            catch (Exception ex) when (_failures.Failure is null)
             {
                 Log.CompletionHandlerFailed(_logger, Index, ex);
             }
@@ -646,7 +540,7 @@ internal sealed unsafe class RingEventLoop : IDisposable
             {
                 work.Execute(this, RingCommand.Custom);
             }
-            catch (Exception ex) when (_failure is null)
+            catch (Exception ex) when (_failures.Failure is null)
             {
                 Log.CompletionHandlerFailed(_logger, Index, ex);
             }

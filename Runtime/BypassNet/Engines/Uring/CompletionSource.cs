@@ -49,7 +49,7 @@ internal abstract class CompletionSource : RingOperation, IValueTaskSource<int>,
         ResetCancellation();
         Reusable = true;
         Token = cancellationToken;
-        _cancellation.Register(_cancellation.Begin(), cancellationToken);
+        _cancellation.Register(_cancellation.Begin(cancellationToken), cancellationToken);
         return _core.Version;
     }
 

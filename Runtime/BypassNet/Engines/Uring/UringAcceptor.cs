@@ -85,7 +85,7 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
             _waiting = true;
             _token = cancellationToken;
             version = _core.Version;
-            wait = _cancellation.Begin();
+            wait = _cancellation.Begin(cancellationToken);
         }
 
         _cancellation.Register(wait, cancellationToken);

@@ -126,7 +126,7 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
             _waiting = ReceiveWait.Owned;
             _token = cancellationToken;
             version = _ownedCore.Version;
-            wait = _cancellation.Begin();
+            wait = _cancellation.Begin(cancellationToken);
         }
 
         _cancellation.Register(wait, cancellationToken);
@@ -166,7 +166,7 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
             _copyPeek = peek;
             _token = cancellationToken;
             version = _copyCore.Version;
-            wait = _cancellation.Begin();
+            wait = _cancellation.Begin(cancellationToken);
         }
 
         _cancellation.Register(wait, cancellationToken);
