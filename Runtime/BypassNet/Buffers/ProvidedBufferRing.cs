@@ -10,8 +10,11 @@ namespace BypassNet.Buffers;
 /// from for multishot receives. A slot is either in the kernel's hands (on the ring) or leased to the program, never
 /// both: returning a slot twice throws, and the tail is published with a store-release after the entry is written.
 /// The ring's thread is the only writer of the ring: a slot returned from another thread goes through a lock-free
-/// queue that the ring thread drains (one posted work item per burst), so no user thread ever takes a lock here and
-/// whoever waits for slots is told on the ring thread, where the starvation state lives.
+/// queue that the ring thread drains, so no user thread ever takes a lock here and whoever waits for slots is told on
+/// the ring thread, where the starvation state lives. The drain rides on the ring's next receive completion
+/// (<see cref="DrainDeferredReturns"/>) instead of waking a sleeping ring for every burst: a wake is an eventfd write
+/// and an extra io_uring_enter per request for a server whose responses are sent from the thread pool. A ring running
+/// low is woken at once, and a timer bounds the wait on a ring that receives nothing (about a millisecond).
 /// </summary>
 internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
 {
@@ -27,10 +30,12 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
     private readonly int[] _state;
     private readonly ConcurrentQueue<int> _returns = new();
     private readonly DrainWork _drain;
+    private readonly Timer _drainTimer;
     private readonly int _mask;
     private ushort _tail;
     private int _available;
     private int _drainScheduled;
+    private int _drainTimerArmed;
     private volatile bool _registered;
     private BufferPoison? _poison;
 
@@ -45,6 +50,7 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
         _mask = count - 1;
         _state = new int[count];
         _drain = new DrainWork(this);
+        _drainTimer = new Timer(static state => ((ProvidedBufferRing)state!).OnDrainTimer(), this, Timeout.Infinite, Timeout.Infinite);
         nuint page = (nuint)Environment.SystemPageSize;
         _entriesBytes = ((nuint)count * (nuint)sizeof(IoUringBuf) + page - 1) / page * page;
         _entries = (IoUringBuf*)NativeMemory.AlignedAlloc(_entriesBytes, page);
@@ -177,7 +183,24 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
         }
         else if (Interlocked.Exchange(ref _drainScheduled, 1) == 0)
         {
-            _loop.Post(_drain, RingCommand.Custom);
+            if (Available < Count / 4)
+            {
+                // Running low: receivers may be starving, the slots go back now.
+                _loop.Post(_drain, RingCommand.Custom);
+            }
+            else if (Interlocked.Exchange(ref _drainTimerArmed, 1) == 0)
+            {
+                ArmDrainTimer();
+            }
+        }
+    }
+
+    /// <summary>Puts back the slots other threads returned since the last drain, if any (ring thread, after a receive completion).</summary>
+    public void DrainDeferredReturns()
+    {
+        if (Volatile.Read(ref _drainScheduled) != 0)
+        {
+            DrainReturns();
         }
     }
 
@@ -191,6 +214,7 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
 
         _registered = false;
         Interlocked.MemoryBarrier();
+        _drainTimer.Dispose();
         IoUringBufReg reg = default;
         reg.Bgid = Group;
         _loop.Register(IoUringConstants.UnregisterPbufRing, &reg, 1);
@@ -200,6 +224,30 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
     }
 
     private byte* SlotPointer(int bid) => _base + (nint)bid * BufferSize;
+
+    private void ArmDrainTimer()
+    {
+        try
+        {
+            _drainTimer.Change(1, Timeout.Infinite);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Unregistered meanwhile: Dispose drains what was queued before it (see the fence in Return).
+        }
+    }
+
+    /// <summary>The ring received nothing for a while: slots still queued go back through a posted drain (which wakes it).</summary>
+    private void OnDrainTimer()
+    {
+        // Cleared first: a return racing this either sees it cleared and re-arms, or is seen pending below.
+        Volatile.Write(ref _drainTimerArmed, 0);
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _drainScheduled) != 0)
+        {
+            _loop.Post(_drain, RingCommand.Custom);
+        }
+    }
 
     /// <summary>Puts every slot returned from other threads back (ring thread), then tells the listener once.</summary>
     private void DrainReturns()

@@ -352,6 +352,103 @@ public sealed class BypassDuplexPipeTests : IClassFixture<EngineRuntimes>
         Assert.Equal("unflushed goodbye"u8.ToArray(), received.ToArray());
     }
 
+    [Theory]
+    [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
+    public async Task Readers_of_many_connections_resume_off_the_engine_threads_each_with_its_own_bytes_in_order(EngineKind engine)
+    {
+        // Default mode: the ring (or completion) thread batches the readers it completes into thread-pool work; each
+        // reader still resumes on a thread-pool thread, never the ring's, and sees exactly its own stream.
+        const int Connections = 16;
+        const int Rounds = 20;
+        BypassRuntime runtime = _runtimes[engine];
+        var pairs = new (BypassSocket Client, BypassSocket Server)[Connections];
+        for (int i = 0; i < Connections; i++)
+        {
+            pairs[i] = await EngineRuntimes.ConnectPairAsync(runtime);
+        }
+
+        int onEngineThread = 0;
+        Task<byte[]>[] readers = pairs.Select(pair => Task.Run(async () =>
+        {
+            BypassDuplexPipe pipe = pair.Server.AsDuplexPipe();
+            var received = new List<byte>();
+            while (received.Count < Rounds)
+            {
+                ReadResult result = await pipe.Input.ReadAsync(Deadline.Token());
+                if (Thread.CurrentThread.Name?.StartsWith("BypassNet", StringComparison.Ordinal) == true || !Thread.CurrentThread.IsThreadPoolThread)
+                {
+                    Interlocked.Increment(ref onEngineThread);
+                }
+
+                received.AddRange(result.Buffer.ToArray());
+                pipe.Input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+
+            await pipe.DisposeAsync();
+            return received.ToArray();
+        })).ToArray();
+
+        for (int round = 0; round < Rounds; round++)
+        {
+            // Every connection's byte at once, so one ring batch completes many readers.
+            for (int i = 0; i < Connections; i++)
+            {
+                await pairs[i].Client.SendAsync(new[] { (byte)(i * Rounds + round) }.AsMemory(), SocketFlags.None);
+            }
+        }
+
+        byte[][] results = await Task.WhenAll(readers).WaitAsync(Deadline.Hang);
+        for (int i = 0; i < Connections; i++)
+        {
+            Assert.Equal(Enumerable.Range(i * Rounds, Rounds).Select(b => (byte)b), results[i]);
+            pairs[i].Client.Dispose();
+        }
+
+        Assert.Equal(0, onEngineThread);
+    }
+
+    [Theory]
+    [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
+    public async Task A_buffer_given_back_from_an_application_thread_goes_home_while_the_connection_stays_idle(EngineKind engine)
+    {
+        // On io_uring a slot returned off the ring thread goes back with the ring's next receive completion; with none
+        // coming (an idle connection that stays open) it must still go home, and not only when something else happens.
+        using BypassRuntime runtime = EngineRuntimes.Create(engine);
+        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(runtime);
+        using (client)
+        {
+            BypassDuplexPipe pipe = server.AsDuplexPipe();
+            await client.SendAsync(new byte[] { 1, 2, 3 }.AsMemory(), SocketFlags.None);
+            await Task.Run(async () =>
+            {
+                ReadResult result = await ReadAtLeastAsync(pipe.Input, 3);
+                Assert.Equal(new byte[] { 1, 2, 3 }, result.Buffer.ToArray());
+                pipe.Input.AdvanceTo(result.Buffer.End);
+            });
+
+            DateTime deadline = DateTime.UtcNow + Deadline.Hang;
+            (int available, int count) = ReceiveSlots.Of(runtime);
+            while (available != count && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(5);
+                (available, count) = ReceiveSlots.Of(runtime);
+            }
+
+            Assert.Equal(count, available);
+
+            // The connection still works after the slot went home.
+            await client.SendAsync(new byte[] { 4 }.AsMemory(), SocketFlags.None);
+            ReadResult next = await ReadAtLeastAsync(pipe.Input, 1);
+            Assert.Equal(new byte[] { 4 }, next.Buffer.ToArray());
+            pipe.Input.AdvanceTo(next.Buffer.End);
+            await pipe.DisposeAsync();
+        }
+    }
+
     private static async Task<ReadResult> ReadAtLeastAsync(PipeReader reader, int count)
     {
         while (true)

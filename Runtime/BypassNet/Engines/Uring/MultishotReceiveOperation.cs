@@ -92,6 +92,8 @@ internal sealed class MultishotReceiveOperation : RingOperation
             }
         }
 
+        // Slots other threads returned since the last completion go back now, without a wake-up of their own.
+        ring.DrainDeferredReturns();
         return (flags & IoUringConstants.CqeFMore) == 0;
     }
 
