@@ -197,7 +197,7 @@ public sealed class RespServer : IAsyncDisposable
         Interlocked.Increment(ref _refused);
         try
         {
-            if (socket.Buffers.TryRent(out OwnedBuffer? reply))
+            if (socket.Buffers.TryRent(out OwnedBuffer reply))
             {
                 MaxClientsReply.CopyTo(reply.Span);
                 reply.Length = MaxClientsReply.Length;

@@ -93,9 +93,9 @@ internal sealed class RespWriter : IDisposable
                 PendingSend item = _pending[i];
                 // The list no longer owns the entry: whatever happens next, it is not released twice.
                 _pending[i] = default;
-                if (item.Buffer is not null)
+                if (item.Buffer is { } owned)
                 {
-                    await socket.SendAsync(item.Buffer, cancellationToken).ConfigureAwait(false);
+                    await socket.SendAsync(owned, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
@@ -138,12 +138,12 @@ internal sealed class RespWriter : IDisposable
             }
         }
 
-        return _buffer is not null ? _buffer.Span[_written..] : _overflow.AsSpan(_written, _capacity - _written);
+        return _buffer is { } target ? target.Span[_written..] : _overflow.AsSpan(_written, _capacity - _written);
     }
 
     private void NewTarget()
     {
-        if (_pool.TryRent(out OwnedBuffer? buffer))
+        if (_pool.TryRent(out OwnedBuffer buffer))
         {
             _buffer = buffer;
             _capacity = buffer.Capacity;
@@ -166,7 +166,7 @@ internal sealed class RespWriter : IDisposable
 
         if (_buffer is not null)
         {
-            OwnedBuffer buffer = _buffer;
+            OwnedBuffer buffer = _buffer.Value;
             _buffer = null;
             buffer.Length = _written;
             _pending.Add(PendingSend.Owned(buffer));
@@ -186,7 +186,7 @@ internal sealed class RespWriter : IDisposable
     {
         if (_buffer is not null)
         {
-            OwnedBuffer buffer = _buffer;
+            OwnedBuffer buffer = _buffer.Value;
             _buffer = null;
             buffer.Dispose();
         }
@@ -226,7 +226,7 @@ internal sealed class RespWriter : IDisposable
             int offset = 0;
             while (offset < item.Count)
             {
-                if (!_pool.TryRent(out OwnedBuffer? chunk))
+                if (!_pool.TryRent(out OwnedBuffer chunk))
                 {
                     // Waiting for the pool while other connections wait too could deadlock them all; the drop-in path needs no pool.
                     await socket.SendAsync(array.AsMemory(offset, item.Count - offset), cancellationToken).ConfigureAwait(false);

@@ -29,8 +29,8 @@ public sealed class ExhaustionTests
             }
 
             Assert.Equal(0, pool.Available);
-            Assert.False(pool.TryRent(out OwnedBuffer? none));
-            Assert.Null(none);
+            Assert.False(pool.TryRent(out OwnedBuffer none));
+            Assert.False(none.IsOwned);
             Assert.Contains("exhausted", Assert.Throws<InvalidOperationException>(() => pool.Rent()).Message);
             var waiting = Enumerable.Range(0, waiters).Select(_ => pool.RentAsync().AsTask()).ToList();
             var canceledWaiter = new CancellationTokenSource();
@@ -57,7 +57,7 @@ public sealed class ExhaustionTests
 
         // The canceled waiter took nothing: every buffer is back.
         await Faults.AssertEverythingHomeAsync(runtime);
-        Assert.True(pool.TryRent(out OwnedBuffer? again));
+        Assert.True(pool.TryRent(out OwnedBuffer again));
         again.Dispose();
     }
 

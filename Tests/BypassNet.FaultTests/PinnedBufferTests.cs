@@ -23,12 +23,12 @@ public sealed class PinnedBufferTests
         // Ownership ended at once (the handle is stale) but the memory is still held by the pin.
         Assert.Throws<ObjectDisposedException>(() => buffer.Span.Length);
         Assert.Equal(0, pool.Available);
-        Assert.False(pool.TryRent(out OwnedBuffer? early));
-        Assert.Null(early);
+        Assert.False(pool.TryRent(out OwnedBuffer early));
+        Assert.False(early.IsOwned);
 
         pin.Dispose();
         Assert.Equal(1, pool.Available);
-        Assert.True(pool.TryRent(out OwnedBuffer? again));
+        Assert.True(pool.TryRent(out OwnedBuffer again));
         again.Dispose();
     }
 
@@ -94,8 +94,8 @@ public sealed class PinnedBufferTests
 
             // The send holds the pin: the only pool buffer is not available to anyone else.
             Assert.False(pinnedSend.IsCompleted);
-            Assert.False(runtime.Buffers.TryRent(out OwnedBuffer? stolen));
-            Assert.Null(stolen);
+            Assert.False(runtime.Buffers.TryRent(out OwnedBuffer stolen));
+            Assert.False(stolen.IsOwned);
 
             byte[] received = await Faults.ReceiveExactlyAsync(server, filler.Length + 64 * 1024).WaitAsync(Faults.Guard);
             Assert.Equal(filler.Length, await blocked.WaitAsync(Faults.Guard));

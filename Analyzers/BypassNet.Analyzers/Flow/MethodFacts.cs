@@ -241,7 +241,15 @@ internal sealed class MethodFacts
         return false;
     }
 
-    /// <summary>Strips conversions and parentheses, which neither read nor change ownership.</summary>
+    /// <summary>True for <c>x.Value</c> of a <see cref="Nullable{T}"/>: the same value as x, unwrapped (an owned struct held as T?).</summary>
+    public static bool IsNullableValue(IPropertyReferenceOperation property) =>
+        property.Property is { Name: "Value", IsStatic: false, ContainingType.OriginalDefinition.SpecialType: SpecialType.System_Nullable_T };
+
+    /// <summary>True for <c>x.GetValueOrDefault()</c> of a <see cref="Nullable{T}"/>, which the compiler writes for <c>x?.M()</c>.</summary>
+    public static bool IsNullableUnwrap(IInvocationOperation invocation) =>
+        invocation.TargetMethod is { Name: "GetValueOrDefault", Parameters.Length: 0, IsStatic: false, ContainingType.OriginalDefinition.SpecialType: SpecialType.System_Nullable_T };
+
+    /// <summary>Strips conversions, parentheses and Nullable's Value, which neither read nor change ownership.</summary>
     public static IOperation Unwrap(IOperation op)
     {
         while (true)
@@ -253,6 +261,12 @@ internal sealed class MethodFacts
                     break;
                 case IParenthesizedOperation parenthesized:
                     op = parenthesized.Operand;
+                    break;
+                case IPropertyReferenceOperation { Instance: { } nullable } value when IsNullableValue(value):
+                    op = nullable;
+                    break;
+                case IInvocationOperation { Instance: { } nullable } unwrap when IsNullableUnwrap(unwrap):
+                    op = nullable;
                     break;
                 default:
                     return op;

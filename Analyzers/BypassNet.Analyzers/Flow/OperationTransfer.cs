@@ -69,6 +69,12 @@ internal sealed class OperationTransfer
                 return Evaluate(conversion.Operand, state);
             case IParenthesizedOperation parenthesized:
                 return Evaluate(parenthesized.Operand, state);
+            case IPropertyReferenceOperation { Instance: { } nullable } value when MethodFacts.IsNullableValue(value):
+                // `x.Value` of a Nullable<owned struct> is x itself: one lease, like a conversion.
+                return Evaluate(nullable, state);
+            case IInvocationOperation { Instance: { } nullable } unwrap when MethodFacts.IsNullableUnwrap(unwrap):
+                // What the compiler writes for `x?.M()` on a Nullable<owned struct>: x itself, as for a reference.
+                return Evaluate(nullable, state);
             case ISimpleAssignmentOperation assignment:
                 return Assign(assignment, state);
             case IDelegateCreationOperation delegateCreation:

@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using BypassNet.Buffers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -22,6 +21,9 @@ public sealed class BufferPool : IDisposable, IBufferOwner
     private readonly nint _base;
     private readonly int[] _free;
     private readonly bool[] _leased;
+
+    // One reusable handle core per slot, made on the slot's first lease: a lease allocates nothing after that.
+    private readonly BufferCore?[] _cores;
     private readonly Queue<Waiter> _waiters = new();
     private int _freeCount;
     private bool _disposed;
@@ -53,6 +55,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
         Count = bufferCount;
         _free = new int[bufferCount];
         _leased = new bool[bufferCount];
+        _cores = new BufferCore?[bufferCount];
         for (int i = 0; i < bufferCount; i++)
         {
             // Hand out low slots first: they stay warm in cache.
@@ -106,7 +109,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
     /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>
     public OwnedBuffer Rent()
     {
-        if (TryRent(out OwnedBuffer? buffer))
+        if (TryRent(out OwnedBuffer buffer))
         {
             return buffer;
         }
@@ -115,9 +118,9 @@ public sealed class BufferPool : IDisposable, IBufferOwner
             $"BufferPool exhausted: all {Count} buffers of {BufferSize} bytes are leased. Dispose or send buffers you hold, or use RentAsync to wait for one.");
     }
 
-    /// <summary>Rents a buffer if one is free; returns false when the pool is exhausted.</summary>
+    /// <summary>Rents a buffer if one is free; returns false (and <c>default</c>, which is no lease) when the pool is exhausted.</summary>
     /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>
-    public bool TryRent([NotNullWhen(true)] out OwnedBuffer? buffer)
+    public bool TryRent(out OwnedBuffer buffer)
     {
         int slot;
         lock (_free)
@@ -125,7 +128,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_freeCount == 0)
             {
-                buffer = null;
+                buffer = default;
                 return false;
             }
 
@@ -143,7 +146,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
     /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>
     public ValueTask<OwnedBuffer> RentAsync(CancellationToken cancellationToken = default)
     {
-        if (TryRent(out OwnedBuffer? buffer))
+        if (TryRent(out OwnedBuffer buffer))
         {
             return new ValueTask<OwnedBuffer>(buffer);
         }
@@ -232,7 +235,9 @@ public sealed class BufferPool : IDisposable, IBufferOwner
     {
         // Each lease keeps the slab alive, so disposing the pool can never free leased memory.
         _slab.Pin();
-        return new OwnedBuffer(this, slot, SlotPointer(slot), BufferSize, BufferSize);
+        // The slot is this caller's alone here (just taken off the free list), so its core is too.
+        BufferCore core = _cores[slot] ??= new BufferCore(this, slot);
+        return new OwnedBuffer(core, core.Begin(SlotPointer(slot), BufferSize, BufferSize));
     }
 
     private unsafe void PoisonLocked(int slot) => BufferPoison.Fill(SlotPointer(slot), BufferSize);

@@ -37,10 +37,10 @@ internal sealed unsafe class CompactionBlock : IBufferOwner
     public ReadOnlySpan<byte> Bytes(int offset, int length) => new(_pointer + offset, length);
 
     /// <summary>Hands the bytes from <paramref name="offset"/> to the application; the lease frees the block.</summary>
-    public OwnedBuffer Lease(int offset) => new(this, 0, _pointer + offset, Capacity - offset, Length - offset);
+    public OwnedBuffer Lease(int offset) => Begin(_pointer + offset, Capacity - offset, Length - offset);
 
     /// <summary>The whole (empty) block as an owned buffer to receive into; set its length to what arrived. The lease frees it.</summary>
-    public OwnedBuffer LeaseForReceive() => new(this, 0, _pointer, Capacity, Capacity);
+    public OwnedBuffer LeaseForReceive() => Begin(_pointer, Capacity, Capacity);
 
     /// <summary>Frees the memory (the queue consumed or dropped the block, or its lease ended).</summary>
     public void Release()
@@ -54,4 +54,11 @@ internal sealed unsafe class CompactionBlock : IBufferOwner
     }
 
     void IBufferOwner.Return(int slot) => Release();
+
+    private OwnedBuffer Begin(byte* pointer, int capacity, int length)
+    {
+        // A block is leased once (the lease frees it) and made only on the compaction path, so a core of its own is fine.
+        var core = new BufferCore(this, 0);
+        return new OwnedBuffer(core, core.Begin(pointer, capacity, length));
+    }
 }

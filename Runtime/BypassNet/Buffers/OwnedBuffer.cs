@@ -14,112 +14,76 @@ namespace BypassNet;
 /// to a <see cref="TakesOwnershipAttribute"/> parameter such as <see cref="BypassSocket.SendAsync(OwnedBuffer, CancellationToken)"/>.
 /// </para>
 /// <para>
+/// <see cref="OwnedBuffer"/> is a small value (a reference to its slot's reusable state plus the lease's generation),
+/// so renting, receiving, sending and disposing allocate nothing. Copies of the value are aliases of one lease:
+/// disposing or handing off any copy ends the lease for all of them.
+/// </para>
+/// <para>
 /// Every handle is checked on every access, in every build: once a buffer has been disposed or handed off,
 /// <see cref="Span"/>, <see cref="Memory"/> (including a <see cref="Memory{T}"/> taken earlier), <see cref="Length"/>
-/// and handoffs throw <see cref="ObjectDisposedException"/>. Each lease is a new handle, so a stale handle can never
-/// reach memory that a later lease owns. A <see cref="Span{T}"/> taken before the handoff cannot be checked at run
-/// time; the BYP004 analyzer reports its use.
+/// and handoffs throw <see cref="ObjectDisposedException"/>. Each lease of a slot has a new generation and a handle
+/// works only while its generation is the slot's live lease, so a stale handle can never reach memory that a later
+/// lease owns. A <see cref="Span{T}"/> taken before the handoff cannot be checked at run time; the BYP004 analyzer
+/// reports its use. <c>default(OwnedBuffer)</c> is no lease: its members throw <see cref="InvalidOperationException"/>,
+/// except <see cref="Dispose"/> (nothing to do) and <see cref="IsOwned"/> (false).
 /// </para>
 /// <para>
 /// <see cref="Pin"/> (what <c>Memory&lt;byte&gt;.Pin()</c> and APIs that do I/O on a <see cref="Memory{T}"/> call)
-/// holds the lease until the matching <see cref="Unpin"/>: disposing the buffer while it is pinned ends this handle's
-/// ownership at once, but the memory goes back to its pool or receive ring only when the last pin is released, so
-/// an I/O still in flight never writes into the next renter's buffer. A pinned buffer cannot be handed off.
+/// holds the lease until the matching unpin: disposing the buffer while it is pinned ends the lease at once, but the
+/// memory goes back to its pool or receive ring only when the last pin is released, so an I/O still in flight never
+/// writes into the next renter's buffer. A pinned buffer cannot be handed off.
 /// </para>
 /// </remarks>
 [Owned]
-public sealed unsafe class OwnedBuffer : MemoryManager<byte>, IDisposable
+public readonly struct OwnedBuffer : IDisposable
 {
-    private const int StateOwned = 0;
-    private const int StateHandedOff = 1;
-    private const int StateDisposed = 2;
+    private readonly BufferCore? _core;
+    private readonly long _token;
 
-    private readonly IBufferOwner _owner;
-    private readonly byte* _pointer;
-    private readonly int _slot;
-    private readonly int _capacity;
-    private int _length;
-    private int _state;
-
-    // One hold for the owner plus one per outstanding pin; whoever drops the last hold returns the slot.
-    private int _holds = 1;
-    private int _pins;
-
-    internal OwnedBuffer(IBufferOwner owner, int slot, byte* pointer, int capacity, int length)
+    internal OwnedBuffer(BufferCore core, long token)
     {
-        _owner = owner;
-        _slot = slot;
-        _pointer = pointer;
-        _capacity = capacity;
-        _length = length;
+        _core = core;
+        _token = token;
     }
 
     /// <summary>The number of valid bytes: what <see cref="Span"/> covers and what a send transmits.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative or larger than <see cref="Capacity"/>.</exception>
     /// <exception cref="ObjectDisposedException">The buffer was disposed or handed off.</exception>
+    /// <exception cref="InvalidOperationException">This is <c>default(OwnedBuffer)</c>, not a lease.</exception>
     public int Length
     {
-        get
-        {
-            ThrowIfNotOwned();
-            return _length;
-        }
-        set
-        {
-            ThrowIfNotOwned();
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, _capacity);
-            _length = value;
-        }
+        get => Core.GetLength(_token);
+        set => Core.SetLength(_token, value);
     }
 
     /// <summary>The size of the underlying memory; <see cref="Length"/> can be set up to this.</summary>
-    public int Capacity => _capacity;
+    /// <exception cref="InvalidOperationException">This is <c>default(OwnedBuffer)</c>, not a lease.</exception>
+    public int Capacity => Core.Capacity;
 
-    /// <summary>True while this handle owns the memory (not yet disposed or handed off).</summary>
-    public bool IsOwned => Volatile.Read(ref _state) == StateOwned;
+    /// <summary>True while this handle owns the memory (not yet disposed or handed off); false for <c>default</c>.</summary>
+    public bool IsOwned => _core is not null && _core.IsOwned(_token);
 
     /// <summary>The first <see cref="Length"/> bytes.</summary>
     /// <exception cref="ObjectDisposedException">The buffer was disposed or handed off.</exception>
-    public Span<byte> Span
-    {
-        get
-        {
-            ThrowIfNotOwned();
-            return new Span<byte>(_pointer, _length);
-        }
-    }
+    /// <exception cref="InvalidOperationException">This is <c>default(OwnedBuffer)</c>, not a lease.</exception>
+    public Span<byte> Span => Core.GetSpan(_token);
 
-    /// <summary>The first <see cref="Length"/> bytes as <see cref="Memory{T}"/>; it stops working (throws) once the buffer is disposed or handed off.</summary>
+    /// <summary>
+    /// The first <see cref="Length"/> bytes as <see cref="Memory{T}"/>; it stops working (throws) once the buffer is
+    /// disposed or handed off. The first call in a lease makes a small view object; later calls in the lease reuse it.
+    /// </summary>
     /// <exception cref="ObjectDisposedException">The buffer was disposed or handed off.</exception>
-    public override Memory<byte> Memory
-    {
-        get
-        {
-            ThrowIfNotOwned();
-            return CreateMemory(_length);
-        }
-    }
+    /// <exception cref="InvalidOperationException">This is <c>default(OwnedBuffer)</c>, not a lease.</exception>
+    public Memory<byte> Memory => Core.GetMemory(_token);
+
+    /// <summary>True while at least one <see cref="Pin"/> of this lease is outstanding.</summary>
+    public bool IsPinned => _core is not null && _core.IsPinned(_token);
 
     /// <summary>
     /// Returns the buffer's memory to where it came from — at once, or when the last <see cref="Pin"/> is released if
-    /// it is pinned. A no-op after a handoff or a previous dispose.
+    /// it is pinned. A no-op after a handoff, a previous dispose (through this or any copy) or on <c>default</c>.
     /// </summary>
-    public void Dispose()
-    {
-        if (Interlocked.CompareExchange(ref _state, StateDisposed, StateOwned) == StateOwned)
-        {
-            ReleaseHold();
-        }
-    }
-
-    /// <inheritdoc />
-    public override Span<byte> GetSpan()
-    {
-        ThrowIfNotOwned();
-        // Memory<byte> slices this span itself, so a Memory taken at any length stays within capacity.
-        return new Span<byte>(_pointer, _capacity);
-    }
+    public void Dispose() => _core?.Dispose(_token);
 
     /// <summary>
     /// Pins the memory for an I/O: native memory never moves, but the pin holds the lease, so the memory stays this
@@ -127,128 +91,44 @@ public sealed unsafe class OwnedBuffer : MemoryManager<byte>, IDisposable
     /// disposed first.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The buffer was disposed or handed off.</exception>
-    public override MemoryHandle Pin(int elementIndex = 0)
+    /// <exception cref="InvalidOperationException">This is <c>default(OwnedBuffer)</c>, not a lease.</exception>
+    public MemoryHandle Pin(int elementIndex = 0)
     {
-        ThrowIfNotOwned();
-        ArgumentOutOfRangeException.ThrowIfNegative(elementIndex);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(elementIndex, _capacity);
-        if (!TryAddHold())
-        {
-            // The last hold is gone: the memory already went home.
-            throw StaleHandle(Volatile.Read(ref _state));
-        }
-
-        Interlocked.Increment(ref _pins);
-        int state = Volatile.Read(ref _state);
-        if (state != StateOwned)
-        {
-            // Disposed or handed off between the check and the hold: undo, and fail as if it had been seen first.
-            Interlocked.Decrement(ref _pins);
-            ReleaseHold();
-            throw StaleHandle(state);
-        }
-
-        return new MemoryHandle(_pointer + elementIndex, default, this);
+        BufferCore core = Core;
+        return core.Pin(_token, elementIndex, core.GetView(_token));
     }
 
     /// <summary>Releases one <see cref="Pin"/>; the last one returns the memory if the buffer was disposed meanwhile. Extra calls do nothing.</summary>
-    public override void Unpin()
-    {
-        int pins = Volatile.Read(ref _pins);
-        while (pins > 0)
-        {
-            int seen = Interlocked.CompareExchange(ref _pins, pins - 1, pins);
-            if (seen == pins)
-            {
-                ReleaseHold();
-                return;
-            }
-
-            pins = seen;
-        }
-    }
-
-    /// <summary>True while at least one <see cref="Pin"/> is outstanding.</summary>
-    public bool IsPinned => Volatile.Read(ref _pins) > 0;
+    public void Unpin() => _core?.Unpin(_token);
 
     /// <inheritdoc />
-    public override string ToString()
-    {
-        string state = Volatile.Read(ref _state) switch
-        {
-            StateOwned => "owned",
-            StateHandedOff => "handed off",
-            _ => "disposed",
-        };
-        return $"OwnedBuffer({_length}/{_capacity} bytes, {state})";
-    }
+    public override string ToString() => _core is null ? "OwnedBuffer(default: no lease)" : _core.Describe(_token);
 
-    /// <inheritdoc />
-    protected override void Dispose(bool disposing) => Dispose();
+    private BufferCore Core => _core ?? throw new InvalidOperationException(
+        "This OwnedBuffer is default(OwnedBuffer), not a lease: rent one from a BufferPool or receive one from a BypassSocket.");
+
+    /// <summary>True for <c>default(OwnedBuffer)</c>.</summary>
+    internal bool IsDefault => _core is null;
 
     /// <summary>
-    /// Ends this handle's ownership and gives the memory to the caller (the kernel side). Throws if the handle was
-    /// already handed off or disposed, which is how a double handoff fails loudly.
+    /// This lease's bytes for a face that lends them under its own discipline (a pipe reader segment until AdvanceTo,
+    /// the managed engine's receive): no view per lease. Never give it to code that holds this handle.
     /// </summary>
-    internal BufferLease HandOff()
-    {
-        if (Volatile.Read(ref _pins) > 0)
-        {
-            // The new owner would return the memory when done, while the pinned I/O may still use it.
-            throw new InvalidOperationException("This buffer is pinned (an I/O on its Memory is still in flight); wait for it to finish before handing the buffer off.");
-        }
+    internal Memory<byte> LeaseMemory => Core.GetLeaseMemory(_token);
 
-        int previous = Interlocked.CompareExchange(ref _state, StateHandedOff, StateOwned);
-        if (previous != StateOwned)
-        {
-            throw StaleHandle(previous);
-        }
-
-        return new BufferLease(_owner, _slot, (nint)_pointer, _length);
-    }
+    /// <summary>
+    /// Ends the lease and gives the memory to the caller (the kernel side). Throws if the lease was already handed off
+    /// or disposed, which is how a double handoff fails loudly.
+    /// </summary>
+    internal BufferLease HandOff() => Core.HandOff(_token);
 
     /// <summary>A zero-length buffer with no memory: what a receive returns when the peer has closed.</summary>
-    internal static OwnedBuffer CreateEmpty() => new(EmptyOwner.Instance, 0, null, 0, 0);
-
-    private bool TryAddHold()
+    internal static unsafe OwnedBuffer CreateEmpty()
     {
-        int holds = Volatile.Read(ref _holds);
-        while (holds > 0)
-        {
-            int seen = Interlocked.CompareExchange(ref _holds, holds + 1, holds);
-            if (seen == holds)
-            {
-                return true;
-            }
-
-            holds = seen;
-        }
-
-        return false;
+        // Its own core (peer close is not a steady-state path), so disposing one empty lease never ends another.
+        var core = new BufferCore(EmptyOwner.Instance, 0);
+        return new OwnedBuffer(core, core.Begin(null, 0, 0));
     }
-
-    private void ReleaseHold()
-    {
-        if (Interlocked.Decrement(ref _holds) == 0)
-        {
-            _owner.Return(_slot);
-        }
-    }
-
-    private void ThrowIfNotOwned()
-    {
-        int state = Volatile.Read(ref _state);
-        if (state != StateOwned)
-        {
-            throw StaleHandle(state);
-        }
-    }
-
-    private static ObjectDisposedException StaleHandle(int state) => new(
-        nameof(OwnedBuffer),
-        state == StateHandedOff
-            ? "This buffer was handed off (for example to SendAsync); the kernel or its new owner owns the memory now."
-            : "This buffer was disposed and its memory returned to its pool.");
 }
 
 /// <summary>Owner of zero-length buffers: nothing to give back.</summary>

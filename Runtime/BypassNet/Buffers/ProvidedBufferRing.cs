@@ -28,6 +28,9 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
     private const int Returning = 2;
 
     private readonly int[] _state;
+
+    // One reusable handle core per slot, made on the slot's first lease.
+    private readonly BufferCore?[] _cores;
     private readonly ConcurrentQueue<int> _returns = new();
     private readonly DrainWork _drain;
     private readonly Timer _drainTimer;
@@ -49,6 +52,7 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
         Group = group;
         _mask = count - 1;
         _state = new int[count];
+        _cores = new BufferCore?[count];
         _drain = new DrainWork(this);
         _drainTimer = new Timer(static state => ((ProvidedBufferRing)state!).OnDrainTimer(), this, Timeout.Infinite, Timeout.Infinite);
         nuint page = (nuint)Environment.SystemPageSize;
@@ -128,8 +132,12 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
     }
 
     /// <summary>A handle on the bytes of slot <paramref name="bid"/> starting at <paramref name="offset"/>; the lease owns the slot.</summary>
-    public OwnedBuffer Lease(int bid, int offset, int length) =>
-        new(this, bid, _base + (nint)bid * BufferSize + offset, BufferSize - offset, length);
+    public OwnedBuffer Lease(int bid, int offset, int length)
+    {
+        // The slot is held by this program (taken from the kernel, not yet returned), so its core is free to lease.
+        BufferCore core = _cores[bid] ??= new BufferCore(this, bid);
+        return new OwnedBuffer(core, core.Begin(_base + (nint)bid * BufferSize + offset, BufferSize - offset, length));
+    }
 
     /// <summary>The received bytes of a slot this program holds (for copying out on the drop-in path).</summary>
     public ReadOnlySpan<byte> Bytes(int bid, int offset, int length) =>

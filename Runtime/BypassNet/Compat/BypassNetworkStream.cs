@@ -64,7 +64,7 @@ public sealed class BypassNetworkStream : Stream
             ObjectDisposedException.ThrowIf(_disposed, this);
             lock (_readLock)
             {
-                if (_current is not null && _currentOffset < _current.Length)
+                if (_current is { } current && _currentOffset < current.Length)
                 {
                     return true;
                 }
@@ -360,8 +360,7 @@ public sealed class BypassNetworkStream : Stream
             return true;
         }
 
-        OwnedBuffer? current = _current;
-        if (current is null)
+        if (_current is not { } current)
         {
             return false;
         }

@@ -411,7 +411,7 @@ internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadR
 
     private bool OnReceived([TakesOwnership] OwnedBuffer? buffer, Exception? error)
     {
-        if (error is not null || buffer!.Length == 0)
+        if (error is not null || buffer!.Value.Length == 0)
         {
             buffer?.Dispose();
             if (ReceiveEnded is { } translate)
@@ -442,9 +442,9 @@ internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadR
                 return false;
             }
 
-            if (buffer is not null)
+            if (buffer is { } received)
             {
-                Append(buffer);
+                Append(received);
                 if (_heldSlots > MaxHeldSlots && !_readInProgress)
                 {
                     // The consumer is not taking what arrives: its backlog costs bytes, not ring slots.

@@ -86,7 +86,7 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter, IValueTaskSource<Flush
         ThrowIfCompleted();
         EnsureSpace(Math.Max(sizeHint, 1));
         return _owned is not null
-            ? _owned.Memory[_written..]
+            ? _owned.Value.LeaseMemory[_written..]
             : _array.AsMemory(_written);
     }
 
@@ -96,7 +96,7 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter, IValueTaskSource<Flush
         ThrowIfCompleted();
         EnsureSpace(Math.Max(sizeHint, 1));
         return _owned is not null
-            ? _owned.Span[_written..]
+            ? _owned.Value.Span[_written..]
             : _array.AsSpan(_written);
     }
 
@@ -305,7 +305,7 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter, IValueTaskSource<Flush
 
             // On an application thread, with nothing of ours in flight, the kernel usually takes the whole chunk at once:
             // no post to the ring, no wake-up. Whatever it does not take goes through the engine as usual.
-            ReadOnlyMemory<byte> bytes = chunk.Owned is not null ? chunk.Owned.Memory[..chunk.Length] : chunk.Array.AsMemory(0, chunk.Length);
+            ReadOnlyMemory<byte> bytes = chunk.Owned is not null ? chunk.Owned.Value.LeaseMemory[..chunk.Length] : chunk.Array.AsMemory(0, chunk.Length);
             int now = _socket.TrySendNow(bytes.Span);
             if (now == chunk.Length)
             {
@@ -321,7 +321,7 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter, IValueTaskSource<Flush
             {
                 send = now > 0 || chunk.Owned is null
                     ? _socket.SendAsync(bytes[Math.Max(now, 0)..], SocketFlags.None, CancellationToken.None)
-                    : _socket.SendAsync(chunk.Owned, CancellationToken.None);
+                    : _socket.SendAsync(chunk.Owned.Value, CancellationToken.None);
             }
             catch (Exception ex)
             {
@@ -436,7 +436,7 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter, IValueTaskSource<Flush
             CommitLocked();
         }
 
-        if (sizeHint <= _pool.BufferSize && _pool.TryRent(out OwnedBuffer? buffer))
+        if (sizeHint <= _pool.BufferSize && _pool.TryRent(out OwnedBuffer buffer))
         {
             _owned = buffer;
         }
@@ -450,18 +450,18 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter, IValueTaskSource<Flush
     /// <summary>Moves the buffer being written into the send queue (caller holds the lock).</summary>
     private void CommitLocked()
     {
-        if (_owned is not null)
+        if (_owned is { } owned)
         {
             if (_written > 0)
             {
-                _owned.Length = _written;
+                owned.Length = _written;
                 _queue.Enqueue(new Chunk(_owned, null, _written));
                 _queuedBytes += _written;
                 _committedSinceFlush += _written;
             }
             else
             {
-                _owned.Dispose();
+                owned.Dispose();
             }
         }
         else if (_array is not null)

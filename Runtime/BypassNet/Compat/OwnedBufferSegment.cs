@@ -33,7 +33,8 @@ internal sealed class OwnedBufferSegment : ReadOnlySequenceSegment<byte>
     {
         Buffer = buffer;
         Length = buffer.Length;
-        Memory = buffer.Memory;
+        // The per-core manager: no view per lease; the memory is valid until the consumer advances past it.
+        Memory = buffer.LeaseMemory;
         RunningIndex = runningIndex;
         Next = null;
     }

@@ -170,9 +170,15 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
     /// <exception cref="ObjectDisposedException">The buffer was already handed off or disposed, or the socket was disposed.</exception>
     /// <exception cref="SocketException">The send failed (for example <see cref="SocketError.ConnectionReset"/>).</exception>
     /// <exception cref="OperationCanceledException">The token was canceled; the connection's byte stream is then undefined.</exception>
+#pragma warning disable RS0027 // The shipped overload, unchanged in shape: only OwnedBuffer became a value type.
     public ValueTask<int> SendAsync([TakesOwnership] OwnedBuffer buffer, CancellationToken cancellationToken = default)
+#pragma warning restore RS0027
     {
-        ArgumentNullException.ThrowIfNull(buffer);
+        if (buffer.IsDefault)
+        {
+            throw new ArgumentException("default(OwnedBuffer) is not a lease: rent a buffer from a BufferPool or receive one.", nameof(buffer));
+        }
+
         if (Volatile.Read(ref _disposed) != 0)
         {
             // Still a handoff: the buffer goes back to its pool, the caller gets the error.
@@ -191,7 +197,9 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
     /// <exception cref="ObjectDisposedException">The socket was disposed.</exception>
     /// <exception cref="SocketException">The connection failed (for example <see cref="SocketError.ConnectionReset"/>).</exception>
     /// <exception cref="OperationCanceledException">The token was canceled; no data is lost, the next receive gets it.</exception>
+#pragma warning disable RS0027 // The shipped overload, unchanged in shape: only OwnedBuffer became a value type.
     public ValueTask<OwnedBuffer> ReceiveAsync(CancellationToken cancellationToken = default)
+#pragma warning restore RS0027
     {
         ThrowIfDisposed();
         return _transport.ReceiveAsync(cancellationToken);

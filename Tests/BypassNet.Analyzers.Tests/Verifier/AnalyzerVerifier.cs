@@ -42,11 +42,15 @@ public static class AnalyzerVerifier
     public static Task VerifyMembersAsync(string members, string? defaultId = null) =>
         VerifyAsync(MembersPrefix + members + MembersSuffix, defaultId);
 
+    /// <summary>As <see cref="VerifyMembersAsync"/>, with the runtime's shape of the contract: OwnedBuffer a readonly struct.</summary>
+    public static Task VerifyStructMembersAsync(string members, string? defaultId = null) =>
+        VerifyAsync(MembersPrefix + members + MembersSuffix, defaultId, StandIns.StructSource);
+
     /// <summary>Verifies a whole compilation unit.</summary>
-    public static async Task VerifyAsync(string markup, string? defaultId = null)
+    public static async Task VerifyAsync(string markup, string? defaultId = null, string? standIns = null)
     {
         var (source, expected) = Markup.Parse(markup, defaultId);
-        var actual = await GetDiagnosticsAsync(source).ConfigureAwait(false);
+        var actual = await GetDiagnosticsAsync(source, standIns).ConfigureAwait(false);
 
         // BYP005 (info, a suggestion to write [TakesOwnership]) is checked only by tests that mark it.
         if (!expected.Any(e => e.Id == "BYP005"))
@@ -77,9 +81,9 @@ public static class AnalyzerVerifier
     }
 
     /// <summary>The ownership diagnostics of a source compiled with the stand-ins; fails on compiler errors or analyzer crashes.</summary>
-    public static async Task<ImmutableArray<Diagnostic>> GetDiagnosticsAsync(string source)
+    public static async Task<ImmutableArray<Diagnostic>> GetDiagnosticsAsync(string source, string? standIns = null)
     {
-        var compilation = CreateCompilation(source);
+        var compilation = CreateCompilation(source, standIns: standIns);
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         Assert.True(errors.Count == 0, "Test source does not compile:\n" + string.Join("\n", errors) + "\n" + source);
 
@@ -97,13 +101,13 @@ public static class AnalyzerVerifier
     }
 
     /// <summary>Compiles the test source (first tree) with the stand-in contract (second tree).</summary>
-    public static CSharpCompilation CreateCompilation(string source, bool withStandIns = true)
+    public static CSharpCompilation CreateCompilation(string source, bool withStandIns = true, string? standIns = null)
     {
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var trees = new List<SyntaxTree> { CSharpSyntaxTree.ParseText(source, parse, path: "Test.cs") };
         if (withStandIns)
         {
-            trees.Add(CSharpSyntaxTree.ParseText(StandIns.Source, parse, path: "StandIns.cs"));
+            trees.Add(CSharpSyntaxTree.ParseText(standIns ?? StandIns.Source, parse, path: "StandIns.cs"));
         }
 
         return CSharpCompilation.Create(

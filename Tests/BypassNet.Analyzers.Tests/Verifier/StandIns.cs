@@ -82,4 +82,44 @@ public static class StandIns
             }
         }
         """;
+
+    /// <summary>
+    /// The same contract in the runtime's current shape: <c>OwnedBuffer</c> a readonly struct handle (no
+    /// MemoryManager base) and <c>TryRent</c> with a plain out value, so the rules are checked on a value-type owned type.
+    /// </summary>
+    public static readonly string StructSource = Source
+        .Replace(ClassOwnedBuffer, StructOwnedBuffer, StringComparison.Ordinal)
+        .Replace(ClassTryRent, "public bool TryRent(out OwnedBuffer buffer) => throw new NotImplementedException();", StringComparison.Ordinal);
+
+    private const string ClassTryRent = "public bool TryRent([NotNullWhen(true)] out OwnedBuffer? buffer) => throw new NotImplementedException();";
+
+    private const string ClassOwnedBuffer = """
+            [Owned]
+            public sealed class OwnedBuffer : MemoryManager<byte>, IDisposable
+            {
+                public Span<byte> Span => throw new NotImplementedException();
+                public int Length { get => throw new NotImplementedException(); set => throw new NotImplementedException(); }
+                public int Capacity => throw new NotImplementedException();
+                public override Span<byte> GetSpan() => throw new NotImplementedException();
+                public override MemoryHandle Pin(int elementIndex = 0) => throw new NotImplementedException();
+                public override void Unpin() => throw new NotImplementedException();
+                protected override void Dispose(bool disposing) => throw new NotImplementedException();
+                public void Dispose() => throw new NotImplementedException();
+            }
+        """;
+
+    private const string StructOwnedBuffer = """
+            [Owned]
+            public readonly struct OwnedBuffer : IDisposable
+            {
+                public Span<byte> Span => throw new NotImplementedException();
+                public Memory<byte> Memory => throw new NotImplementedException();
+                public int Length { get => throw new NotImplementedException(); set => throw new NotImplementedException(); }
+                public int Capacity => throw new NotImplementedException();
+                public bool IsOwned => throw new NotImplementedException();
+                public MemoryHandle Pin(int elementIndex = 0) => throw new NotImplementedException();
+                public void Unpin() => throw new NotImplementedException();
+                public void Dispose() => throw new NotImplementedException();
+            }
+        """;
 }

@@ -1,3 +1,4 @@
+using BypassNet.Buffers;
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
@@ -64,11 +65,12 @@ public sealed class BypassDuplexPipeTests : IClassFixture<EngineRuntimes>
             await client.SendAsync(new byte[] { 1, 2, 3, 4 }.AsMemory(), SocketFlags.None);
             ReadResult result = await ReadAtLeastAsync(pipe.Input, 4);
 
-            // No copy: every segment's memory is an OwnedBuffer's (a ring slot on io_uring, a pool buffer on sockets).
+            // No copy: every segment's memory is a live lease's (a ring slot on io_uring, a pool buffer on sockets),
+            // lent through the lease's per-slot manager.
             foreach (ReadOnlyMemory<byte> segment in result.Buffer)
             {
-                Assert.True(MemoryMarshal.TryGetMemoryManager(segment, out OwnedBuffer? owner));
-                Assert.True(owner!.IsOwned);
+                Assert.True(MemoryMarshal.TryGetMemoryManager(segment, out LeaseMemoryManager? owner));
+                Assert.True(owner!.GetSpan().Length >= segment.Length); // GetSpan throws unless the lease is live.
             }
 
             ReadOnlyMemory<byte> first = result.Buffer.First;

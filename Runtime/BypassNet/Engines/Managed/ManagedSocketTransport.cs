@@ -97,7 +97,7 @@ internal sealed class ManagedSocketTransport : SocketTransport
         OwnedBuffer buffer = RentReceiveBuffer();
         try
         {
-            int received = await Guard(Socket.ReceiveAsync(buffer.Memory, SocketFlags.None, cancellationToken)).ConfigureAwait(false);
+            int received = await Guard(Socket.ReceiveAsync(buffer.LeaseMemory, SocketFlags.None, cancellationToken)).ConfigureAwait(false);
             buffer.Length = received;
             RecordReceive(received);
             return buffer;
@@ -115,7 +115,7 @@ internal sealed class ManagedSocketTransport : SocketTransport
     /// </summary>
     private OwnedBuffer RentReceiveBuffer()
     {
-        if (!_engine.Backpressure.ShouldCopyBeforeLease(_receivePool.Available, _receivePool.Count) && _receivePool.TryRent(out OwnedBuffer? pooled))
+        if (!_engine.Backpressure.ShouldCopyBeforeLease(_receivePool.Available, _receivePool.Count) && _receivePool.TryRent(out OwnedBuffer pooled))
         {
             return pooled;
         }

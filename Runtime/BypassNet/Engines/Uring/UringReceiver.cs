@@ -427,7 +427,7 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
             }
             else
             {
-                _ownedCore.SetResult(lease!);
+                _ownedCore.SetResult(lease!.Value);
             }
         }
         else if (error is not null)
