@@ -27,7 +27,7 @@ namespace BypassNet.Compat;
 /// never triggers it and stays zero-copy.
 /// </para>
 /// </remarks>
-internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadResult>, IApplicationWork
+internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadResult>
 {
     /// <summary>Slots a reader keeps lent while no read is in progress before it compacts them into its own memory.</summary>
     internal const int MaxHeldSlots = 4;
@@ -68,8 +68,6 @@ internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadR
     private CancellationToken _readToken;
     private CancellationTokenRegistration _readRegistration;
     private ManualResetValueTaskSourceCore<ReadResult> _readCore;
-    private ReadResult _deferredResult;
-    private Exception? _deferredError;
 
     public OwnedBufferPipeReader(BypassSocket socket, BypassPipeOptions options)
     {
@@ -481,22 +479,7 @@ internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadR
         {
             // The next receive (if any) is issued once the reader's continuation yields; multishot keeps the kernel side armed meanwhile.
             // The reader's code is the application's: on a ring thread it runs there only if the runtime was told it may.
-            bool onEngineThread = _socket.OnEngineThread;
-            if (_inlineContinuations && (_runtimeInline || !onEngineThread))
-            {
-                CompleteRead(result, readError, inline: true);
-            }
-            else if (onEngineThread)
-            {
-                // To the thread pool with the other readers this ring batch completed: one work item, not one each.
-                _deferredResult = result;
-                _deferredError = readError;
-                ApplicationWorkQueue.Current.Enqueue(this);
-            }
-            else
-            {
-                CompleteRead(result, readError, inline: false);
-            }
+            CompleteRead(result, readError, _inlineContinuations && (_runtimeInline || !_socket.OnEngineThread));
         }
 
         return again;
@@ -594,16 +577,6 @@ internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadR
         }
 
         CompleteRead(default, new OperationCanceledException(token), inline: false);
-    }
-
-    /// <summary>The read completed on an engine thread, continued here on a thread-pool thread.</summary>
-    void IApplicationWork.RunApplicationWork()
-    {
-        ReadResult result = _deferredResult;
-        Exception? error = _deferredError;
-        _deferredResult = default;
-        _deferredError = null;
-        CompleteRead(result, error, inline: true);
     }
 
     private void CompleteRead(ReadResult result, Exception? error, bool inline)

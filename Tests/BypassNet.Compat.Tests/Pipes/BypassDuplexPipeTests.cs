@@ -358,8 +358,8 @@ public sealed class BypassDuplexPipeTests : IClassFixture<EngineRuntimes>
     [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
     public async Task Readers_of_many_connections_resume_off_the_engine_threads_each_with_its_own_bytes_in_order(EngineKind engine)
     {
-        // Default mode: the ring (or completion) thread batches the readers it completes into thread-pool work; each
-        // reader still resumes on a thread-pool thread, never the ring's, and sees exactly its own stream.
+        // Default mode: the pipe's pump runs on the ring (or completion) thread, but each reader resumes on a
+        // thread-pool thread, never the ring's, and sees exactly its own stream, however many complete in one batch.
         const int Connections = 16;
         const int Rounds = 20;
         BypassRuntime runtime = _runtimes[engine];
