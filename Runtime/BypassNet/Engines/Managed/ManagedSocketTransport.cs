@@ -94,10 +94,14 @@ internal sealed class ManagedSocketTransport : SocketTransport
         // when data arrives. Otherwise every idle connection would pin a receive buffer, and a few idle ones could
         // starve every busy connection of the pool.
         await Guard(Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken)).ConfigureAwait(false);
+        // Closing (or the runtime's dispose, which closes the peer too) may end the wait as an end of stream: the
+        // close is the cause, as on io_uring, so the caller never mistakes its own close for the peer's.
+        ThrowIfClosed();
         OwnedBuffer buffer = RentReceiveBuffer();
         try
         {
             int received = await Guard(Socket.ReceiveAsync(buffer.LeaseMemory, SocketFlags.None, cancellationToken)).ConfigureAwait(false);
+            ThrowIfClosed();
             buffer.Length = received;
             RecordReceive(received);
             return buffer;
@@ -137,6 +141,14 @@ internal sealed class ManagedSocketTransport : SocketTransport
     }
 
     public override void MarkClosing() => _closed = true;
+
+    private void ThrowIfClosed()
+    {
+        if (_closed)
+        {
+            throw Disposed("a receive");
+        }
+    }
 
     public override void Close()
     {
