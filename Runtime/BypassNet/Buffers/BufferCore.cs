@@ -39,7 +39,7 @@ internal sealed unsafe class BufferCore
     // The checked Memory view of the current lease, made on first use of OwnedBuffer.Memory in that lease.
     private OwnedBufferView? _view;
 
-    // The faces' own manager (pipe reader segments, managed receive): one per core, for the life of the core.
+    // The runtime's own unchecked-per-lease manager (managed receive, the pipe writer's direct send): one per core.
     private LeaseMemoryManager? _leaseMemory;
 
     public BufferCore(IBufferOwner owner, int slot)
@@ -130,9 +130,9 @@ internal sealed unsafe class BufferCore
     }
 
     /// <summary>
-    /// Memory for the faces (pipe reader segments, the managed engine's receive) over one manager per core, so a lease
-    /// costs no view. Valid while the face holds the lease, the way a <see cref="System.IO.Pipelines.PipeReader"/>'s
-    /// memory is valid until AdvanceTo; never handed to code that holds the <see cref="OwnedBuffer"/> itself.
+    /// Memory for the runtime's own use while it holds the lease (the managed engine's receive, the pipe writer's direct
+    /// send) over one manager per core, so a lease costs no view. Never handed to application code: it follows whichever
+    /// lease is live, so memory kept past the lease would reach the slot's next one.
     /// </summary>
     public Memory<byte> GetLeaseMemory(long token)
     {

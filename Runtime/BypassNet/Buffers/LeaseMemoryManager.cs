@@ -3,10 +3,10 @@ using System.Buffers;
 namespace BypassNet.Buffers;
 
 /// <summary>
-/// One <see cref="MemoryManager{T}"/> per <see cref="BufferCore"/> for the faces that lend a lease's bytes under their
-/// own discipline (pipe reader segments: valid until AdvanceTo; the managed engine's receive into its own lease). It
-/// works on whichever lease of the core is live and throws when none is, so it costs nothing per lease. It is never
-/// what <see cref="OwnedBuffer.Memory"/> returns: a program's stale handle still cannot reach a later lease.
+/// One <see cref="MemoryManager{T}"/> per <see cref="BufferCore"/> for memory that never leaves the runtime while it
+/// holds the lease (the managed engine's receive into its own lease, the pipe writer's direct send). It works on
+/// whichever lease of the core is live and throws when none is, so it costs nothing per lease. It is never handed to
+/// application code (that gets <see cref="OwnedBuffer.Memory"/>'s checked view), so no stale memory reaches a later lease.
 /// </summary>
 internal sealed class LeaseMemoryManager : MemoryManager<byte>
 {

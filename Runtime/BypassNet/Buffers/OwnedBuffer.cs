@@ -111,8 +111,8 @@ public readonly struct OwnedBuffer : IDisposable
     internal bool IsDefault => _core is null;
 
     /// <summary>
-    /// This lease's bytes for a face that lends them under its own discipline (a pipe reader segment until AdvanceTo,
-    /// the managed engine's receive): no view per lease. Never give it to code that holds this handle.
+    /// This lease's bytes for the runtime's own use while it holds the lease (the managed engine's receive, the pipe
+    /// writer's direct send): no view per lease. Never give it to application code.
     /// </summary>
     internal Memory<byte> LeaseMemory => Core.GetLeaseMemory(_token);
 

@@ -19,6 +19,9 @@ internal sealed class OwnedBufferView : MemoryManager<byte>
 
     public long Token { get; }
 
+    /// <summary>True while the lease this view belongs to is owned.</summary>
+    public bool IsLeaseOwned => _core.IsOwned(Token);
+
     public Memory<byte> Slice(int length) => CreateMemory(length);
 
     /// <inheritdoc />

@@ -86,7 +86,8 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter, IValueTaskSource<Flush
         ThrowIfCompleted();
         EnsureSpace(Math.Max(sizeHint, 1));
         return _owned is not null
-            ? _owned.Value.LeaseMemory[_written..]
+            // Checked: a caller that keeps it past Advance must not write into the pool slot's next lease (another connection's send).
+            ? _owned.Value.Memory[_written..]
             : _array.AsMemory(_written);
     }
 

@@ -33,8 +33,9 @@ internal sealed class OwnedBufferSegment : ReadOnlySequenceSegment<byte>
     {
         Buffer = buffer;
         Length = buffer.Length;
-        // The per-core manager: no view per lease; the memory is valid until the consumer advances past it.
-        Memory = buffer.LeaseMemory;
+        // The lease's checked view: the application may keep this memory past AdvanceTo, and the pool and ring slots
+        // are shared by every connection, so once the lease ends it must throw rather than reach the slot's next lease.
+        Memory = buffer.Memory;
         RunningIndex = runningIndex;
         Next = null;
     }

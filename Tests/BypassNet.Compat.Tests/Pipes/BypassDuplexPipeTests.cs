@@ -55,6 +55,39 @@ public sealed class BypassDuplexPipeTests : IClassFixture<EngineRuntimes>
 
     [Theory]
     [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
+    public async Task Output_memory_kept_past_its_flush_throws_instead_of_reaching_the_buffers_next_lease(EngineKind engine)
+    {
+        BypassRuntime runtime = _runtimes[engine];
+        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(runtime);
+        using (client)
+        {
+            BypassDuplexPipe pipe = server.AsDuplexPipe();
+            Memory<byte> kept = pipe.Output.GetMemory(4);
+            // A registered pool buffer's checked view: pool slots are shared by every connection's writer.
+            Assert.True(MemoryMarshal.TryGetMemoryManager<byte, OwnedBufferView>(kept, out OwnedBufferView? view));
+            new byte[] { 1, 2, 3, 4 }.CopyTo(kept);
+            pipe.Output.Advance(4);
+            await pipe.Output.FlushAsync(Deadline.Token());
+
+            // Sent: the lease ended, so a write through the kept memory fails instead of landing in a later lease.
+            Assert.False(view!.IsLeaseOwned);
+            Assert.Throws<ObjectDisposedException>(() => kept.Span[0] = 9);
+            var echoed = new byte[4];
+            int read = 0;
+            while (read < echoed.Length)
+            {
+                int n = await client.ReceiveAsync(echoed.AsMemory(read), SocketFlags.None, Deadline.Token());
+                Assert.NotEqual(0, n);
+                read += n;
+            }
+
+            Assert.Equal(new byte[] { 1, 2, 3, 4 }, echoed);
+            await pipe.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
     public async Task Input_lends_the_received_buffers_themselves_and_returns_them_on_advance(EngineKind engine)
     {
         BypassRuntime runtime = _runtimes[engine];
@@ -65,12 +98,12 @@ public sealed class BypassDuplexPipeTests : IClassFixture<EngineRuntimes>
             await client.SendAsync(new byte[] { 1, 2, 3, 4 }.AsMemory(), SocketFlags.None);
             ReadResult result = await ReadAtLeastAsync(pipe.Input, 4);
 
-            // No copy: every segment's memory is a live lease's (a ring slot on io_uring, a pool buffer on sockets),
-            // lent through the lease's per-slot manager.
+            // No copy: every segment's memory is a live lease's checked view (a ring slot on io_uring, a pool buffer on
+            // sockets), bound to that lease.
             foreach (ReadOnlyMemory<byte> segment in result.Buffer)
             {
-                Assert.True(MemoryMarshal.TryGetMemoryManager(segment, out LeaseMemoryManager? owner));
-                Assert.True(owner!.GetSpan().Length >= segment.Length); // GetSpan throws unless the lease is live.
+                Assert.True(MemoryMarshal.TryGetMemoryManager(segment, out OwnedBufferView? owner));
+                Assert.True(owner!.IsLeaseOwned);
             }
 
             ReadOnlyMemory<byte> first = result.Buffer.First;
