@@ -1,5 +1,5 @@
 // TechEmpower "plaintext" on Kestrel, on either transport:
-//   dotnet run -c Release -- --transport bypassnet|sockets --urls http://127.0.0.1:5000 [--inline] [--verbose]
+//   dotnet run -c Release -- --transport bypassnet|sockets --urls http://127.0.0.1:5000 [--inline true] [--rings N] [--verbose]
 using BypassNet;
 
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
@@ -7,6 +7,7 @@ WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
 string transport = builder.Configuration["transport"] ?? "bypassnet";
 bool verbose = builder.Configuration.GetValue<bool>("verbose");
 bool inline = builder.Configuration.GetValue<bool>("inline");
+int rings = builder.Configuration.GetValue<int>("rings");
 
 // Benchmarks measure the server, not its console: warnings only unless asked.
 builder.Logging.ClearProviders();
@@ -16,7 +17,14 @@ builder.Logging.SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warnin
 switch (transport.ToLowerInvariant())
 {
     case "bypassnet":
-        builder.WebHost.UseBypassNet(options => options.RuntimeOptions.InlineContinuations = inline);
+        builder.WebHost.UseBypassNet(options =>
+        {
+            options.RuntimeOptions.InlineContinuations = inline;
+            if (rings > 0)
+            {
+                options.RuntimeOptions.RingCount = rings;
+            }
+        });
         break;
     case "sockets":
         // Kestrel's default transport: nothing to change.

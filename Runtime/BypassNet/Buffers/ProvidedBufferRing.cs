@@ -14,7 +14,9 @@ namespace BypassNet.Buffers;
 /// the ring thread, where the starvation state lives. The drain rides on the ring's next receive completion
 /// (<see cref="DrainDeferredReturns"/>) instead of waking a sleeping ring for every burst: a wake is an eventfd write
 /// and an extra io_uring_enter per request for a server whose responses are sent from the thread pool. A ring running
-/// low is woken at once, and a timer bounds the wait on a ring that receives nothing (about a millisecond).
+/// low is woken at once, and a timer bounds the wait: about a millisecond on a ring that has not drained lately, ten
+/// on one whose receives are draining the queue anyway (so a busy ring does not wake the timer thread every
+/// millisecond).
 /// </summary>
 internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
 {
@@ -26,6 +28,8 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
     private const int InKernel = 0;
     private const int Held = 1;
     private const int Returning = 2;
+    private const int IdleDrainDelayMilliseconds = 1;
+    private const int BusyDrainDelayMilliseconds = 10;
 
     private readonly int[] _state;
 
@@ -39,6 +43,7 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
     private int _available;
     private int _drainScheduled;
     private int _drainTimerArmed;
+    private long _lastDrainTick;
     private volatile bool _registered;
     private BufferPoison? _poison;
 
@@ -235,9 +240,11 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
 
     private void ArmDrainTimer()
     {
+        // Environment.TickCount64 has millisecond steps: "drained within the last 2 ms" means receives are flowing.
+        int delay = Environment.TickCount64 - Volatile.Read(ref _lastDrainTick) <= 2 ? BusyDrainDelayMilliseconds : IdleDrainDelayMilliseconds;
         try
         {
-            _drainTimer.Change(1, Timeout.Infinite);
+            _drainTimer.Change(delay, Timeout.Infinite);
         }
         catch (ObjectDisposedException)
         {
@@ -268,6 +275,7 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
             return;
         }
 
+        Volatile.Write(ref _lastDrainTick, Environment.TickCount64);
         int count = 0;
         while (_returns.TryDequeue(out int slot))
         {
