@@ -1,16 +1,20 @@
 namespace BypassNet.Samples.EchoServer;
 
-/// <summary>The command line: <c>--port N</c>, <c>--engine iouring|socket|auto</c> and <c>--max-connections N</c>.</summary>
-internal sealed record EchoServerArguments(int Port, EngineKind Engine, int MaxConnections)
+/// <summary>
+/// The command line: <c>--port N</c>, <c>--engine iouring|socket|auto</c>, <c>--max-connections N</c> and
+/// <c>--inline true|false</c>.
+/// </summary>
+internal sealed record EchoServerArguments(int Port, EngineKind Engine, int MaxConnections, bool Inline)
 {
-    public const string Usage = "usage: EchoServer [--port N (default 9000)] [--engine iouring|socket|auto] [--max-connections N (default: the descriptor limit less a reserve)]";
+    public const string Usage = "usage: EchoServer [--port N (default 9000)] [--engine iouring|socket|auto] [--max-connections N (default: the descriptor limit less a reserve)] [--inline true|false (default true: the loop runs on the ring threads)]";
 
     public static bool TryParse(string[] args, out EchoServerArguments parsed, out string? error)
     {
         int port = 9000;
         int maxConnections = 0;
         EngineKind engine = EngineKind.Auto;
-        parsed = new EchoServerArguments(port, engine, maxConnections);
+        bool inline = true;
+        parsed = new EchoServerArguments(port, engine, maxConnections, inline);
         for (int i = 0; i < args.Length; i++)
         {
             string value = i + 1 < args.Length ? args[i + 1] : string.Empty;
@@ -34,6 +38,9 @@ internal sealed record EchoServerArguments(int Port, EngineKind Engine, int MaxC
                 case "--max-connections" when int.TryParse(value, out maxConnections) && maxConnections > 0:
                     i++;
                     break;
+                case "--inline" when bool.TryParse(value, out inline):
+                    i++;
+                    break;
                 case "-h" or "--help":
                     error = null;
                     return false;
@@ -43,7 +50,7 @@ internal sealed record EchoServerArguments(int Port, EngineKind Engine, int MaxC
             }
         }
 
-        parsed = new EchoServerArguments(port, engine, maxConnections);
+        parsed = new EchoServerArguments(port, engine, maxConnections, inline);
         error = null;
         return true;
     }

@@ -30,7 +30,8 @@ try
     {
         Engine = arguments.Engine,
         // The echo loop never blocks after an await, so it can run on the ring threads: no thread hops, batched submissions.
-        InlineContinuations = true,
+        // --inline false measures the runtime's own default (continuations on the thread pool).
+        InlineContinuations = arguments.Inline,
         // The runtime's own messages (a listener out of descriptors and its recovery) on stderr, never throwing.
         LoggerFactory = SafeLogLoggerFactory.StandardError(),
     });

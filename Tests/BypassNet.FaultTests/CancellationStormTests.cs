@@ -24,14 +24,26 @@ public sealed class CancellationStormTests
                 await using (client)
                 await using (server)
                 {
-                    // The writer streams until the reader has canceled enough receives, then closes its side.
+                    // The writer streams until the reader has canceled enough receives, then closes its side. It
+                    // keeps only a few sends ahead of the reader (credits the reader hands back), so receives often
+                    // wait for data and the cancellations hit waiting receives, however fast sends complete.
                     using var stop = new CancellationTokenSource();
+                    using var credits = new SemaphoreSlim(4);
                     Task<long> writing = Task.Run(async () =>
                     {
                         var pattern = new StreamPattern(seed);
                         var random = new Random(seed);
                         while (!stop.IsCancellationRequested)
                         {
+                            try
+                            {
+                                await credits.WaitAsync(stop.Token);
+                            }
+                            catch (OperationCanceledException)
+                            {
+                                break;
+                            }
+
                             OwnedBuffer buffer = await runtime.Buffers.RentAsync();
                             buffer.Length = random.Next(1, 6000);
                             pattern.Fill(buffer.Span);
@@ -107,6 +119,11 @@ public sealed class CancellationStormTests
                         if (length == 0)
                         {
                             break;
+                        }
+
+                        if (credits.CurrentCount < 4)
+                        {
+                            credits.Release();
                         }
 
                         if (requested >= cancelsPerPair)

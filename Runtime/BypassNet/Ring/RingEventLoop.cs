@@ -39,6 +39,7 @@ internal sealed unsafe class RingEventLoop : IDisposable
     private FileDescriptorHandle? _eventFd;
     private WakeOperation? _wake;
     private int _sleeping;
+    private int _batchAverage;
     private volatile bool _stopping;
     private volatile bool _stoppedFlag;
 
@@ -65,6 +66,18 @@ internal sealed unsafe class RingEventLoop : IDisposable
     public static RingEventLoop? Current => t_current;
 
     public bool IsStopping => _stopping;
+
+    /// <summary>
+    /// True while the thread sleeps in the kernel and nobody has woken it yet: work posted now costs an eventfd write
+    /// and a wake-up. A hint only; it may change right after it is read.
+    /// </summary>
+    public bool IsSleeping => Volatile.Read(ref _sleeping) != 0;
+
+    /// <summary>
+    /// Completions the thread reaps per wake-up from a sleep, averaged over the last several: a hint of how much each
+    /// wake-up batches, so other threads can tell a quiet ring from a busy one.
+    /// </summary>
+    public double CompletionsPerWake => Volatile.Read(ref _batchAverage) / 16.0;
 
     /// <summary>True once the thread has exited; nothing posted after that runs.</summary>
     public bool IsStopped => _stoppedFlag;
@@ -493,7 +506,14 @@ internal sealed unsafe class RingEventLoop : IDisposable
                 Statistics.OverflowRetries++;
             }
 
-            if (ring.ReapCompletions(ref handler) == 0 && _stopping)
+            int reaped = ring.ReapCompletions(ref handler);
+            if (wait != 0)
+            {
+                // A moving average over the last eight or so sleeps, in sixteenths of a completion.
+                Volatile.Write(ref _batchAverage, _batchAverage - (_batchAverage >> 3) + (Math.Min(reaped, 1024) << 1));
+            }
+
+            if (reaped == 0 && _stopping)
             {
                 Thread.Sleep(1);
             }

@@ -450,7 +450,7 @@ public sealed class SocketBehaviourTests
         throw new InvalidOperationException("No send ever blocked; the peer's buffers never filled.");
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
+    internal static async Task WaitUntilAsync(Func<bool> condition)
     {
         DateTime deadline = DateTime.UtcNow.AddSeconds(30);
         while (!condition())

@@ -21,25 +21,38 @@ internal sealed class SendOperation : CompletionSource
     private int _sent;
     private int _errno;
     private bool _active;
+    private bool _continuesDirect;
+    private bool _counted;
 
     public SendOperation(UringConnection connection, UringSender sender)
         : base(connection) => _sender = sender;
 
-    /// <summary>Sends an owned buffer; the lease is released after the final completion.</summary>
-    public ValueTask<int> Send(in BufferLease lease, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends an owned buffer; the lease is released after the final completion. <paramref name="alreadySent"/> bytes
+    /// went out directly; with <paramref name="continuesDirect"/> this send holds the turn that direct send claimed.
+    /// </summary>
+    public ValueTask<int> Send(in BufferLease lease, int alreadySent, bool continuesDirect, CancellationToken cancellationToken)
     {
         _lease = lease;
         _address = lease.Address;
-        return Begin(lease.Length, cancellationToken);
+        return Begin(lease.Length, alreadySent, continuesDirect, cancellationToken);
     }
 
-    /// <summary>Sends caller memory, pinned until the final completion.</summary>
-    public unsafe ValueTask<int> Send(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    /// <summary>Sends caller memory, pinned until the final completion (see the owned overload for the direct part).</summary>
+    public unsafe ValueTask<int> Send(ReadOnlyMemory<byte> buffer, int alreadySent, bool continuesDirect, CancellationToken cancellationToken)
     {
         _lease = default;
         _pin = buffer.Pin();
         _address = (nint)_pin.Pointer;
-        return Begin(buffer.Length, cancellationToken);
+        return Begin(buffer.Length, alreadySent, continuesDirect, cancellationToken);
+    }
+
+    /// <summary>True once, for the rest of a direct send when it reaches the ring: it becomes the active send at once.</summary>
+    internal bool TakeDirectTurn()
+    {
+        bool take = _continuesDirect;
+        _continuesDirect = false;
+        return take;
     }
 
     /// <summary>Queued behind the socket's active send unless it is this one's turn; the sender submits it again then.</summary>
@@ -165,11 +178,19 @@ internal sealed class SendOperation : CompletionSource
         }
     }
 
-    private ValueTask<int> Begin(int length, CancellationToken cancellationToken)
+    private ValueTask<int> Begin(int length, int alreadySent, bool continuesDirect, CancellationToken cancellationToken)
     {
         _total = length;
-        _sent = 0;
+        _sent = alreadySent;
         _errno = 0;
+        _continuesDirect = continuesDirect;
+        _counted = true;
+        if (!continuesDirect)
+        {
+            // The rest of a direct send is counted already (by its claim).
+            _sender.OnSendBegun();
+        }
+
         short version = Begin(cancellationToken, Connection.RunContinuationsAsynchronously);
         if (length == 0)
         {
@@ -190,6 +211,16 @@ internal sealed class SendOperation : CompletionSource
             // Before completing, so the next send is already on its way when the caller resumes.
             _active = false;
             _sender.EndSend(this, Connection.Loop);
+        }
+        else if (TakeDirectTurn())
+        {
+            _sender.AbandonDirectTurn(Connection.Loop);
+        }
+
+        if (_counted)
+        {
+            _counted = false;
+            _sender.OnSendFinished();
         }
 
         EndCancellation();

@@ -107,24 +107,9 @@ internal sealed class UringConnection : SocketTransport, IRingResident
 
     public override ValueTask<OwnedBuffer> ReceiveAsync(CancellationToken cancellationToken) => Receiver.ReceiveAsync(cancellationToken);
 
-    public override int TrySendNow(ReadOnlySpan<byte> data)
-    {
-        // From an application thread one send(2) beats posting to the ring and waking it (eventfd) for a send that
-        // completes during submit anyway; the ring's own thread submits as usual (batched), and zero-copy sizes stay on the ring.
-        if (data.IsEmpty || _closing || !_connected || OnEngineThread || Loop.IsStopping || Sender.UseZeroCopy(data.Length))
-        {
-            return -1;
-        }
-
-        int sent = Libc.TrySend(Socket.SafeHandle, data, out _);
-        if (sent <= 0)
-        {
-            return -1;
-        }
-
-        RecordSend(sent);
-        return sent;
-    }
+    // From an application thread one send(2) beats posting to the ring and waking it (eventfd) for a send that
+    // completes during submit anyway; the ring's own thread submits as usual (batched), and zero-copy sizes stay on the ring.
+    public override int TrySendNow(ReadOnlySpan<byte> data) => Sender.TrySendNow(data);
 
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags socketFlags, CancellationToken cancellationToken)
     {
