@@ -1,3 +1,4 @@
+using BypassNet.Buffers;
 using BypassNet.Engines.Uring;
 using BypassNet.Tests.Sockets;
 using BypassNet.Tests.Support;
@@ -10,14 +11,7 @@ public sealed class ProvidedBufferRingTests
     public async Task A_receive_ring_is_recycled_a_hundred_times_its_size_without_losing_a_slot()
     {
         Skip.IfNot(TestEngines.IoUringAvailable, "io_uring is unavailable on this machine");
-        using BypassRuntime runtime = TestEngines.Create(EngineKind.IoUring, o =>
-        {
-            o.RingCount = 1;
-            o.ReceiveBuffersPerRing = 8;
-        });
-        var engine = (IoUringSocketEngine)runtime.EngineImpl;
-        var ring = engine.Rings[0].ReceiveRing!;
-        Assert.Equal(8, ring.Count);
+        using BypassRuntime runtime = CreateWithEightSlotRing(out _, out ProvidedBufferRing ring);
         using BypassSocket listener = TestEngines.Listen(runtime);
         (BypassSocket client, BypassSocket server) = await TestEngines.ConnectPairAsync(runtime, listener);
         await using (client)
@@ -38,14 +32,8 @@ public sealed class ProvidedBufferRingTests
             Assert.True(runtime.GetStatistics().Receives >= 100 * ring.Count, $"only {runtime.GetStatistics().Receives} receives");
         }
 
-        // Every slot is back on the ring once nobody holds a buffer. Returns from other threads reach the ring through
-        // its ring thread, so wait for that (a hang guard, not a timing decision).
-        for (int i = 0; i < 3000 && ring.Available != ring.Count; i++)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.Equal(ring.Count, ring.Available);
+        // Every slot is back on the ring once nobody holds a buffer.
+        await AssertAllSlotsComeHomeAsync(ring);
     }
 
     [SkippableFact]
@@ -55,13 +43,7 @@ public sealed class ProvidedBufferRingTests
         // the drain timer can bring them home. Three of eight slots are lent, so the ring is not low and nothing is
         // posted at once: this is the timer's path, right after the ring was busy draining (its longer delay).
         Skip.IfNot(TestEngines.IoUringAvailable, "io_uring is unavailable on this machine");
-        using BypassRuntime runtime = TestEngines.Create(EngineKind.IoUring, o =>
-        {
-            o.RingCount = 1;
-            o.ReceiveBuffersPerRing = 8;
-        });
-        var engine = (IoUringSocketEngine)runtime.EngineImpl;
-        var ring = engine.Rings[0].ReceiveRing!;
+        using BypassRuntime runtime = CreateWithEightSlotRing(out IoUringSocketEngine engine, out ProvidedBufferRing ring);
         using BypassSocket listener = TestEngines.Listen(runtime);
         var pairs = new List<(BypassSocket Client, BypassSocket Server)>();
         var held = new List<OwnedBuffer>();
@@ -88,13 +70,8 @@ public sealed class ProvidedBufferRingTests
             });
             held.Clear();
 
-            // A hang guard, not a timing decision: without the timer the slots would never come back.
-            for (int i = 0; i < 3000 && ring.Available != ring.Count; i++)
-            {
-                await Task.Delay(10);
-            }
-
-            Assert.Equal(ring.Count, ring.Available);
+            // Without the timer the slots would never come back.
+            await AssertAllSlotsComeHomeAsync(ring);
         }
         finally
         {
@@ -133,5 +110,33 @@ public sealed class ProvidedBufferRingTests
                 Assert.True(engine.SlabContains((nint)pin.Pointer));
             }
         }
+    }
+
+    /// <summary>A runtime with one ring of eight receive slots, and that ring.</summary>
+    private static BypassRuntime CreateWithEightSlotRing(out IoUringSocketEngine engine, out ProvidedBufferRing ring)
+    {
+        BypassRuntime runtime = TestEngines.Create(EngineKind.IoUring, o =>
+        {
+            o.RingCount = 1;
+            o.ReceiveBuffersPerRing = 8;
+        });
+        engine = (IoUringSocketEngine)runtime.EngineImpl;
+        ring = engine.Rings[0].ReceiveRing!;
+        Assert.Equal(8, ring.Count);
+        return runtime;
+    }
+
+    /// <summary>
+    /// Returns from other threads reach the ring through its ring thread, so this waits for them: a hang guard
+    /// (30 s), not a timing decision.
+    /// </summary>
+    private static async Task AssertAllSlotsComeHomeAsync(ProvidedBufferRing ring)
+    {
+        for (int i = 0; i < 3000 && ring.Available != ring.Count; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(ring.Count, ring.Available);
     }
 }
