@@ -78,16 +78,7 @@ public sealed class DirectSendTests
             // Sends of 12 KiB (under the zero-copy size, so each tries send(2) first) until the full peer blocks one.
             using var cts = new CancellationTokenSource();
             byte[] chunk = new byte[12 * 1024];
-            Task<int> blocked;
-            while (true)
-            {
-                Task<int> send = server.SendAsync(chunk.AsMemory(), cts.Token).AsTask();
-                if (!await CompletesSoonAsync(send))
-                {
-                    blocked = send;
-                    break;
-                }
-            }
+            Task<int> blocked = await SocketBehaviourTests.FillUntilASendBlocksAsync(runtime, server, cts.Token, chunk.Length);
 
             // One more send queues behind the blocked one; canceling the blocked one must not strand it.
             Task<int> behind = server.SendAsync(chunk.AsMemory()).AsTask();
@@ -194,13 +185,6 @@ public sealed class DirectSendTests
         }
 
         return received;
-    }
-
-    private static async Task<bool> CompletesSoonAsync(Task task)
-    {
-        // Not a timing decision about correctness: only how the test finds a send the full peer holds back.
-        Task first = await Task.WhenAny(task, Task.Delay(200));
-        return first == task;
     }
 
     private static async Task DrainAsync(BypassSocket socket)

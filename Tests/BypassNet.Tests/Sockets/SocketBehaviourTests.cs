@@ -432,11 +432,17 @@ public sealed class SocketBehaviourTests
     }
 
     /// <summary>Sends owned buffers to a peer that never reads until one send stays pending; returns that send.</summary>
-    private static async Task<Task<int>> FillUntilASendBlocksAsync(BypassRuntime runtime, BypassSocket socket, CancellationToken cancellationToken)
+    /// <summary>Sends owned buffers (of <paramref name="length"/> bytes when given) until the full peer holds one back; returns that send.</summary>
+    internal static async Task<Task<int>> FillUntilASendBlocksAsync(BypassRuntime runtime, BypassSocket socket, CancellationToken cancellationToken, int? length = null)
     {
         for (int i = 0; i < 10_000; i++)
         {
             OwnedBuffer buffer = await runtime.Buffers.RentAsync();
+            if (length is { } bytes)
+            {
+                buffer.Length = bytes;
+            }
+
             Task<int> send = socket.SendAsync(buffer, cancellationToken).AsTask();
             // Finding the blocked send takes a moment; whether the test passes does not depend on it.
             if (await Task.WhenAny(send, Task.Delay(200)) != send)

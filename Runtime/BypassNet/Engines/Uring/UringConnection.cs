@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using BypassNet.Interop;
 using BypassNet.Ring;
 using BypassNet.Sockets;
 
@@ -107,8 +106,7 @@ internal sealed class UringConnection : SocketTransport, IRingResident
 
     public override ValueTask<OwnedBuffer> ReceiveAsync(CancellationToken cancellationToken) => Receiver.ReceiveAsync(cancellationToken);
 
-    // From an application thread one send(2) beats posting to the ring and waking it (eventfd) for a send that
-    // completes during submit anyway; the ring's own thread submits as usual (batched), and zero-copy sizes stay on the ring.
+    // When a direct send pays off (a quiet ring, no send of this socket unfinished) is the sender's decision.
     public override int TrySendNow(ReadOnlySpan<byte> data) => Sender.TrySendNow(data);
 
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags socketFlags, CancellationToken cancellationToken)

@@ -95,20 +95,18 @@ internal sealed class UringSender
     /// </summary>
     public int TrySendNow(ReadOnlySpan<byte> data)
     {
-        if (!CanSendDirect(data.Length) || Interlocked.CompareExchange(ref _sends, DirectSend | 1, 0) != 0)
+        int sent = TrySendDirect(data);
+        if (sent >= 0 && sent < data.Length)
         {
-            return -1;
+            // The caller sends the rest itself, as a new send: the turn goes back now.
+            ReleaseDirect();
+            if (sent > 0)
+            {
+                _connection.RecordSend(sent);
+            }
         }
 
-        int sent = SendClaimed(data);
-        ReleaseDirect();
-        if (sent <= 0)
-        {
-            return -1;
-        }
-
-        _connection.RecordSend(sent);
-        return sent;
+        return sent > 0 ? sent : -1;
     }
 
     /// <summary>Whether a send of <paramref name="length"/> owned bytes should go out as SEND_ZC.</summary>
@@ -249,7 +247,7 @@ internal sealed class UringSender
     /// <summary>The send(2) itself (turn held): bytes sent, or -1 for would-block or an error, which the ring's send then reports.</summary>
     private int SendClaimed(ReadOnlySpan<byte> data) => Libc.TrySend(_connection.Socket.SafeHandle, data, out _);
 
-    /// <summary>Ends a direct send that sent everything: if sends were begun meanwhile, the ring starts them in order.</summary>
+    /// <summary>Gives back the turn a direct send claimed: if sends were begun meanwhile, the ring starts them in order.</summary>
     private void ReleaseDirect()
     {
         int remaining = Interlocked.Add(ref _sends, -(DirectSend | 1));
