@@ -274,7 +274,8 @@ internal sealed class KeyValueStore : IDisposable
             return null;
         }
 
-        if (entry.ExpiresAt != 0 && entry.ExpiresAt <= now)
+        // Strictly after, as redis does: the clock is in whole milliseconds, so "at" could be up to 1 ms early.
+        if (entry.ExpiresAt != 0 && entry.ExpiresAt < now)
         {
             RemoveLocked(key);
             return null;
@@ -322,7 +323,7 @@ internal sealed class KeyValueStore : IDisposable
                 }
 
                 StoreEntry entry = _expiring[_sweepCursor];
-                bool expired = entry.Live && entry.ExpiresAt != 0 && entry.ExpiresAt <= now;
+                bool expired = entry.Live && entry.ExpiresAt != 0 && entry.ExpiresAt < now;
                 if (expired)
                 {
                     _map.Remove(entry.Key);
