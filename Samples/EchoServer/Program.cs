@@ -69,7 +69,7 @@ catch (OperationCanceledException)
 {
 }
 
-Console.WriteLine($"stopping: {server.Open} open connection(s), {server.Accepted} accepted, {server.Failed} failed, {server.Refused} refused, {server.DescriptorFailures} accept(s) out of descriptors");
+Console.WriteLine($"stopping: {server.Open} open connection(s), {server.Accepted} accepted, {server.Failed} failed, {server.Refused} refused");
 await server.DisposeAsync();
 Console.WriteLine("stopped");
 return 0;

@@ -31,8 +31,8 @@ public sealed class RespServer : IAsyncDisposable
         }
 
         _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<RespServer>();
-        // Running out of descriptors is worth an operator's attention, like redis-server's "Error accepting a client
-        // connection": logged, or written to stderr when no logger is configured.
+        // A failing accept is worth an operator's attention, like redis-server's "Error accepting a client connection":
+        // logged, or written to stderr when no logger is configured.
         ILogger logger = _logger;
         _backoff = new AcceptBackoff(new SafeLog(options.LoggerFactory is null
             ? message => Console.Error.WriteLine(message)
@@ -81,9 +81,6 @@ public sealed class RespServer : IAsyncDisposable
 
     /// <summary>Clients turned away with <c>-ERR max number of clients reached</c>.</summary>
     public long Refused => Interlocked.Read(ref _refused);
-
-    /// <summary>Accepts that failed for want of descriptors (EMFILE/ENFILE); the loop backed off and resumed.</summary>
-    public long DescriptorFailures => _backoff.DescriptorFailures;
 
     /// <summary>Number of open client connections.</summary>
     public int ConnectionCount
@@ -155,7 +152,7 @@ public sealed class RespServer : IAsyncDisposable
             }
             catch (SocketException ex)
             {
-                // ECONNABORTED concerns one client; EMFILE passes when connections close: back off, then keep accepting.
+                // Never EMFILE/ENFILE (the listener waits those out itself): one failed attempt, or an error that may persist.
                 await _backoff.OnFailureAsync(ex).ConfigureAwait(false);
                 continue;
             }

@@ -48,9 +48,6 @@ public sealed class OwnedEchoServer : IAsyncDisposable
     /// <summary>Connections closed at once because <see cref="MaxConnections"/> were open.</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
-    /// <summary>Accepts that failed for want of descriptors (EMFILE/ENFILE); the loop backed off and resumed.</summary>
-    public long DescriptorFailures => _backoff.DescriptorFailures;
-
     /// <summary>Most connections served at once; more are accepted and closed straight away.</summary>
     public int MaxConnections => _maxConnections;
 
@@ -145,7 +142,7 @@ public sealed class OwnedEchoServer : IAsyncDisposable
             }
             catch (SocketException ex)
             {
-                // EMFILE/ENFILE is load: back off and resume as connections close. ECONNABORTED and the like concern one attempt.
+                // Never EMFILE/ENFILE (the listener waits those out itself): one failed attempt, or an error that may persist.
                 await _backoff.OnFailureAsync(ex).ConfigureAwait(false);
                 continue;
             }
