@@ -67,8 +67,14 @@ internal sealed class Connection
     /// <summary>Closes the socket, ending <see cref="RunAsync"/> (server shutdown).</summary>
     public void Abort() => _socket.Dispose();
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Serves the connection until the peer leaves, sends QUIT or breaks the framing, or <see cref="Abort"/> closes the
+    /// socket. It takes no token on purpose: closing the socket already ends a pending receive or send, and a token
+    /// that can fire would cost a cancellation registration on every receive and every send.
+    /// </summary>
+    public async Task RunAsync()
     {
+        CancellationToken cancellationToken = CancellationToken.None;
         try
         {
             while (true)

@@ -230,7 +230,7 @@ public sealed class RespServer : IAsyncDisposable
     {
         try
         {
-            await connection.RunAsync(_stopping.Token).ConfigureAwait(false);
+            await connection.RunAsync().ConfigureAwait(false);
         }
         finally
         {
