@@ -16,4 +16,22 @@ internal static class IoUringAvailability
 
     /// <summary>True when a runtime asking for io_uring gets it.</summary>
     public static bool Available => s_available.Value;
+
+    /// <summary>
+    /// Creates a runtime from <paramref name="options"/> after <paramref name="configure"/> has adjusted them, and
+    /// throws if it asked for io_uring on a machine that has it but runs on sockets: an io_uring test that silently ran
+    /// on sockets would prove nothing.
+    /// </summary>
+    public static BypassRuntime CreateRuntime(BypassNetOptions options, Action<BypassNetOptions>? configure)
+    {
+        configure?.Invoke(options);
+        BypassRuntime runtime = BypassRuntime.Create(options);
+        if (options.Engine == EngineKind.IoUring && Available && runtime.Engine != EngineKind.IoUring)
+        {
+            runtime.Dispose();
+            throw new InvalidOperationException($"asked for io_uring on a machine that has it, but the runtime runs on {runtime.Engine}");
+        }
+
+        return runtime;
+    }
 }

@@ -27,25 +27,16 @@ public sealed class EngineRuntimes : IDisposable
     public BypassRuntime this[EngineKind engine] => engine == EngineKind.IoUring ? _ioUring : _socket;
 
     public static BypassRuntime Create(EngineKind engine, Action<BypassNetOptions>? configure = null)
-    {
-        var options = new BypassNetOptions
-        {
-            Engine = engine,
-            RingCount = 2,
-            SendBufferCount = 64,
-            SendBufferSize = 64 * 1024,
-            ReceiveBuffersPerRing = 128,
-        };
-        configure?.Invoke(options);
-        BypassRuntime runtime = BypassRuntime.Create(options);
-        if (engine == EngineKind.IoUring && IoUringAvailable)
-        {
-            // An io_uring test that silently ran on sockets would prove nothing.
-            Assert.Equal(EngineKind.IoUring, runtime.Engine);
-        }
-
-        return runtime;
-    }
+        => BypassNet.Testing.IoUringAvailability.CreateRuntime(
+            new BypassNetOptions
+            {
+                Engine = engine,
+                RingCount = 2,
+                SendBufferCount = 64,
+                SendBufferSize = 64 * 1024,
+                ReceiveBuffersPerRing = 128,
+            },
+            configure);
 
     /// <summary>A connected pair on loopback: client and accepted server side.</summary>
     public static async Task<(BypassSocket Client, BypassSocket Server)> ConnectPairAsync(BypassRuntime runtime)

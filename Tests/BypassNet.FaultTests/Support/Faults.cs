@@ -18,26 +18,17 @@ public static class Faults
     public static bool IoUringAvailable => BypassNet.Testing.IoUringAvailability.Available;
 
     public static BypassRuntime Create(EngineKind engine, Action<BypassNetOptions>? configure = null)
-    {
-        var options = new BypassNetOptions
-        {
-            Engine = engine,
-            RingCount = 2,
-            SendBufferCount = 64,
-            SendBufferSize = 16 * 1024,
-            ReceiveBuffersPerRing = 256,
-            ReceiveBufferSize = 16 * 1024,
-        };
-        configure?.Invoke(options);
-        BypassRuntime runtime = BypassRuntime.Create(options);
-        if (engine == EngineKind.IoUring && IoUringAvailable)
-        {
-            // An io_uring fault test that silently ran on sockets would prove nothing.
-            Assert.Equal(EngineKind.IoUring, runtime.Engine);
-        }
-
-        return runtime;
-    }
+        => BypassNet.Testing.IoUringAvailability.CreateRuntime(
+            new BypassNetOptions
+            {
+                Engine = engine,
+                RingCount = 2,
+                SendBufferCount = 64,
+                SendBufferSize = 16 * 1024,
+                ReceiveBuffersPerRing = 256,
+                ReceiveBufferSize = 16 * 1024,
+            },
+            configure);
 
     public static BypassSocket Listen(BypassRuntime runtime, int backlog = 4096)
     {

@@ -13,25 +13,16 @@ public static class TestEngines
     public static bool IoUringAvailable => BypassNet.Testing.IoUringAvailability.Available;
 
     public static BypassRuntime Create(EngineKind engine, Action<BypassNetOptions>? configure = null)
-    {
-        var options = new BypassNetOptions
-        {
-            Engine = engine,
-            RingCount = 2,
-            SendBufferCount = 64,
-            SendBufferSize = 64 * 1024,
-            ReceiveBuffersPerRing = 64,
-        };
-        configure?.Invoke(options);
-        BypassRuntime runtime = BypassRuntime.Create(options);
-        if (engine == EngineKind.IoUring && IoUringAvailable)
-        {
-            // On a machine with io_uring, an io_uring test that silently ran on sockets would prove nothing.
-            Assert.Equal(EngineKind.IoUring, runtime.Engine);
-        }
-
-        return runtime;
-    }
+        => BypassNet.Testing.IoUringAvailability.CreateRuntime(
+            new BypassNetOptions
+            {
+                Engine = engine,
+                RingCount = 2,
+                SendBufferCount = 64,
+                SendBufferSize = 64 * 1024,
+                ReceiveBuffersPerRing = 64,
+            },
+            configure);
 
     /// <summary>A listening socket on loopback with an ephemeral port.</summary>
     public static BypassSocket Listen(BypassRuntime runtime, int backlog = 512)
