@@ -456,9 +456,9 @@ internal sealed class CommandDispatcher
     }
 
     /// <summary>An absolute deadline <paramref name="amount"/> × <paramref name="scale"/> ms from now, unless that overflows.</summary>
-    private static bool TryDeadline(long amount, long scale, out long expiresAt)
+    private bool TryDeadline(long amount, long scale, out long expiresAt)
     {
-        long now = KeyValueStore.Now;
+        long now = _store.Now;
         if (amount > (long.MaxValue - now) / scale)
         {
             expiresAt = 0;

@@ -17,6 +17,7 @@ internal sealed class KeyValueStore : IDisposable
 
     private static readonly long TicksPerMillisecond = Stopwatch.Frequency / 1000;
 
+    private readonly Func<long> _clock;
     private readonly Lock _gate = new();
     private readonly Dictionary<byte[], StoreEntry> _map = new(KeyComparer.Instance);
     private readonly Dictionary<byte[], StoreEntry>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
@@ -24,17 +25,22 @@ internal sealed class KeyValueStore : IDisposable
     private readonly Timer _sweeper;
     private int _sweepCursor;
 
-    public KeyValueStore()
+    /// <summary>A store on the monotonic clock (<see cref="MonotonicMilliseconds"/>), or on <paramref name="clock"/> (tests).</summary>
+    public KeyValueStore(Func<long>? clock = null)
     {
+        _clock = clock ?? (static () => MonotonicMilliseconds);
         _lookup = _map.GetAlternateLookup<ReadOnlySpan<byte>>();
         _sweeper = new Timer(static state => ((KeyValueStore)state!).Sweep(), this, 100, 100);
     }
 
     /// <summary>
-    /// The clock expiry is measured on: monotonic milliseconds, from the high-resolution clock (Environment.TickCount64
-    /// may be a coarse clock that lags by a few milliseconds, which would let a short PX expire early).
+    /// Monotonic milliseconds from the high-resolution clock (Environment.TickCount64 may be a coarse clock that lags by
+    /// a few milliseconds, which would let a short PX expire early).
     /// </summary>
-    public static long Now => Stopwatch.GetTimestamp() / TicksPerMillisecond;
+    public static long MonotonicMilliseconds => Stopwatch.GetTimestamp() / TicksPerMillisecond;
+
+    /// <summary>The clock expiry is measured on, in whole milliseconds; deadlines are <c>Now</c> plus the time to live.</summary>
+    public long Now => _clock();
 
     public int Count
     {

@@ -1,0 +1,36 @@
+using BypassNet.Samples.Resp;
+
+namespace BypassNet.RespServer.Tests;
+
+/// <summary>The store's expiry on a clock the test moves, so the boundary millisecond is hit exactly.</summary>
+public sealed class StoreExpiryTests
+{
+    [Fact]
+    public void A_key_is_there_at_its_deadline_and_gone_the_millisecond_after()
+    {
+        long now = 1_000;
+        using var store = new KeyValueStore(() => now);
+        Assert.True(store.Set("k"u8, "v"u8, expiresAt: now + 150, SetCondition.Always));
+
+        now += 150;
+        // As in redis, a key expires only once the clock is past its deadline: with whole milliseconds, "at" the
+        // deadline may still be up to a millisecond before it.
+        Assert.Equal(0, store.TimeToLive("k"u8));
+
+        now += 1;
+        Assert.Equal(-2, store.TimeToLive("k"u8));
+        Assert.Equal(0, store.Count);
+    }
+
+    [Fact]
+    public void Expire_with_a_deadline_that_is_not_in_the_future_deletes_the_key_at_once()
+    {
+        long now = 1_000;
+        using var store = new KeyValueStore(() => now);
+        Assert.True(store.Set("k"u8, "v"u8, expiresAt: 0, SetCondition.Always));
+
+        // As redis's EXPIRE with a time already reached: answered 1 (the key existed) and deleted.
+        Assert.True(store.Expire("k"u8, now));
+        Assert.Equal(-2, store.TimeToLive("k"u8));
+    }
+}
