@@ -18,12 +18,20 @@ internal static class IoUringAvailability
     public static bool Available => s_available.Value;
 
     /// <summary>
-    /// Creates a runtime from <paramref name="options"/> after <paramref name="configure"/> has adjusted them, and
-    /// throws if it asked for io_uring on a machine that has it but runs on sockets: an io_uring test that silently ran
-    /// on sockets would prove nothing.
+    /// A runtime on <paramref name="engine"/> with the suites' small defaults (two rings, 64 send buffers of 64 KiB, 64
+    /// receive slots per ring) after <paramref name="configure"/> has adjusted them. Throws if it asked for io_uring on
+    /// a machine that has it but runs on sockets: an io_uring test that silently ran on sockets would prove nothing.
     /// </summary>
-    public static BypassRuntime CreateRuntime(BypassNetOptions options, Action<BypassNetOptions>? configure)
+    public static BypassRuntime CreateRuntime(EngineKind engine, Action<BypassNetOptions>? configure)
     {
+        var options = new BypassNetOptions
+        {
+            Engine = engine,
+            RingCount = 2,
+            SendBufferCount = 64,
+            SendBufferSize = 64 * 1024,
+            ReceiveBuffersPerRing = 64,
+        };
         configure?.Invoke(options);
         BypassRuntime runtime = BypassRuntime.Create(options);
         if (options.Engine == EngineKind.IoUring && Available && runtime.Engine != EngineKind.IoUring)

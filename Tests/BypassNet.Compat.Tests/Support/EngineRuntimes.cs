@@ -27,16 +27,11 @@ public sealed class EngineRuntimes : IDisposable
     public BypassRuntime this[EngineKind engine] => engine == EngineKind.IoUring ? _ioUring : _socket;
 
     public static BypassRuntime Create(EngineKind engine, Action<BypassNetOptions>? configure = null)
-        => BypassNet.Testing.IoUringAvailability.CreateRuntime(
-            new BypassNetOptions
-            {
-                Engine = engine,
-                RingCount = 2,
-                SendBufferCount = 64,
-                SendBufferSize = 64 * 1024,
-                ReceiveBuffersPerRing = 128,
-            },
-            configure);
+        => BypassNet.Testing.IoUringAvailability.CreateRuntime(engine, options =>
+        {
+            options.ReceiveBuffersPerRing = 128;
+            configure?.Invoke(options);
+        });
 
     /// <summary>A connected pair on loopback: client and accepted server side.</summary>
     public static async Task<(BypassSocket Client, BypassSocket Server)> ConnectPairAsync(BypassRuntime runtime)

@@ -18,17 +18,13 @@ public static class Faults
     public static bool IoUringAvailable => BypassNet.Testing.IoUringAvailability.Available;
 
     public static BypassRuntime Create(EngineKind engine, Action<BypassNetOptions>? configure = null)
-        => BypassNet.Testing.IoUringAvailability.CreateRuntime(
-            new BypassNetOptions
-            {
-                Engine = engine,
-                RingCount = 2,
-                SendBufferCount = 64,
-                SendBufferSize = 16 * 1024,
-                ReceiveBuffersPerRing = 256,
-                ReceiveBufferSize = 16 * 1024,
-            },
-            configure);
+        => BypassNet.Testing.IoUringAvailability.CreateRuntime(engine, options =>
+        {
+            options.SendBufferSize = 16 * 1024;
+            options.ReceiveBuffersPerRing = 256;
+            options.ReceiveBufferSize = 16 * 1024;
+            configure?.Invoke(options);
+        });
 
     public static BypassSocket Listen(BypassRuntime runtime, int backlog = 4096)
     {

@@ -13,16 +13,7 @@ public static class TestEngines
     public static bool IoUringAvailable => BypassNet.Testing.IoUringAvailability.Available;
 
     public static BypassRuntime Create(EngineKind engine, Action<BypassNetOptions>? configure = null)
-        => BypassNet.Testing.IoUringAvailability.CreateRuntime(
-            new BypassNetOptions
-            {
-                Engine = engine,
-                RingCount = 2,
-                SendBufferCount = 64,
-                SendBufferSize = 64 * 1024,
-                ReceiveBuffersPerRing = 64,
-            },
-            configure);
+        => BypassNet.Testing.IoUringAvailability.CreateRuntime(engine, configure);
 
     /// <summary>A listening socket on loopback with an ephemeral port.</summary>
     public static BypassSocket Listen(BypassRuntime runtime, int backlog = 512)
