@@ -74,20 +74,19 @@ internal sealed class Connection
     /// </summary>
     public async Task RunAsync()
     {
-        CancellationToken cancellationToken = CancellationToken.None;
         try
         {
             while (true)
             {
-                OwnedBuffer input = await _socket.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+                OwnedBuffer input = await _socket.ReceiveAsync().ConfigureAwait(false);
                 if (input.Length == 0)
                 {
                     input.Dispose();
                     break;
                 }
 
-                Step step = await ProcessReceivedAsync(input, cancellationToken).ConfigureAwait(false);
-                await _writer.FlushAsync(_socket, cancellationToken).ConfigureAwait(false);
+                Step step = await ProcessReceivedAsync(input).ConfigureAwait(false);
+                await _writer.FlushAsync(_socket, CancellationToken.None).ConfigureAwait(false);
                 if (step == Step.Close)
                 {
                     await LingerAsync().ConfigureAwait(false);
@@ -117,7 +116,7 @@ internal sealed class Connection
     /// scratch), then parses straight from the buffer; an incomplete command at its end is copied to scratch.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Step> ProcessReceivedAsync([TakesOwnership] OwnedBuffer input, CancellationToken cancellationToken)
+    private async ValueTask<Step> ProcessReceivedAsync([TakesOwnership] OwnedBuffer input)
     {
         try
         {
@@ -130,7 +129,7 @@ internal sealed class Connection
                     case Step.Continue:
                         continue;
                     case Step.Flush:
-                        await _writer.FlushAsync(_socket, cancellationToken).ConfigureAwait(false);
+                        await _writer.FlushAsync(_socket, CancellationToken.None).ConfigureAwait(false);
                         continue;
                     case Step.NeedMore when offset < input.Length:
                         AppendToScratch(input.Span[offset..]);
