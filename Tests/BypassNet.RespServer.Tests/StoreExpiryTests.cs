@@ -33,4 +33,27 @@ public sealed class StoreExpiryTests
         Assert.True(store.Expire("k"u8, now));
         Assert.Equal(-2, store.TimeToLive("k"u8));
     }
+
+    [Fact]
+    public void The_clock_is_read_only_for_keys_that_have_an_expiry()
+    {
+        long now = 1_000;
+        int reads = 0;
+        using var store = new KeyValueStore(() =>
+        {
+            reads++;
+            return now;
+        });
+
+        // Keys without an expiry are the common case: the hot path (a GET or SET of one) must not pay for a clock read.
+        Assert.True(store.Set("plain"u8, "v"u8, expiresAt: 0, SetCondition.Always));
+        Assert.True(store.Set("plain"u8, "w"u8, expiresAt: 0, SetCondition.IfPresent));
+        Assert.Equal(-1, store.TimeToLive("plain"u8));
+        Assert.Equal(-2, store.TimeToLive("absent"u8));
+        Assert.Equal(0, reads);
+
+        Assert.True(store.Set("timed"u8, "v"u8, expiresAt: now + 10, SetCondition.Always));
+        Assert.Equal(10, store.TimeToLive("timed"u8));
+        Assert.Equal(1, reads);
+    }
 }
