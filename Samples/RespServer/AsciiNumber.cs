@@ -30,6 +30,24 @@ internal static class AsciiNumber
         }
 
         ulong magnitude = 0;
+        if (text.Length - i <= 18)
+        {
+            // Up to 18 digits cannot overflow: the common case (lengths, counts) skips the per-digit overflow check.
+            for (; i < text.Length; i++)
+            {
+                uint digit = (uint)(text[i] - (byte)'0');
+                if (digit > 9)
+                {
+                    return false;
+                }
+
+                magnitude = (magnitude * 10) + digit;
+            }
+
+            value = negative ? -(long)magnitude : (long)magnitude;
+            return true;
+        }
+
         for (; i < text.Length; i++)
         {
             uint digit = (uint)(text[i] - (byte)'0');
