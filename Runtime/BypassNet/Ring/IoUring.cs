@@ -76,6 +76,14 @@ internal sealed unsafe class IoUring : IDisposable
     /// <summary>True when the kernel is holding completions that did not fit the CQ (NODROP backlog).</summary>
     public bool HasOverflowBacklog => (Volatile.Read(ref *_sqFlags) & IoUringConstants.SqCqOverflow) != 0;
 
+    /// <summary>
+    /// True when completions wait in the CQ, or the kernel holds work only an enter runs (deferred task work, flagged
+    /// with IORING_SETUP_TASKRUN_FLAG), or an overflow backlog: what a spinning loop watches without a system call.
+    /// </summary>
+    public bool HasWorkPending =>
+        (Volatile.Read(ref *_sqFlags) & (IoUringConstants.SqTaskrun | IoUringConstants.SqCqOverflow)) != 0
+        || Volatile.Read(ref *_cqTail) != *_cqHead;
+
     /// <summary>The kernel's count of completions dropped for lack of room; stays 0 with NODROP.</summary>
     public uint DroppedCompletions => Volatile.Read(ref *_cqOverflow);
 

@@ -35,11 +35,15 @@ internal sealed unsafe class RingEventLoop : IDisposable
     private readonly List<RingWork> _afterReap = new();
     private readonly RingFailureHandling _failures;
     private readonly ExtendedWaitPolicy _waitPolicy;
+    private readonly BusyPollPolicy _busyPoll;
+    private readonly Func<bool> _hasPostedWork;
     private IoUring? _ring;
     private FileDescriptorHandle? _eventFd;
     private WakeOperation? _wake;
     private int _sleeping;
     private int _batchAverage;
+    private int _carriedCompletions;
+    private int _lastBatch;
     private volatile bool _stopping;
     private volatile bool _stoppedFlag;
 
@@ -50,6 +54,8 @@ internal sealed unsafe class RingEventLoop : IDisposable
         _logger = logger;
         _failures = new RingFailureHandling(this, logger);
         _waitPolicy = new ExtendedWaitPolicy(settings, Statistics);
+        _busyPoll = new BusyPollPolicy(settings.BusyPollMicroseconds, Statistics);
+        _hasPostedWork = () => _stopping || !_incoming.IsEmpty;
         _thread = new Thread(Run)
         {
             IsBackground = true,
@@ -479,11 +485,24 @@ internal sealed unsafe class RingEventLoop : IDisposable
             }
 
             uint wait = 1;
+            bool woke = false;
+            bool spinning = false;
             if (_stopping || !_incoming.IsEmpty || ring.HasOverflowBacklog || _afterReap.Count > 0)
             {
                 wait = 0;
             }
-            else
+            else if (_busyPoll.WantsSpin(CompletionsPerWake, _lastBatch))
+            {
+                // Submit first (what this batch prepared is what the peer answers), then spin for that answer.
+                spinning = true;
+                if (ring.PendingSubmissions != 0 || _busyPoll.Spin(ring, _hasPostedWork))
+                {
+                    wait = 0;
+                    woke = ring.PendingSubmissions == 0;
+                }
+            }
+
+            if (wait != 0)
             {
                 Interlocked.Exchange(ref _sleeping, 1);
                 if (!_incoming.IsEmpty)
@@ -493,8 +512,15 @@ internal sealed unsafe class RingEventLoop : IDisposable
                 }
             }
 
+            long slept = wait != 0 ? Stopwatch.GetTimestamp() : 0;
             int rc = Faults.Apply(_waitPolicy.SubmitAndWait(ring, wait));
             Volatile.Write(ref _sleeping, 0);
+            if (wait != 0)
+            {
+                _busyPoll.OnSlept(Stopwatch.GetTimestamp() - slept);
+                woke = true;
+            }
+
             if (rc < 0 && rc != -Libc.EINTR && rc != -Libc.EBUSY && rc != -Libc.EAGAIN && rc != -Libc.ETIME)
             {
                 throw _failures.Fail(RingFailedException.FromErrno(Index, -rc, "io_uring_enter"));
@@ -507,10 +533,18 @@ internal sealed unsafe class RingEventLoop : IDisposable
             }
 
             int reaped = ring.ReapCompletions(ref handler);
-            if (wait != 0)
+            if (woke)
             {
-                // A moving average over the last eight or so sleeps, in sixteenths of a completion.
-                Volatile.Write(ref _batchAverage, _batchAverage - (_batchAverage >> 3) + (Math.Min(reaped, 1024) << 1));
+                // A moving average over the last eight or so sleeps, in sixteenths of a completion. A spin's wake-up
+                // also counts what the submit before it reaped, as one sleeping enter would have.
+                int batch = Math.Min(reaped + _carriedCompletions, 1024);
+                _carriedCompletions = 0;
+                _lastBatch = batch;
+                Volatile.Write(ref _batchAverage, _batchAverage - (_batchAverage >> 3) + (batch << 1));
+            }
+            else if (spinning)
+            {
+                _carriedCompletions += reaped;
             }
 
             if (reaped == 0 && _stopping)

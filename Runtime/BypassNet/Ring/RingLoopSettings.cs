@@ -23,6 +23,9 @@ internal sealed class RingLoopSettings
     /// </summary>
     public int InlineCompletionWaitMicroseconds { get; init; }
 
+    /// <summary>How long a quiet loop spins before it sleeps, in µs (<see cref="BusyPollPolicy"/>); 0 never spins.</summary>
+    public int BusyPollMicroseconds { get; init; }
+
     /// <summary>Run on the loop thread once the ring exists; registers buffers and adds <see cref="RingEventLoop.Attachments"/>.</summary>
     public Action<RingEventLoop>? OnStarted { get; init; }
 

@@ -40,12 +40,13 @@ internal static unsafe class RingProbe
             return null;
         }
 
-        uint setupFlags = IoUringConstants.SetupSingleIssuer | IoUringConstants.SetupDeferTaskrun | IoUringConstants.SetupSubmitAll;
+        // TASKRUN_FLAG: the kernel flags deferred work in the SQ ring, so a spinning loop sees it without a system call.
+        uint setupFlags = IoUringConstants.SetupSingleIssuer | IoUringConstants.SetupDeferTaskrun | IoUringConstants.SetupTaskrunFlag | IoUringConstants.SetupSubmitAll;
         int rc = IoUring.TryCreate(8, 0, setupFlags, out IoUring? ring);
         if (rc == -Libc.EINVAL)
         {
             // Older kernels: cooperative task running is the next best thing.
-            setupFlags = IoUringConstants.SetupCoopTaskrun | IoUringConstants.SetupSubmitAll;
+            setupFlags = IoUringConstants.SetupCoopTaskrun | IoUringConstants.SetupTaskrunFlag | IoUringConstants.SetupSubmitAll;
             rc = IoUring.TryCreate(8, 0, setupFlags, out ring);
         }
 

@@ -9,6 +9,11 @@ internal sealed class RingStatistics
     public long SqFull;
     public long OverflowRetries;
 
+    /// <summary>Spins before a sleep that found work (<see cref="BusyPollPolicy"/>), and spins that ran out and slept.</summary>
+    public long BusyPollHits;
+
+    public long BusyPollMisses;
+
     /// <summary>Enters that submitted sends and waited for one completion beyond them.</summary>
     public long ExtendedWaits;
 }

@@ -53,6 +53,7 @@ internal sealed class IoUringSocketEngine : SocketEngine
                     SubmissionEntries = entries,
                     CompletionEntries = entries * 4,
                     SetupFlags = capabilities.SetupFlags,
+                    BusyPollMicroseconds = options.BusyPollMicroseconds,
                     OnStarted = loop => Attach(loop, context, receiveOffset, receiveSize),
                     OnFailed = static (loop, failure) => BypassNetMetrics.RecordRingFailure(loop.Index, failure.Errno),
                 };
