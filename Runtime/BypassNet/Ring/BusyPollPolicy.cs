@@ -13,9 +13,6 @@ namespace BypassNet.Ring;
 /// </summary>
 internal sealed class BusyPollPolicy
 {
-    /// <summary>Completions per wake-up up to which a ring counts as quiet (a receive and a send, or the wake itself).</summary>
-    private const double QuietBatch = 2.5;
-
     private readonly long _budgetTicks;
     private readonly RingStatistics _statistics;
     private long _lastIdleTicks = long.MaxValue;
@@ -32,7 +29,7 @@ internal sealed class BusyPollPolicy
     /// spun would reap smaller batches, at more enters per operation), and its last idle gap was short.
     /// </summary>
     public bool WantsSpin(double completionsPerWake, int lastBatch) =>
-        _budgetTicks > 0 && lastBatch <= QuietBatch && completionsPerWake <= QuietBatch && _lastIdleTicks <= 2 * _budgetTicks;
+        _budgetTicks > 0 && lastBatch <= RingEventLoop.QuietBatch && completionsPerWake <= RingEventLoop.QuietBatch && _lastIdleTicks <= 2 * _budgetTicks;
 
     /// <summary>
     /// Spins until <paramref name="ring"/> has completions or pending kernel work, or <paramref name="hasWork"/> says

@@ -85,6 +85,9 @@ internal sealed unsafe class RingEventLoop : IDisposable
     /// </summary>
     public double CompletionsPerWake => Volatile.Read(ref _batchAverage) / 16.0;
 
+    /// <summary>Completions per wake-up up to which a ring counts as quiet (a receive and a send, or the wake itself).</summary>
+    public const double QuietBatch = 2.5;
+
     /// <summary>True once the thread has exited; nothing posted after that runs.</summary>
     public bool IsStopped => _stoppedFlag;
 

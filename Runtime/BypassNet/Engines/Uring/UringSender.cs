@@ -24,9 +24,6 @@ internal sealed class UringSender
     /// <summary>Set in <see cref="_sends"/> while a thread sends directly: the ring starts no queued send meanwhile.</summary>
     private const int DirectSend = 1 << 30;
 
-    /// <summary>Completions per wake-up up to which a ring counts as quiet (a receive and a send, or the wake itself).</summary>
-    private const double QuietBatch = 2.5;
-
     private readonly UringConnection _connection;
     private readonly Queue<SendOperation> _queue = new();
     private SendOperation? _cached;
@@ -222,7 +219,7 @@ internal sealed class UringSender
     // one submit, which costs less CPU per send than a system call each (64-connection echo from the thread pool:
     // 9.1 against 12.2 us per round trip with every send direct).
     private bool CanSendDirect(int length) =>
-        length > 0 && _connection.Loop.IsSleeping && _connection.Loop.CompletionsPerWake <= QuietBatch && !_connection.OnEngineThread
+        length > 0 && _connection.Loop.IsSleeping && _connection.Loop.CompletionsPerWake <= RingEventLoop.QuietBatch && !_connection.OnEngineThread
         && !_connection.IsClosingOrStopping && _connection.IsConnectedForSend && !UseZeroCopy(length);
 
     /// <summary>Claims the socket's send turn and sends what the kernel takes now: -1 when not tried, else the bytes sent (the turn is still held unless all went).</summary>
