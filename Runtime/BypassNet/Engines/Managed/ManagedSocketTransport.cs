@@ -168,8 +168,12 @@ internal sealed class ManagedSocketTransport : SocketTransport
     {
         if (operation.IsCompletedSuccessfully)
         {
-            Record(operation.Result, send);
-            return operation;
+            // Reading Result consumes the operation: an asynchronous one that finished just now hands its event args
+            // back to the socket, which reuses them for the next call. So the caller gets the value, never `operation`,
+            // which it would otherwise consume a second time (InvalidOperationException, or a read that never ends).
+            int bytes = operation.Result;
+            Record(bytes, send);
+            return new ValueTask<int>(bytes);
         }
 
         return CountAsync(operation, send);
