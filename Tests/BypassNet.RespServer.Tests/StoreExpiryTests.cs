@@ -56,4 +56,36 @@ public sealed class StoreExpiryTests
         Assert.Equal(10, store.TimeToLive("timed"u8));
         Assert.Equal(1, reads);
     }
+
+    [Fact]
+    public async Task Keys_nobody_reads_again_are_swept_and_the_sweep_stops_when_none_have_an_expiry()
+    {
+        long now = 1_000;
+        using var store = new KeyValueStore(() => Volatile.Read(ref now));
+
+        // Without expiring keys the timer is off: an idle store wakes no thread.
+        Assert.True(store.Set("plain"u8, "v"u8, expiresAt: 0, SetCondition.Always));
+        Assert.False(store.Sweeping);
+
+        for (int round = 0; round < 2; round++)
+        {
+            // The second round re-arms a sweep that stopped.
+            Assert.True(store.Set("timed"u8, "v"u8, expiresAt: Volatile.Read(ref now) + 10, SetCondition.Always));
+            Assert.True(store.Sweeping);
+            Interlocked.Add(ref now, 11);
+
+            // Nothing reads "timed" again: only the sweep can remove it, and with nothing left to expire it stops.
+            await WaitUntilAsync(() => store.Count == 1 && !store.Sweeping);
+            Assert.Equal(-1, store.TimeToLive("plain"u8));
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+    }
 }
