@@ -1,5 +1,6 @@
 // TechEmpower "plaintext" on Kestrel, on either transport:
-//   dotnet run -c Release -- --transport bypassnet|sockets --urls http://127.0.0.1:5000 [--inline true] [--rings N] [--verbose]
+//   dotnet run -c Release -- --transport bypassnet|sockets --urls http://127.0.0.1:5000 [--inline true] [--rings N]
+//     [--busypoll MICROSECONDS] [--verbose]
 using BypassNet;
 
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
@@ -8,6 +9,7 @@ string transport = builder.Configuration["transport"] ?? "bypassnet";
 bool verbose = builder.Configuration.GetValue<bool>("verbose");
 bool inline = builder.Configuration.GetValue<bool>("inline");
 int rings = builder.Configuration.GetValue<int>("rings");
+int? busyPoll = builder.Configuration.GetValue<int?>("busypoll");
 
 // Benchmarks measure the server, not its console: warnings only unless asked.
 builder.Logging.ClearProviders();
@@ -23,6 +25,11 @@ switch (transport.ToLowerInvariant())
             if (rings > 0)
             {
                 options.RuntimeOptions.RingCount = rings;
+            }
+
+            if (busyPoll is int microseconds)
+            {
+                options.RuntimeOptions.BusyPollMicroseconds = microseconds;
             }
         });
         break;
