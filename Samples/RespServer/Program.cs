@@ -66,6 +66,12 @@ catch (PlatformNotSupportedException ex)
     Console.Error.WriteLine($"cannot run on io_uring: {ex.Message}");
     return 1;
 }
+catch (System.Net.Sockets.SocketException ex)
+{
+    // A port in use, an address not on this machine: one line, as redis-server says it, not a stack trace.
+    Console.Error.WriteLine($"cannot listen on {options.Address}:{options.Port}: {ex.Message}");
+    return 1;
+}
 
 await using RespServer server = started;
 foreach (string line in BypassNet.Samples.RuntimeReport.Describe(server.Runtime))
