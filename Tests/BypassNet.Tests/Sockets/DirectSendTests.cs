@@ -30,7 +30,9 @@ public sealed class DirectSendTests
             client.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReceiveBuffer, 64 * 1024);
             long sentBefore = runtime.GetStatistics().BytesSent;
             using var readerMayStart = new SemaphoreSlim(0);
-            Task<List<(int Sender, int Sequence)>> reader = ReadMessagesAsync(client, Senders * MessagesPerSender, readerMayStart);
+            // Progress, so that a hang names who stopped where: messages sent per sender, then messages read.
+            int[] progress = new int[Senders + 1];
+            Task<List<(int Sender, int Sequence)>> reader = ReadMessagesAsync(client, Senders * MessagesPerSender, readerMayStart, progress);
 
             // Each sender awaits its own sends one after another (owned buffers and caller memory in turn) while the
             // others do the same: sends race for the socket's turn, and once the peer's buffers are full they come up short.
@@ -38,14 +40,32 @@ public sealed class DirectSendTests
             for (int id = 0; id < Senders; id++)
             {
                 int sender = id;
-                senders[id] = Task.Run(() => SendMessagesAsync(runtime, server, sender));
+                senders[id] = Task.Run(() => SendMessagesAsync(runtime, server, sender, progress));
             }
 
             // Let the senders fill the peer's buffers before anything is read.
             await Task.Delay(200);
             readerMayStart.Release();
-            long[] sentBytes = await Task.WhenAll(senders).WaitAsync(TimeSpan.FromSeconds(60));
-            List<(int Sender, int Sequence)> received = await reader.WaitAsync(TimeSpan.FromSeconds(60));
+            // A reader that fails leaves the senders blocked on a full peer: report its error, not their timeout.
+            Task<long[]> sending = Task.WhenAll(senders);
+            long[] sentBytes;
+            List<(int Sender, int Sequence)> received;
+            try
+            {
+                if (await Task.WhenAny(sending, reader).WaitAsync(TimeSpan.FromSeconds(60)) == reader && !sending.IsCompleted)
+                {
+                    await reader;
+                }
+
+                sentBytes = await sending.WaitAsync(TimeSpan.FromSeconds(60));
+                received = await reader.WaitAsync(TimeSpan.FromSeconds(60));
+            }
+            catch (TimeoutException)
+            {
+                string sent = string.Join(", ", Enumerable.Range(0, Senders).Select(i => Volatile.Read(ref progress[i])));
+                throw new TimeoutException(
+                    $"no progress: messages sent per sender [{sent}] of {MessagesPerSender}, read {Volatile.Read(ref progress[Senders])} of {Senders * MessagesPerSender}");
+            }
 
             int[] next = new int[Senders];
             foreach ((int sender, int sequence) in received)
@@ -108,7 +128,7 @@ public sealed class DirectSendTests
         }
     }
 
-    private static async Task<long> SendMessagesAsync(BypassRuntime runtime, BypassSocket socket, int sender)
+    private static async Task<long> SendMessagesAsync(BypassRuntime runtime, BypassSocket socket, int sender, int[] progress)
     {
         long total = 0;
         for (int sequence = 0; sequence < MessagesPerSender; sequence++)
@@ -137,12 +157,13 @@ public sealed class DirectSendTests
             }
 
             total += length;
+            Volatile.Write(ref progress[sender], sequence + 1);
         }
 
         return total;
     }
 
-    private static async Task<List<(int Sender, int Sequence)>> ReadMessagesAsync(BypassSocket socket, int count, SemaphoreSlim mayStart)
+    private static async Task<List<(int Sender, int Sequence)>> ReadMessagesAsync(BypassSocket socket, int count, SemaphoreSlim mayStart, int[] progress)
     {
         await mayStart.WaitAsync();
         var received = new List<(int Sender, int Sequence)>(count);
@@ -167,6 +188,7 @@ public sealed class DirectSendTests
                     }
 
                     received.Add((sender, sequence));
+                    Volatile.Write(ref progress[Senders], received.Count);
                     start += length;
                     continue;
                 }

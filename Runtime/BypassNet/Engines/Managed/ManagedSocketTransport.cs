@@ -14,6 +14,11 @@ internal sealed class ManagedSocketTransport : SocketTransport
     private readonly BufferPool _receivePool;
     private volatile bool _closed;
 
+    // One send at a time on the socket. System.Net.Sockets lets concurrent sends on one stream socket interleave (a
+    // partly taken send's rest can go out after another call's bytes: seen under load), and BypassSocket promises, on
+    // both engines, that each send's bytes arrive whole and in the order the sends began.
+    private readonly SemaphoreSlim _sendTurn = new(1, 1);
+
     public ManagedSocketTransport(ManagedSocketEngine engine, Socket socket, BufferPool receivePool)
         : base(socket, engine.Statistics.ForNextSocket())
     {
@@ -76,7 +81,17 @@ internal sealed class ManagedSocketTransport : SocketTransport
         {
             ObjectDisposedException.ThrowIf(_closed, this);
             var memory = new NativeMemoryManager(lease).Memory;
-            int sent = await Guard(Socket.SendAsync(memory, SocketFlags.None, cancellationToken)).ConfigureAwait(false);
+            await _sendTurn.WaitAsync(cancellationToken).ConfigureAwait(false);
+            int sent;
+            try
+            {
+                sent = await Guard(Socket.SendAsync(memory, SocketFlags.None, cancellationToken)).ConfigureAwait(false);
+            }
+            finally
+            {
+                _sendTurn.Release();
+            }
+
             RecordSend(sent);
             return sent;
         }
@@ -131,7 +146,67 @@ internal sealed class ManagedSocketTransport : SocketTransport
     public override ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, SocketFlags socketFlags, CancellationToken cancellationToken)
     {
         ValidateFlags(socketFlags, receive: false);
-        return Count(Socket.SendAsync(buffer, socketFlags, cancellationToken), send: true);
+        if (!_sendTurn.Wait(0))
+        {
+            return SendInTurnAsync(buffer, socketFlags, cancellationToken);
+        }
+
+        ValueTask<int> send;
+        try
+        {
+            send = Socket.SendAsync(buffer, socketFlags, cancellationToken);
+        }
+        catch
+        {
+            _sendTurn.Release();
+            throw;
+        }
+
+        if (send.IsCompletedSuccessfully)
+        {
+            // Consumed once here (see Count); the turn is free before the caller sees the result.
+            int bytes = send.Result;
+            _sendTurn.Release();
+            RecordSend(bytes);
+            return new ValueTask<int>(bytes);
+        }
+
+        return FinishSendAsync(send);
+    }
+
+    /// <summary>A send that waits for the one before it.</summary>
+    private async ValueTask<int> SendInTurnAsync(ReadOnlyMemory<byte> buffer, SocketFlags socketFlags, CancellationToken cancellationToken)
+    {
+        await _sendTurn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        ValueTask<int> send;
+        try
+        {
+            send = Socket.SendAsync(buffer, socketFlags, cancellationToken);
+        }
+        catch
+        {
+            _sendTurn.Release();
+            throw;
+        }
+
+        return await FinishSendAsync(send).ConfigureAwait(false);
+    }
+
+    /// <summary>Awaits a send that holds the turn, then gives the turn up.</summary>
+    private async ValueTask<int> FinishSendAsync(ValueTask<int> send)
+    {
+        int bytes;
+        try
+        {
+            bytes = await Guard(send).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sendTurn.Release();
+        }
+
+        RecordSend(bytes);
+        return bytes;
     }
 
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags socketFlags, CancellationToken cancellationToken)
