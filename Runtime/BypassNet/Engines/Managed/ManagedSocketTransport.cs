@@ -151,17 +151,7 @@ internal sealed class ManagedSocketTransport : SocketTransport
             return SendInTurnAsync(buffer, socketFlags, cancellationToken);
         }
 
-        ValueTask<int> send;
-        try
-        {
-            send = Socket.SendAsync(buffer, socketFlags, cancellationToken);
-        }
-        catch
-        {
-            _sendTurn.Release();
-            throw;
-        }
-
+        ValueTask<int> send = StartInTurn(buffer, socketFlags, cancellationToken);
         if (send.IsCompletedSuccessfully)
         {
             // Consumed once here (see Count); the turn is free before the caller sees the result.
@@ -178,18 +168,21 @@ internal sealed class ManagedSocketTransport : SocketTransport
     private async ValueTask<int> SendInTurnAsync(ReadOnlyMemory<byte> buffer, SocketFlags socketFlags, CancellationToken cancellationToken)
     {
         await _sendTurn.WaitAsync(cancellationToken).ConfigureAwait(false);
-        ValueTask<int> send;
+        return await FinishSendAsync(StartInTurn(buffer, socketFlags, cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts a send while holding the turn; a send that throws at once gives the turn back.</summary>
+    private ValueTask<int> StartInTurn(ReadOnlyMemory<byte> buffer, SocketFlags socketFlags, CancellationToken cancellationToken)
+    {
         try
         {
-            send = Socket.SendAsync(buffer, socketFlags, cancellationToken);
+            return Socket.SendAsync(buffer, socketFlags, cancellationToken);
         }
         catch
         {
             _sendTurn.Release();
             throw;
         }
-
-        return await FinishSendAsync(send).ConfigureAwait(false);
     }
 
     /// <summary>Awaits a send that holds the turn, then gives the turn up.</summary>
