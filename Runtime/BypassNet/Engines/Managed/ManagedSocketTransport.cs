@@ -80,20 +80,8 @@ internal sealed class ManagedSocketTransport : SocketTransport
         try
         {
             ObjectDisposedException.ThrowIf(_closed, this);
-            var memory = new NativeMemoryManager(lease).Memory;
-            await _sendTurn.WaitAsync(cancellationToken).ConfigureAwait(false);
-            int sent;
-            try
-            {
-                sent = await Guard(Socket.SendAsync(memory, SocketFlags.None, cancellationToken)).ConfigureAwait(false);
-            }
-            finally
-            {
-                _sendTurn.Release();
-            }
-
-            RecordSend(sent);
-            return sent;
+            // The drop-in send: the same turn, error mapping and count as caller memory.
+            return await SendAsync(new NativeMemoryManager(lease).Memory, SocketFlags.None, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -154,7 +142,7 @@ internal sealed class ManagedSocketTransport : SocketTransport
         ValueTask<int> send = StartInTurn(buffer, socketFlags, cancellationToken);
         if (send.IsCompletedSuccessfully)
         {
-            // Consumed once here (see Count); the turn is free before the caller sees the result.
+            // Consumed once here (see CountReceive); the turn is free before the caller sees the result.
             int bytes = send.Result;
             _sendTurn.Release();
             RecordSend(bytes);
@@ -205,7 +193,7 @@ internal sealed class ManagedSocketTransport : SocketTransport
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, SocketFlags socketFlags, CancellationToken cancellationToken)
     {
         ValidateFlags(socketFlags, receive: true);
-        return Count(Socket.ReceiveAsync(buffer, socketFlags, cancellationToken), send: false);
+        return CountReceive(Socket.ReceiveAsync(buffer, socketFlags, cancellationToken));
     }
 
     public override void MarkClosing() => _closed = true;
@@ -231,8 +219,8 @@ internal sealed class ManagedSocketTransport : SocketTransport
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Counts a drop-in operation, on the synchronous fast path without an async state machine.</summary>
-    private ValueTask<int> Count(ValueTask<int> operation, bool send)
+    /// <summary>Counts a drop-in receive, on the synchronous fast path without an async state machine.</summary>
+    private ValueTask<int> CountReceive(ValueTask<int> operation)
     {
         if (operation.IsCompletedSuccessfully)
         {
@@ -240,30 +228,18 @@ internal sealed class ManagedSocketTransport : SocketTransport
             // back to the socket, which reuses them for the next call. So the caller gets the value, never `operation`,
             // which it would otherwise consume a second time (InvalidOperationException, or a read that never ends).
             int bytes = operation.Result;
-            Record(bytes, send);
+            RecordReceive(bytes);
             return new ValueTask<int>(bytes);
         }
 
-        return CountAsync(operation, send);
+        return CountReceiveAsync(operation);
     }
 
-    private async ValueTask<int> CountAsync(ValueTask<int> operation, bool send)
+    private async ValueTask<int> CountReceiveAsync(ValueTask<int> operation)
     {
         int bytes = await Guard(operation).ConfigureAwait(false);
-        Record(bytes, send);
+        RecordReceive(bytes);
         return bytes;
-    }
-
-    private void Record(int bytes, bool send)
-    {
-        if (send)
-        {
-            RecordSend(bytes);
-        }
-        else
-        {
-            RecordReceive(bytes);
-        }
     }
 
     private async ValueTask<int> Guard(ValueTask<int> operation)
