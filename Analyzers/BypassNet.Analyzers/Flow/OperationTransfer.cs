@@ -30,6 +30,9 @@ internal sealed class OperationTransfer
     /// <summary>True during the reporting pass: findings are reported and nested bodies collected only then.</summary>
     public bool Reporting { get; set; }
 
+    /// <summary>The graph's constant-valued bool locals, whose values keep paths apart.</summary>
+    public BranchFlags Flags { get; set; } = BranchFlags.None;
+
     /// <summary>Lambdas met during the reporting pass; each is analysed as a body of its own afterwards.</summary>
     public IReadOnlyList<IFlowAnonymousFunctionOperation> Lambdas => _lambdas;
 
@@ -430,6 +433,7 @@ internal sealed class OperationTransfer
 
     private VarValue Assign(ISimpleAssignmentOperation assignment, OwnershipState state)
     {
+        Flags.Assign(assignment, state);
         var target = assignment.Target;
         if (target is IDiscardOperation)
         {
@@ -1105,8 +1109,11 @@ internal sealed class OperationTransfer
         }
     }
 
-    /// <summary>The states on the true and false edges of a condition: null tests and TryX calls refine them.</summary>
-    public (OwnershipState WhenTrue, OwnershipState WhenFalse) Refine(IOperation condition, OwnershipState state)
+    /// <summary>
+    /// The states on the true and false edges of a condition: null tests and TryX calls refine them; a branch flag
+    /// whose value the state knows leaves the edge it contradicts null (not taken).
+    /// </summary>
+    public (OwnershipState? WhenTrue, OwnershipState? WhenFalse) Refine(IOperation condition, OwnershipState state)
     {
         var negated = false;
         var op = condition;
@@ -1121,6 +1128,12 @@ internal sealed class OperationTransfer
             }
 
             break;
+        }
+
+        if (Flags.TryEvaluate(op, state, out var flag))
+        {
+            // A flag's value is known on these paths: the other branch is not taken by them.
+            return flag != negated ? (state, null) : (null, state);
         }
 
         ObjSet objects;

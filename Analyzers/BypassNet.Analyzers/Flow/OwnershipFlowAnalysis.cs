@@ -21,9 +21,9 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
     private readonly ISymbol _owner;
     private readonly AnalysisRun _run;
     private readonly ObjectRegistry _objects = new();
-    private readonly OwnershipState?[] _inputs;
-    private readonly Dictionary<ControlFlowRegion, OwnershipState> _tryStates = new();
-    private readonly Dictionary<ControlFlowRegion, OwnershipState> _finallyEntries = new();
+    private readonly StateSet?[] _inputs;
+    private readonly Dictionary<ControlFlowRegion, StateSet> _tryStates = new();
+    private readonly Dictionary<ControlFlowRegion, StateSet> _finallyEntries = new();
     private readonly Dictionary<int, List<ControlFlowRegion>> _handlerTries = new();
     private readonly Dictionary<int, ControlFlowRegion> _finallyStarts = new();
     private readonly OperationTransfer _transfer;
@@ -38,9 +38,9 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
         _cfg = cfg;
         _owner = owner;
         _run = run;
-        _inputs = new OwnershipState?[cfg.Blocks.Length];
+        _inputs = new StateSet?[cfg.Blocks.Length];
         _dirty = new bool[cfg.Blocks.Length];
-        _transfer = new OperationTransfer(run, _objects, this);
+        _transfer = new OperationTransfer(run, _objects, this) { Flags = BranchFlags.Find(cfg) };
         IndexRegions(cfg.Root);
     }
 
@@ -99,10 +99,12 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
     private bool[] Released(IMethodSymbol method)
     {
         var result = new bool[method.Parameters.Length];
-        if (_inputs[_cfg.Blocks.Length - 1] is not { } exit)
+        if (_inputs[_cfg.Blocks.Length - 1] is not { } exitSet)
         {
             return result;
         }
+
+        var exit = exitSet.Merged(this);
 
         foreach (var parameter in method.Parameters)
         {
@@ -144,7 +146,7 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
     // depends on) grew; the cap guards against a non-terminating join, which the finite lattice rules out.
     private void Solve()
     {
-        _inputs[0] = OwnershipState.CreateEmpty();
+        _inputs[0] = StateSet.Of(OwnershipState.CreateEmpty());
         _dirty[0] = true;
         _accumulating = true;
         for (var round = 0; round < MaxRounds; round++)
@@ -164,9 +166,12 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
                     continue;
                 }
 
-                foreach (var (branch, state) in Transfer(block, input))
+                foreach (var part in input.Parts)
                 {
-                    Propagate(branch, state);
+                    foreach (var (branch, state) in Transfer(block, part))
+                    {
+                        Propagate(branch, state);
+                    }
                 }
             }
 
@@ -187,17 +192,19 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
         foreach (var block in _cfg.Blocks)
         {
             var input = InputOf(block);
-            if (input is not null)
+            foreach (var part in input?.Parts ?? Array.Empty<OwnershipState>())
             {
-                Transfer(block, input);
+                Transfer(block, part);
             }
         }
 
         _transfer.Reporting = false;
-        if (_inputs[_cfg.Blocks.Length - 1] is not { } exit)
+        if (_inputs[_cfg.Blocks.Length - 1] is not { } exitSet)
         {
             return;
         }
+
+        var exit = exitSet.Merged(this);
 
         for (var id = 0; id < _objects.Count; id++)
         {
@@ -210,7 +217,7 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
         }
     }
 
-    private OwnershipState? InputOf(BasicBlock block)
+    private StateSet? InputOf(BasicBlock block)
     {
         var input = _inputs[block.Ordinal];
         var handlerStart = _handlerTries.TryGetValue(block.Ordinal, out var tries);
@@ -227,7 +234,7 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
             {
                 if (_tryStates.TryGetValue(tryRegion, out var tryState))
                 {
-                    joined = JoinInto(joined, WithoutLeakDuty(tryState));
+                    joined = JoinInto(joined, tryState.Select(WithoutLeakDuty));
                 }
             }
         }
@@ -270,20 +277,20 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
         return copy;
     }
 
-    private OwnershipState JoinInto(OwnershipState? target, OwnershipState source)
+    private StateSet JoinInto(StateSet? target, StateSet source)
     {
         if (target is null)
         {
             return source.Clone();
         }
 
-        target.JoinWith(source, this);
+        target.Join(source, this);
         return target;
     }
 
     private void Propagate(ControlFlowBranch branch, OwnershipState state)
     {
-        OwnershipState? current = state;
+        StateSet? current = StateSet.Of(state);
         foreach (var finallyRegion in branch.FinallyRegions)
         {
             if (JoinAccumulated(_finallyEntries, finallyRegion, current))
@@ -302,7 +309,7 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
         {
             if (destination.Kind == BasicBlockKind.Exit)
             {
-                current = MarkLostAtExit(branch, current);
+                current = current.Select(part => MarkLostAtExit(branch, part));
             }
 
             var existing = _inputs[destination.Ordinal];
@@ -312,7 +319,7 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
                 _changed = true;
                 _dirty[destination.Ordinal] = true;
             }
-            else if (existing.JoinWith(current, this))
+            else if (existing.Join(current, this))
             {
                 _changed = true;
                 _dirty[destination.Ordinal] = true;
@@ -343,7 +350,25 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
         return copy ?? state;
     }
 
-    private bool JoinAccumulated(Dictionary<ControlFlowRegion, OwnershipState> map, ControlFlowRegion region, OwnershipState state)
+    private bool JoinAccumulated(Dictionary<ControlFlowRegion, StateSet> map, ControlFlowRegion region, OwnershipState state)
+    {
+        if (!map.TryGetValue(region, out var existing))
+        {
+            map[region] = StateSet.Of(state);
+            _changed = true;
+            return true;
+        }
+
+        if (existing.Join(state, this))
+        {
+            _changed = true;
+            return true;
+        }
+
+        return false;
+    }
+
+    private bool JoinAccumulated(Dictionary<ControlFlowRegion, StateSet> map, ControlFlowRegion region, StateSet state)
     {
         if (!map.TryGetValue(region, out var existing))
         {
@@ -352,7 +377,7 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
             return true;
         }
 
-        if (existing.JoinWith(state, this))
+        if (existing.Join(state, this))
         {
             _changed = true;
             return true;
@@ -365,7 +390,7 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
     /// Pushes one path's state through a finally region and returns the state after it (null if the finally
     /// never completes normally). Silent: the finally's blocks are reported once, from their joined input.
     /// </summary>
-    private OwnershipState? RunFinally(ControlFlowRegion region, OwnershipState entry)
+    private StateSet? RunFinally(ControlFlowRegion region, StateSet entry)
     {
         var savedReporting = _transfer.Reporting;
         var savedAccumulating = _accumulating;
@@ -374,8 +399,8 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
         _accumulating = false;
         try
         {
-            var local = new Dictionary<int, OwnershipState> { [region.FirstBlockOrdinal] = entry.Clone() };
-            OwnershipState? result = null;
+            var local = new Dictionary<int, StateSet> { [region.FirstBlockOrdinal] = entry.Clone() };
+            StateSet? result = null;
             for (var round = 0; round < MaxRounds; round++)
             {
                 var changed = false;
@@ -386,9 +411,9 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
                         continue;
                     }
 
-                    foreach (var (branch, state) in Transfer(_cfg.Blocks[ordinal], input))
+                    foreach (var (branch, state) in input.Parts.ToArray().SelectMany(part => Transfer(_cfg.Blocks[ordinal], part)))
                     {
-                        OwnershipState? current = state;
+                        StateSet? current = StateSet.Of(state);
                         foreach (var inner in branch.FinallyRegions)
                         {
                             current = current is null ? null : RunFinally(inner, current);
@@ -407,7 +432,7 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
                                 local[destination] = current.Clone();
                                 changed = true;
                             }
-                            else if (existing.JoinWith(current, this))
+                            else if (existing.Join(current, this))
                             {
                                 changed = true;
                             }
@@ -461,12 +486,12 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
             bool? taken = condition.ConstantValue is { HasValue: true, Value: bool constant }
                 ? constant == (block.ConditionKind == ControlFlowConditionKind.WhenTrue)
                 : null;
-            if (block.ConditionalSuccessor is { } conditionalBranch && taken != false)
+            if (block.ConditionalSuccessor is { } conditionalBranch && taken != false && conditional is not null)
             {
                 result.Add((conditionalBranch, conditional));
             }
 
-            if (block.FallThroughSuccessor is { } fallThroughBranch && taken != true)
+            if (block.FallThroughSuccessor is { } fallThroughBranch && taken != true && fallThrough is not null)
             {
                 result.Add((fallThroughBranch, fallThrough));
             }

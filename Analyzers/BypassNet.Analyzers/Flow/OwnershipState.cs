@@ -19,11 +19,14 @@ internal sealed class OwnershipState
 
     public Dictionary<int, ObjState> Objects { get; }
 
+    /// <summary>Which of the graph's <see cref="BranchFlags"/> hold true on these paths (bit i, flag i).</summary>
+    public uint FlagBits { get; set; }
+
     public static OwnershipState CreateEmpty() => new(new Dictionary<object, VarValue>(VarKeyComparer.Instance), new Dictionary<int, ObjState>());
 
-    public OwnershipState Clone() => new(new Dictionary<object, VarValue>(Vars, VarKeyComparer.Instance), new Dictionary<int, ObjState>(Objects));
+    public OwnershipState Clone() => new(new Dictionary<object, VarValue>(Vars, VarKeyComparer.Instance), new Dictionary<int, ObjState>(Objects)) { FlagBits = FlagBits };
 
-    /// <summary>Joins <paramref name="other"/> into this state; true when this state grew.</summary>
+    /// <summary>Joins <paramref name="other"/> into this state (its flags are this state's); true when this state grew.</summary>
     public bool JoinWith(OwnershipState other, IStateDefaults defaults)
     {
         var changed = false;

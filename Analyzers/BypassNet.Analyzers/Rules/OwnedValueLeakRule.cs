@@ -38,7 +38,9 @@ internal static class OwnedValueLeakRule
         }
 
         var line = Text.Line(lostAt);
-        if (lostAt is ISimpleAssignmentOperation or IArgumentOperation or IIsPatternOperation or IDeconstructionAssignmentOperation)
+        // A pattern overwrites only what it declares; a plain test (`if (sent is false)`) as a path's last step is an exit.
+        if (lostAt is ISimpleAssignmentOperation or IArgumentOperation or IDeconstructionAssignmentOperation
+            || (lostAt is IIsPatternOperation pattern && pattern.Pattern.DescendantsAndSelf().Any(p => p is IDeclarationPatternOperation { DeclaredSymbol: not null })))
         {
             return "before it is overwritten at line " + line;
         }

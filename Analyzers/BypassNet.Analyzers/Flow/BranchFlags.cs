@@ -1,0 +1,208 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace BypassNet.Analyzers.Flow;
+
+/// <summary>
+/// The <c>bool</c> locals of one graph that only ever hold constants, such as <c>var sent = false; ... sent = true;</c>,
+/// at most <see cref="Max"/>. The analysis keeps paths apart by their values (<see cref="OwnershipState.FlagBits"/>),
+/// so <c>finally { if (!sent) buf.Dispose(); }</c> is read together with the handoff that set the flag, not merged
+/// with the path that did not: the ownership-transfer idiom of .NET code, which a path-merging analysis rejects.
+/// A local is left out when anything else may write it: a non-constant or compound assignment, a <c>ref</c> or
+/// <c>out</c> argument, a deconstruction, or a lambda or local function that names it.
+/// </summary>
+internal sealed class BranchFlags
+{
+    /// <summary>At most this many flags per graph: the paths kept apart grow as 2^flags.</summary>
+    public const int Max = 4;
+
+    public static readonly BranchFlags None = new(Array.Empty<ILocalSymbol>());
+
+    private readonly ILocalSymbol[] _locals;
+
+    private BranchFlags(ILocalSymbol[] locals) => _locals = locals;
+
+    public bool IsEmpty => _locals.Length == 0;
+
+    /// <summary>The flags of <paramref name="cfg"/>.</summary>
+    public static BranchFlags Find(ControlFlowGraph cfg)
+    {
+        var candidates = new List<ILocalSymbol>();
+        CollectLocals(cfg.Root, candidates);
+        if (candidates.Count == 0)
+        {
+            return None;
+        }
+
+        var seenTrue = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        var seenFalse = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        var excluded = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        var namedInClosures = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var localFunction in cfg.LocalFunctions)
+        {
+            foreach (var reference in localFunction.DeclaringSyntaxReferences)
+            {
+                AddIdentifiers(reference.GetSyntax(), namedInClosures);
+            }
+        }
+
+        foreach (var block in cfg.Blocks)
+        {
+            foreach (var operation in block.Operations)
+            {
+                Scan(operation, seenTrue, seenFalse, excluded, namedInClosures);
+            }
+
+            if (block.BranchValue is { } branchValue)
+            {
+                Scan(branchValue, seenTrue, seenFalse, excluded, namedInClosures);
+            }
+        }
+
+        var flags = candidates
+            .Where(l => seenTrue.Contains(l) && seenFalse.Contains(l) && !excluded.Contains(l) && !namedInClosures.Contains(l.Name))
+            .Take(Max)
+            .ToArray();
+        return flags.Length == 0 ? None : new BranchFlags(flags);
+    }
+
+    /// <summary>The index of the flag <paramref name="operation"/> reads, or -1.</summary>
+    public int IndexOf(IOperation operation)
+    {
+        if (_locals.Length != 0 && MethodFacts.Unwrap(operation) is ILocalReferenceOperation reference)
+        {
+            for (var i = 0; i < _locals.Length; i++)
+            {
+                if (SymbolEqualityComparer.Default.Equals(_locals[i], reference.Local))
+                {
+                    return i;
+                }
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// When <paramref name="assignment"/> stores a constant into a flag, records it in <paramref name="state"/>.
+    /// </summary>
+    public void Assign(ISimpleAssignmentOperation assignment, OwnershipState state)
+    {
+        var index = IndexOf(assignment.Target);
+        if (index >= 0 && assignment.Value.ConstantValue is { HasValue: true, Value: bool value })
+        {
+            state.FlagBits = value ? state.FlagBits | (1u << index) : state.FlagBits & ~(1u << index);
+        }
+    }
+
+    /// <summary>
+    /// The value of <paramref name="condition"/> on the paths of <paramref name="state"/>, when it is a flag
+    /// (<c>sent</c>, <c>sent == false</c>, <c>sent != true</c>, <c>sent is false</c>; negation is the caller's).
+    /// </summary>
+    public bool TryEvaluate(IOperation condition, OwnershipState state, out bool value)
+    {
+        value = false;
+        if (_locals.Length == 0)
+        {
+            return false;
+        }
+
+        var index = IndexOf(condition);
+        if (index >= 0)
+        {
+            value = (state.FlagBits & (1u << index)) != 0;
+            return true;
+        }
+
+        switch (MethodFacts.Unwrap(condition))
+        {
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } binary:
+                var (flag, constant) = IndexOf(binary.LeftOperand) >= 0 ? (binary.LeftOperand, binary.RightOperand) : (binary.RightOperand, binary.LeftOperand);
+                if (IndexOf(flag) is var i and >= 0 && constant.ConstantValue is { HasValue: true, Value: bool compared })
+                {
+                    var held = (state.FlagBits & (1u << i)) != 0;
+                    value = (held == compared) == (binary.OperatorKind == BinaryOperatorKind.Equals);
+                    return true;
+                }
+
+                return false;
+            case IIsPatternOperation { Pattern: IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: bool pattern } } } isPattern
+                when IndexOf(isPattern.Value) is var j and >= 0:
+                value = ((state.FlagBits & (1u << j)) != 0) == pattern;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static void CollectLocals(ControlFlowRegion region, List<ILocalSymbol> into)
+    {
+        foreach (var local in region.Locals)
+        {
+            if (local.Type.SpecialType == SpecialType.System_Boolean && local.RefKind == RefKind.None && !local.IsConst)
+            {
+                into.Add(local);
+            }
+        }
+
+        foreach (var nested in region.NestedRegions)
+        {
+            CollectLocals(nested, into);
+        }
+    }
+
+    private static void Scan(IOperation root, HashSet<ILocalSymbol> seenTrue, HashSet<ILocalSymbol> seenFalse, HashSet<ILocalSymbol> excluded, HashSet<string> namedInClosures)
+    {
+        foreach (var operation in root.DescendantsAndSelf())
+        {
+            switch (operation)
+            {
+                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
+                    if (assignment.IsRef || assignment.Value.ConstantValue is not { HasValue: true, Value: bool value })
+                    {
+                        excluded.Add(target.Local);
+                    }
+                    else
+                    {
+                        (value ? seenTrue : seenFalse).Add(target.Local);
+                    }
+
+                    break;
+                case ICompoundAssignmentOperation { Target: ILocalReferenceOperation compound }:
+                    excluded.Add(compound.Local);
+                    break;
+                case ICoalesceAssignmentOperation { Target: ILocalReferenceOperation coalesced }:
+                    excluded.Add(coalesced.Local);
+                    break;
+                case IArgumentOperation { Value: ILocalReferenceOperation byRef } argument when argument.Parameter?.RefKind is RefKind.Ref or RefKind.Out:
+                    excluded.Add(byRef.Local);
+                    break;
+                case IDeconstructionAssignmentOperation deconstruction:
+                    foreach (var element in deconstruction.Target.DescendantsAndSelf().OfType<ILocalReferenceOperation>())
+                    {
+                        excluded.Add(element.Local);
+                    }
+
+                    break;
+                case IAddressOfOperation { Reference: ILocalReferenceOperation addressed }:
+                    excluded.Add(addressed.Local);
+                    break;
+                case IFlowAnonymousFunctionOperation lambda:
+                    AddIdentifiers(lambda.Syntax, namedInClosures);
+                    break;
+            }
+        }
+    }
+
+    private static void AddIdentifiers(SyntaxNode syntax, HashSet<string> into)
+    {
+        foreach (var token in syntax.DescendantTokens())
+        {
+            if (token.RawKind == (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.IdentifierToken)
+            {
+                into.Add(token.ValueText);
+            }
+        }
+    }
+}
