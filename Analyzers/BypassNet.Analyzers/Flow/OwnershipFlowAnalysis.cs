@@ -30,6 +30,7 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
     private readonly Dictionary<int, VarValue> _initialValues = new();
     private readonly bool[] _dirty;
     private readonly Dictionary<ControlFlowRegion, List<int>> _handlerStartsOfTry = new();
+    private readonly Dictionary<ControlFlowRegion, Microsoft.CodeAnalysis.Text.TextSpan> _trySpans = new();
     private bool _changed;
     private bool _accumulating;
 
@@ -234,7 +235,7 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
             {
                 if (_tryStates.TryGetValue(tryRegion, out var tryState))
                 {
-                    joined = JoinInto(joined, tryState.Select(WithoutLeakDuty));
+                    joined = JoinInto(joined, tryState.Select(part => WithoutLeakDuty(part, tryRegion)));
                 }
             }
         }
@@ -251,12 +252,17 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
     // so values still live there are not blamed for leaking along the handler (quiet, like drop on unwind).
     // Handoff and dispose history is kept: a use in the handler after a handoff in the try is still reported.
     // A handoff seen only through the try state becomes MovedInTry: the handing-off call may be what threw.
-    private OwnershipState WithoutLeakDuty(OwnershipState state)
+    // No guess is needed for a value acquired before the try and owned at every point of it (never handed off,
+    // disposed, stored or tested there): whatever threw, the handler still owns it, so a catch that returns or
+    // falls through without releasing it leaks it, and it keeps its duty.
+    private OwnershipState WithoutLeakDuty(OwnershipState state, ControlFlowRegion tryRegion)
     {
         var copy = state.Clone();
         foreach (var pair in state.Objects)
         {
-            if (_objects[pair.Key].Kind == ObjectKind.Acquired && (pair.Value.Flags & ObjFlags.Live) != 0)
+            var info = _objects[pair.Key];
+            if (info.Kind == ObjectKind.Acquired && (pair.Value.Flags & ObjFlags.Live) != 0
+                && !(pair.Value.Flags == ObjFlags.Live && info.Site is { } site && !SpanOf(tryRegion).Contains(site.Syntax.SpanStart)))
             {
                 var flags = (pair.Value.Flags & ~(ObjFlags.Live | ObjFlags.Unconfirmed)) | ObjFlags.Escaped;
                 copy.Objects[pair.Key] = new ObjState(flags, pair.Value.MovedAt, pair.Value.DisposedAt);
@@ -275,6 +281,30 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
         }
 
         return copy;
+    }
+
+    // The source text a try region's blocks cover: an acquisition inside it may be what threw.
+    private Microsoft.CodeAnalysis.Text.TextSpan SpanOf(ControlFlowRegion tryRegion)
+    {
+        if (_trySpans.TryGetValue(tryRegion, out var span))
+        {
+            return span;
+        }
+
+        int start = int.MaxValue, end = int.MinValue;
+        for (var ordinal = tryRegion.FirstBlockOrdinal; ordinal <= tryRegion.LastBlockOrdinal; ordinal++)
+        {
+            var block = _cfg.Blocks[ordinal];
+            foreach (var operation in block.BranchValue is null ? block.Operations : block.Operations.Add(block.BranchValue))
+            {
+                start = Math.Min(start, operation.Syntax.SpanStart);
+                end = Math.Max(end, operation.Syntax.Span.End);
+            }
+        }
+
+        span = start <= end ? Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(start, end) : default;
+        _trySpans[tryRegion] = span;
+        return span;
     }
 
     private StateSet JoinInto(StateSet? target, StateSet source)
