@@ -400,20 +400,13 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
 
     private bool JoinAccumulated(Dictionary<ControlFlowRegion, StateSet> map, ControlFlowRegion region, StateSet state)
     {
-        if (!map.TryGetValue(region, out var existing))
+        var changed = false;
+        foreach (var part in state.Parts)
         {
-            map[region] = state.Clone();
-            _changed = true;
-            return true;
+            changed |= JoinAccumulated(map, region, part);
         }
 
-        if (existing.Join(state, this))
-        {
-            _changed = true;
-            return true;
-        }
-
-        return false;
+        return changed;
     }
 
     /// <summary>
