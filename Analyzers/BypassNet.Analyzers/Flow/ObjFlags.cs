@@ -33,4 +33,10 @@ internal enum ObjFlags : byte
     /// Dispose() after a handoff is a no-op (the same reason the implicit Dispose of a using is not reported).
     /// </summary>
     MovedInTry = 64,
+
+    /// <summary>
+    /// A view of it (Span, Memory, a slice) was returned or kept in a field: disposing or handing it off afterwards
+    /// leaves that view pointing into a buffer this code no longer owns (BYP004, at the view that escaped).
+    /// </summary>
+    ViewEscaped = 128,
 }

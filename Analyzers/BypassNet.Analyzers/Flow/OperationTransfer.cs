@@ -18,6 +18,7 @@ internal sealed class OperationTransfer
     private readonly IStateDefaults _defaults;
     private readonly Dictionary<IOperation, ObjSet> _tryOutcomes = new();
     private readonly List<IFlowAnonymousFunctionOperation> _lambdas = new();
+    private readonly Dictionary<int, IOperation> _viewEscapes = new();
     private readonly Dictionary<int, IMethodSymbol> _functions = new();
 
     public OperationTransfer(AnalysisRun run, ObjectRegistry objects, IStateDefaults defaults)
@@ -96,7 +97,9 @@ internal sealed class OperationTransfer
             case IAwaitOperation awaitOperation:
                 return Await(awaitOperation, state);
             case IReturnOperation { ReturnedValue: { } returned }:
-                Escape(Evaluate(returned, state).Objects, state);
+                var result = Evaluate(returned, state);
+                EscapeView(result, returned, state);
+                Escape(result.Objects, state);
                 return default;
             case IIsNullOperation:
                 // Only the compiler writes IIsNullOperation (?., ??, using): never a use.
@@ -447,6 +450,12 @@ internal sealed class OperationTransfer
             // A store anywhere else (another object's field, an array element, an indexer): the store owns it.
             EvaluateChildren(target, state);
             var stored = Evaluate(assignment.Value, state);
+            if (target is IMemberReferenceOperation { Instance: null or IInstanceReferenceOperation })
+            {
+                // Kept by this object or the type (not a temporary's field): it outlives the statement.
+                EscapeView(stored, assignment.Value, state);
+            }
+
             Escape(stored.Objects, state);
             return stored;
         }
@@ -460,6 +469,7 @@ internal sealed class OperationTransfer
             || variable is ILocalSymbol { IsRef: true })
         {
             // Stored into a field of this or through a ref/out parameter: owned by the object or the caller now.
+            EscapeView(value, assignment.Value, state);
             Escape(value.Objects, state);
         }
 
@@ -972,6 +982,7 @@ internal sealed class OperationTransfer
         {
             var id = value.Objects[i];
             var old = StateOf(state, id);
+            ReportEscapedView(id, old.Flags, site, "handed off");
             var flags = (old.Flags & ~(ObjFlags.Live | ObjFlags.Unconfirmed | ObjFlags.Escaped | ObjFlags.Null)) | ObjFlags.Moved;
             state.Objects[id] = new ObjState(flags, site, old.DisposedAt);
         }
@@ -1010,8 +1021,43 @@ internal sealed class OperationTransfer
                 continue;
             }
 
+            ReportEscapedView(id, old.Flags, call, "disposed");
             var flags = (old.Flags & ~(ObjFlags.Live | ObjFlags.Unconfirmed | ObjFlags.Escaped)) | ObjFlags.Disposed;
             state.Objects[id] = new ObjState(flags, old.MovedAt, old.DisposedAt ?? call);
+        }
+    }
+
+    /// <summary>
+    /// A view of owned objects leaves the body (returned) or is kept by this object or its type (a field or property).
+    /// The objects are released as the escape always did; releasing them later on the same path is reported then.
+    /// </summary>
+    public void EscapeView(VarValue value, IOperation site, OwnershipState state)
+    {
+        if (!value.IsView)
+        {
+            return;
+        }
+
+        for (var i = 0; i < value.Objects.Count; i++)
+        {
+            var id = value.Objects[i];
+            var old = StateOf(state, id);
+            if ((old.Flags & ObjFlags.Live) == 0)
+            {
+                continue;
+            }
+
+            state.Objects[id] = old.WithFlags(old.Flags | ObjFlags.ViewEscaped);
+            _viewEscapes[id] = _viewEscapes.TryGetValue(id, out var earlier) ? ObjState.Earliest(earlier, site)! : site;
+        }
+    }
+
+    // The owner of an escaped view is disposed or handed off (explicitly, or by the using that owns it).
+    private void ReportEscapedView(int id, ObjFlags flags, IOperation release, string what)
+    {
+        if (Reporting && (flags & ObjFlags.ViewEscaped) != 0 && _viewEscapes.TryGetValue(id, out var view))
+        {
+            _run.Report(ViewOutlivesHandoffRule.Descriptor, view.Syntax.GetLocation(), Text.Name(view), what, Text.Line(release));
         }
     }
 
