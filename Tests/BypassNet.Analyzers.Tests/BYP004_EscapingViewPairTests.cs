@@ -91,6 +91,19 @@ public sealed class BYP004_EscapingViewPairTests
             return n;
         }
         """)]
+    [InlineData("a view kept in a field while parsing, cleared before the dispose", """
+        private ReadOnlyMemory<byte> _current;
+
+        async Task<int> M(BypassSocket sock, CancellationToken ct)
+        {
+            var buf = await sock.ReceiveAsync(ct);
+            _current = buf.Memory;
+            var n = _current.Length;
+            _current = default;
+            buf.Dispose();
+            return n;
+        }
+        """)]
     public async Task Views_that_do_not_outlive_the_owner_are_quiet(string name, string code)
     {
         Assert.NotNull(name);

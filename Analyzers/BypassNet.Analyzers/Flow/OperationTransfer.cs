@@ -19,6 +19,7 @@ internal sealed class OperationTransfer
     private readonly Dictionary<IOperation, ObjSet> _tryOutcomes = new();
     private readonly List<IFlowAnonymousFunctionOperation> _lambdas = new();
     private readonly Dictionary<int, IOperation> _viewEscapes = new();
+    private readonly Dictionary<int, ISymbol> _viewEscapeTargets = new(); // the field or property that keeps the view
     private readonly Dictionary<int, IMethodSymbol> _functions = new();
 
     public OperationTransfer(AnalysisRun run, ObjectRegistry objects, IStateDefaults defaults)
@@ -450,10 +451,12 @@ internal sealed class OperationTransfer
             // A store anywhere else (another object's field, an array element, an indexer): the store owns it.
             EvaluateChildren(target, state);
             var stored = Evaluate(assignment.Value, state);
-            if (target is IMemberReferenceOperation { Instance: null or IInstanceReferenceOperation })
+            if (target is IMemberReferenceOperation { Instance: null or IInstanceReferenceOperation } kept)
             {
-                // Kept by this object or the type (not a temporary's field): it outlives the statement.
-                EscapeView(stored, assignment.Value, state);
+                // Kept by this object or the type (not a temporary's field): it outlives the statement. Whatever view
+                // the member kept before is no longer kept by it (`_view = default;` before the Dispose is fine).
+                ForgetKeptViews(kept.Member, state);
+                EscapeView(stored, assignment.Value, state, kept.Member);
             }
 
             Escape(stored.Objects, state);
@@ -469,7 +472,13 @@ internal sealed class OperationTransfer
             || variable is ILocalSymbol { IsRef: true })
         {
             // Stored into a field of this or through a ref/out parameter: owned by the object or the caller now.
-            EscapeView(value, assignment.Value, state);
+            var keptBy = variable is IFieldSymbol or IPropertySymbol ? variable : null;
+            if (keptBy is not null)
+            {
+                ForgetKeptViews(keptBy, state);
+            }
+
+            EscapeView(value, assignment.Value, state, keptBy);
             Escape(value.Objects, state);
         }
 
@@ -1031,7 +1040,7 @@ internal sealed class OperationTransfer
     /// A view of owned objects leaves the body (returned) or is kept by this object or its type (a field or property).
     /// The objects are released as the escape always did; releasing them later on the same path is reported then.
     /// </summary>
-    public void EscapeView(VarValue value, IOperation site, OwnershipState state)
+    public void EscapeView(VarValue value, IOperation site, OwnershipState state, ISymbol? keptBy = null)
     {
         if (!value.IsView)
         {
@@ -1049,6 +1058,27 @@ internal sealed class OperationTransfer
 
             state.Objects[id] = old.WithFlags(old.Flags | ObjFlags.ViewEscaped);
             _viewEscapes[id] = _viewEscapes.TryGetValue(id, out var earlier) ? ObjState.Earliest(earlier, site)! : site;
+            if (keptBy is not null)
+            {
+                _viewEscapeTargets[id] = keptBy;
+            }
+            else
+            {
+                _viewEscapeTargets.Remove(id);
+            }
+        }
+    }
+
+    // The member is overwritten: the objects whose escaped view only it kept are no longer at risk on this path.
+    private void ForgetKeptViews(ISymbol member, OwnershipState state)
+    {
+        foreach (var pair in _viewEscapeTargets)
+        {
+            if (SymbolEqualityComparer.Default.Equals(pair.Value, member)
+                && state.Objects.TryGetValue(pair.Key, out var old) && (old.Flags & ObjFlags.ViewEscaped) != 0)
+            {
+                state.Objects[pair.Key] = old.WithFlags(old.Flags & ~ObjFlags.ViewEscaped);
+            }
         }
     }
 
