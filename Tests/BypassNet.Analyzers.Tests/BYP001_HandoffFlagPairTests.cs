@@ -260,6 +260,35 @@ public sealed class BYP001_HandoffFlagPairTests
     }
 
     [Fact]
+    public async Task A_loop_that_is_one_block_and_changes_a_flag_is_analysed()
+    {
+        // The loop body and its condition form one block that branches to itself with another flag value: the
+        // state set of that block grows while the block is being transferred.
+        await AnalyzerVerifier.VerifyMembersAsync("""
+            async Task M(BypassSocket from, BypassSocket to, int rounds, CancellationToken ct)
+            {
+                var buf = await from.ReceiveAsync(ct);
+                var done = false;
+                do
+                {
+                    done = true;
+                    rounds--;
+                }
+                while (rounds > 0);
+
+                if (done)
+                {
+                    await to.SendAsync(buf, ct);
+                }
+                else
+                {
+                    buf.Dispose();
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public async Task A_flag_a_lambda_may_write_is_not_trusted()
     {
         // The lambda may clear the flag after the handoff, so the guarded Dispose may follow it.

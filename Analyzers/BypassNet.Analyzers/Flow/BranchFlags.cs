@@ -23,8 +23,6 @@ internal sealed class BranchFlags
 
     private BranchFlags(ILocalSymbol[] locals) => _locals = locals;
 
-    public bool IsEmpty => _locals.Length == 0;
-
     /// <summary>The flags of <paramref name="cfg"/>.</summary>
     public static BranchFlags Find(ControlFlowGraph cfg)
     {

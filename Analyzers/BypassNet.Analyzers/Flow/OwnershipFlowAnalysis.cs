@@ -167,9 +167,11 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
                     continue;
                 }
 
-                foreach (var part in input.Parts)
+                // By index over the parts there are now: a block that branches to itself may add one (another flag
+                // value) while it runs; the block is dirty again then and takes it next round.
+                for (int i = 0, parts = input.Parts.Count; i < parts; i++)
                 {
-                    foreach (var (branch, state) in Transfer(block, part))
+                    foreach (var (branch, state) in Transfer(block, input.Parts[i]))
                     {
                         Propagate(branch, state);
                     }
@@ -434,6 +436,7 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
                         continue;
                     }
 
+                    // A snapshot, as in Solve: a block of the finally that loops to itself may add a part while it runs.
                     foreach (var (branch, state) in input.Parts.ToArray().SelectMany(part => Transfer(_cfg.Blocks[ordinal], part)))
                     {
                         StateSet? current = StateSet.Of(state);
