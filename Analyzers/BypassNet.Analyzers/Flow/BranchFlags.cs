@@ -109,7 +109,7 @@ internal sealed class BranchFlags
         var index = IndexOf(condition);
         if (index >= 0)
         {
-            value = (state.FlagBits & (1u << index)) != 0;
+            value = Holds(state, index);
             return true;
         }
 
@@ -119,20 +119,21 @@ internal sealed class BranchFlags
                 var (flag, constant) = IndexOf(binary.LeftOperand) >= 0 ? (binary.LeftOperand, binary.RightOperand) : (binary.RightOperand, binary.LeftOperand);
                 if (IndexOf(flag) is var i and >= 0 && constant.ConstantValue is { HasValue: true, Value: bool compared })
                 {
-                    var held = (state.FlagBits & (1u << i)) != 0;
-                    value = (held == compared) == (binary.OperatorKind == BinaryOperatorKind.Equals);
+                    value = (Holds(state, i) == compared) == (binary.OperatorKind == BinaryOperatorKind.Equals);
                     return true;
                 }
 
                 return false;
             case IIsPatternOperation { Pattern: IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: bool pattern } } } isPattern
                 when IndexOf(isPattern.Value) is var j and >= 0:
-                value = ((state.FlagBits & (1u << j)) != 0) == pattern;
+                value = Holds(state, j) == pattern;
                 return true;
             default:
                 return false;
         }
     }
+
+    private static bool Holds(OwnershipState state, int index) => (state.FlagBits & (1u << index)) != 0;
 
     private static void CollectLocals(ControlFlowRegion region, List<ILocalSymbol> into)
     {

@@ -98,9 +98,7 @@ internal sealed class OperationTransfer
             case IAwaitOperation awaitOperation:
                 return Await(awaitOperation, state);
             case IReturnOperation { ReturnedValue: { } returned }:
-                var result = Evaluate(returned, state);
-                EscapeView(result, returned, state);
-                Escape(result.Objects, state);
+                Return(Evaluate(returned, state), returned, state);
                 return default;
             case IIsNullOperation:
                 // Only the compiler writes IIsNullOperation (?., ??, using): never a use.
@@ -455,8 +453,7 @@ internal sealed class OperationTransfer
             {
                 // Kept by this object or the type (not a temporary's field): it outlives the statement. Whatever view
                 // the member kept before is no longer kept by it (`_view = default;` before the Dispose is fine).
-                ForgetKeptViews(kept.Member, state);
-                EscapeView(stored, assignment.Value, state, kept.Member);
+                KeepIn(kept.Member, stored, assignment.Value, state);
             }
 
             Escape(stored.Objects, state);
@@ -472,13 +469,15 @@ internal sealed class OperationTransfer
             || variable is ILocalSymbol { IsRef: true })
         {
             // Stored into a field of this or through a ref/out parameter: owned by the object or the caller now.
-            var keptBy = variable is IFieldSymbol or IPropertySymbol ? variable : null;
-            if (keptBy is not null)
+            if (variable is IFieldSymbol or IPropertySymbol)
             {
-                ForgetKeptViews(keptBy, state);
+                KeepIn(variable, value, assignment.Value, state);
+            }
+            else
+            {
+                EscapeView(value, assignment.Value, state, keptBy: null);
             }
 
-            EscapeView(value, assignment.Value, state, keptBy);
             Escape(value.Objects, state);
         }
 
@@ -1036,11 +1035,24 @@ internal sealed class OperationTransfer
         }
     }
 
-    /// <summary>
-    /// A view of owned objects leaves the body (returned) or is kept by this object or its type (a field or property).
-    /// The objects are released as the escape always did; releasing them later on the same path is reported then.
-    /// </summary>
-    public void EscapeView(VarValue value, IOperation site, OwnershipState state, ISymbol? keptBy = null)
+    /// <summary>The value leaves the body: what it holds is released, and a view of it escapes.</summary>
+    public void Return(VarValue value, IOperation site, OwnershipState state)
+    {
+        EscapeView(value, site, state, keptBy: null);
+        Escape(value.Objects, state);
+    }
+
+    // A member of this object or its type takes the value: what the member kept before it keeps no more, and a view
+    // stored in it escapes.
+    private void KeepIn(ISymbol member, VarValue value, IOperation site, OwnershipState state)
+    {
+        ForgetKeptViews(member, state);
+        EscapeView(value, site, state, member);
+    }
+
+    // A view of owned objects leaves the body (returned) or is kept by this object or its type (a field or property).
+    // The objects are released as the escape always did; releasing them later on the same path is reported then.
+    private void EscapeView(VarValue value, IOperation site, OwnershipState state, ISymbol? keptBy)
     {
         if (!value.IsView)
         {

@@ -530,8 +530,7 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
             var evaluated = _transfer.Evaluate(value, state);
             if (block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return)
             {
-                _transfer.EscapeView(evaluated, value, state);
-                _transfer.Escape(evaluated.Objects, state);
+                _transfer.Return(evaluated, value, state);
             }
 
             Accumulate(tries, state);
