@@ -29,7 +29,7 @@ internal sealed partial class BypassConnection : ConnectionContext,
     private readonly CancellationTokenSource _closedSource = new();
     private readonly TaskCompletionSource _closedTokenFired = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly object _shutdownLock = new();
+    private readonly Lock _shutdownLock = new();
     private IDictionary<object, object?>? _items;
     private string? _connectionId;
     private volatile Exception? _shutdownReason;

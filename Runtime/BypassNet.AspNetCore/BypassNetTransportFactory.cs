@@ -15,7 +15,7 @@ public sealed partial class BypassNetTransportFactory : IConnectionListenerFacto
     private readonly BypassNetTransportOptions _options;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private BypassRuntime? _runtime;
     private bool _ownsRuntime;
     private bool _disposed;

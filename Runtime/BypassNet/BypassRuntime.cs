@@ -18,7 +18,7 @@ namespace BypassNet;
 /// </remarks>
 public sealed class BypassRuntime : IDisposable, IAsyncDisposable
 {
-    private static readonly object s_sharedLock = new();
+    private static readonly Lock s_sharedLock = new();
     private static BypassNetOptions? s_sharedOptions;
     private static BypassRuntime? s_shared;
 

@@ -2,11 +2,11 @@ namespace BypassNet.Samples.EchoServer;
 
 /// <summary>
 /// The command line: <c>--port N</c>, <c>--engine iouring|socket|auto</c>, <c>--max-connections N</c> and
-/// <c>--inline true|false</c>.
+/// <c>--inline true|false</c> and <c>--busypoll MICROSECONDS</c>.
 /// </summary>
-internal sealed record EchoServerArguments(int Port, EngineKind Engine, int MaxConnections, bool Inline)
+internal sealed record EchoServerArguments(int Port, EngineKind Engine, int MaxConnections, bool Inline, int? BusyPollMicroseconds)
 {
-    public const string Usage = "usage: EchoServer [--port N (default 9000)] [--engine iouring|socket|auto] [--max-connections N (default: the descriptor limit less a reserve)] [--inline true|false (default true: the loop runs on the ring threads)]";
+    public const string Usage = "usage: EchoServer [--port N (default 9000)] [--engine iouring|socket|auto] [--max-connections N (default: the descriptor limit less a reserve)] [--inline true|false (default true: the loop runs on the ring threads)] [--busypoll MICROSECONDS (default: the runtime's; 0 never spins)]";
 
     public static bool TryParse(string[] args, out EchoServerArguments parsed, out string? error)
     {
@@ -14,7 +14,8 @@ internal sealed record EchoServerArguments(int Port, EngineKind Engine, int MaxC
         int maxConnections = 0;
         EngineKind engine = EngineKind.Auto;
         bool inline = true;
-        parsed = new EchoServerArguments(port, engine, maxConnections, inline);
+        int? busyPoll = null;
+        parsed = new EchoServerArguments(port, engine, maxConnections, inline, busyPoll);
         for (int i = 0; i < args.Length; i++)
         {
             string value = i + 1 < args.Length ? args[i + 1] : string.Empty;
@@ -41,6 +42,10 @@ internal sealed record EchoServerArguments(int Port, EngineKind Engine, int MaxC
                 case "--inline" when bool.TryParse(value, out inline):
                     i++;
                     break;
+                case "--busypoll" when int.TryParse(value, out int microseconds) && microseconds is >= 0 and <= 10_000:
+                    busyPoll = microseconds;
+                    i++;
+                    break;
                 case "-h" or "--help":
                     error = null;
                     return false;
@@ -50,7 +55,7 @@ internal sealed record EchoServerArguments(int Port, EngineKind Engine, int MaxC
             }
         }
 
-        parsed = new EchoServerArguments(port, engine, maxConnections, inline);
+        parsed = new EchoServerArguments(port, engine, maxConnections, inline, busyPoll);
         error = null;
         return true;
     }

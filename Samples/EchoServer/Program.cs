@@ -26,7 +26,7 @@ using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSign
 BypassRuntime created;
 try
 {
-    created = BypassRuntime.Create(new BypassNetOptions
+    var options = new BypassNetOptions
     {
         Engine = arguments.Engine,
         // The echo loop never blocks after an await, so it can run on the ring threads: no thread hops, batched submissions.
@@ -34,7 +34,14 @@ try
         InlineContinuations = arguments.Inline,
         // The runtime's own messages (a listener out of descriptors and its recovery) on stderr, never throwing.
         LoggerFactory = SafeLogLoggerFactory.StandardError(),
-    });
+    };
+    if (arguments.BusyPollMicroseconds is int busyPoll)
+    {
+        // For A/B runs without a rebuild; the default is what a user gets.
+        options.BusyPollMicroseconds = busyPoll;
+    }
+
+    created = BypassRuntime.Create(options);
 }
 catch (PlatformNotSupportedException ex)
 {

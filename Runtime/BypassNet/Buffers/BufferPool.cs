@@ -19,6 +19,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
     private readonly NativeSlab _slab;
     private readonly bool _ownsSlab;
     private readonly nint _base;
+    private readonly Lock _gate = new();
     private readonly int[] _free;
     private readonly bool[] _leased;
 
@@ -76,7 +77,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
     {
         get
         {
-            lock (_free)
+            lock (_gate)
             {
                 return _freeCount;
             }
@@ -94,7 +95,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
     /// </summary>
     internal unsafe void EnablePoison(ILogger logger, string name)
     {
-        lock (_free)
+        lock (_gate)
         {
             _poison = new BufferPoison(logger, name);
             for (int i = 0; i < _freeCount; i++)
@@ -123,7 +124,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
     public bool TryRent(out OwnedBuffer buffer)
     {
         int slot;
-        lock (_free)
+        lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_freeCount == 0)
@@ -158,7 +159,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
     public void Dispose()
     {
         Waiter[] waiters;
-        lock (_free)
+        lock (_gate)
         {
             if (_disposed)
             {
@@ -188,7 +189,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
     void IBufferOwner.Return(int slot)
     {
         Waiter? waiter = null;
-        lock (_free)
+        lock (_gate)
         {
             if (!_leased[slot])
             {
@@ -258,7 +259,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
     private async ValueTask<OwnedBuffer> WaitAsync(CancellationToken cancellationToken)
     {
         var waiter = new Waiter();
-        lock (_free)
+        lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_freeCount > 0)

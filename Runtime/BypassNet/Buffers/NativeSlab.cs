@@ -3,12 +3,12 @@ using System.Runtime.InteropServices;
 namespace BypassNet.Buffers;
 
 /// <summary>
-/// One block of page-aligned native memory, freed only after its owner and every holder have let go: every lease
-/// and every ring registration pins it (<see cref="Pin"/>), so the memory is never freed while a submission or a
-/// lease may still touch it.
+/// One block of page-aligned native memory, freed only after its owner and every holder have let go: every send-pool
+/// lease, every ring registration and every receive ring (one pin for itself and all its leases) pins it
+/// (<see cref="Pin"/>), so the memory is never freed while a submission or a lease may still touch it.
 /// </summary>
 /// <remarks>
-/// Leases are taken and returned on every operation, from every ring, so the pins are counted per processor (like
+/// Send-pool leases are taken and returned from any thread, on every send, so the pins are counted per processor (like
 /// the kernel's percpu_ref) rather than on the SafeHandle's one shared count: a pin is one uncontended compare-exchange
 /// on a line no other core writes. Disposing switches to the shared count for good: each stripe is swapped for a
 /// dead mark under <see cref="_transfer"/>, what it held becomes references on the SafeHandle, and from then on pins
@@ -18,7 +18,7 @@ internal sealed unsafe class NativeSlab : SafeHandle
 {
     private const long Dead = long.MinValue;
     private readonly Stripe[] _stripes;
-    private readonly object _transfer = new();
+    private readonly Lock _transfer = new();
     private volatile bool _shared;
     private volatile bool _freed;
 

@@ -17,6 +17,12 @@ namespace BypassNet.Buffers;
 /// low is woken at once, and a timer bounds the wait: about a millisecond on a ring that has not drained lately, ten
 /// on one whose receives are draining the queue anyway (so a busy ring does not wake the timer thread every
 /// millisecond).
+/// <para>
+/// The ring keeps the slab alive with one pin of its own, not one per slot: <see cref="_holds"/> counts the
+/// registration plus every slot taken and not yet back, and the last of them to go unpins. While the ring is registered
+/// only its thread changes that count (other threads' returns go through the queue), so a lease costs no atomic and
+/// no cross-ring line; once unregistered, the leases still out release their holds atomically from any thread.
+/// </para>
 /// </summary>
 internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
 {
@@ -44,6 +50,10 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
     private int _drainScheduled;
     private int _drainTimerArmed;
     private long _lastDrainTick;
+
+    // 1 for the registration + slots taken and not yet back; the slab pin is released when it reaches 0. Plain
+    // writes by the ring thread while registered, Interlocked by anyone after (see the class remarks).
+    private int _holds;
     private volatile bool _registered;
     private BufferPoison? _poison;
 
@@ -105,6 +115,7 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
 
         ring._registered = true;
         ring._poison = poison;
+        ring._holds = 1;
         slab.Pin();
         for (int bid = 0; bid < count; bid++)
         {
@@ -133,7 +144,8 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
 
         Volatile.Write(ref _state[bid], Held);
         Volatile.Write(ref _available, _available - 1);
-        _slab.Pin();
+        // Only while registered (receives complete only then), on the ring thread: no other writer yet.
+        _holds++;
     }
 
     /// <summary>A handle on the bytes of slot <paramref name="bid"/> starting at <paramref name="offset"/>; the lease owns the slot.</summary>
@@ -177,7 +189,7 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
         {
             if (!_registered)
             {
-                _slab.Unpin();
+                ReleaseHold();
                 return;
             }
 
@@ -217,7 +229,7 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
         }
     }
 
-    /// <summary>Unregisters the ring (loop thread, after the last receive completed). Leases still out simply unpin on return.</summary>
+    /// <summary>Unregisters the ring (loop thread, after the last receive completed). Leases still out release their holds on return.</summary>
     public void Dispose()
     {
         if (!_registered)
@@ -233,7 +245,7 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
         _loop.Register(IoUringConstants.UnregisterPbufRing, &reg, 1);
         NativeMemory.AlignedFree(_entries);
         DrainDetached();
-        _slab.Unpin();
+        ReleaseHold();
     }
 
     private byte* SlotPointer(int bid) => _base + (nint)bid * BufferSize;
@@ -290,23 +302,29 @@ internal sealed unsafe class ProvidedBufferRing : IBufferOwner, IDisposable
         }
     }
 
-    /// <summary>After unregistration, returned slots only release their pin on the slab.</summary>
+    /// <summary>After unregistration, returned slots only release their hold on the slab.</summary>
     private void DrainDetached()
     {
         while (_returns.TryDequeue(out _))
         {
-            _slab.Unpin();
+            ReleaseHold();
         }
     }
 
+    /// <summary>A returned slot goes back on the ring (ring thread, registered: see the class remarks).</summary>
     private void PutBack(int slot)
     {
-        if (_registered)
-        {
-            Add(slot);
-        }
+        Add(slot);
+        _holds--;
+    }
 
-        _slab.Unpin();
+    /// <summary>Releases one hold after unregistration (any thread); the last one unpins the slab.</summary>
+    private void ReleaseHold()
+    {
+        if (Interlocked.Decrement(ref _holds) == 0)
+        {
+            _slab.Unpin();
+        }
     }
 
     private void Add(int bid)

@@ -21,7 +21,7 @@ public sealed class BypassNetworkStream : Stream
     private readonly bool _ownsSocket;
 
     // Guards _current against Dispose while a read copies out of it; reads never run concurrently, so it never contends.
-    private readonly object _readLock = new();
+    private readonly Lock _readLock = new();
     private OwnedBuffer? _current;
     private int _currentOffset;
     private bool _endOfStream;

@@ -40,7 +40,7 @@ internal sealed class OwnedBufferPipeReader : PipeReader, IValueTaskSource<ReadR
     private static readonly Action<object?> s_cancelRead = static state => ((OwnedBufferPipeReader)state!).CancelWaitingRead();
 
     private readonly BypassSocket _socket;
-    private readonly object _sync = new();
+    private readonly Lock _sync = new();
     private readonly Action _onReceiveCompleted;
     private readonly Stack<OwnedBufferSegment> _segmentPool = new();
     private readonly int _maxSegments;

@@ -43,7 +43,7 @@ internal sealed class OwnedBufferPipeWriter : PipeWriter, IValueTaskSource<Flush
 
     private readonly BypassSocket _socket;
     private readonly BufferPool _pool;
-    private readonly object _sync = new();
+    private readonly Lock _sync = new();
     private readonly Queue<Chunk> _queue = new();
     private readonly Action _onSendCompleted;
     private readonly bool _runtimeInline;

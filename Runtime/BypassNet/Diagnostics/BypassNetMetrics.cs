@@ -11,7 +11,7 @@ public static class BypassNetMetrics
     /// <summary>The meter name to listen to (dotnet-counters, OpenTelemetry).</summary>
     public const string MeterName = "BypassNet";
 
-    private static readonly object s_lock = new();
+    private static readonly Lock s_lock = new();
     private static readonly List<BypassRuntime> s_runtimes = new();
     private static readonly Meter s_meter = new(MeterName, "0.1.0");
     private static readonly Counter<long> s_ringFaults = s_meter.CreateCounter<long>("bypassnet.ring.faults", "{event}", "Ring faults (tag kind: ring_failed, drain_timed_out, completion_handler)");

@@ -112,6 +112,37 @@ public sealed class ProvidedBufferRingTests
         }
     }
 
+    [SkippableFact]
+    public async Task A_received_buffer_held_past_the_runtime_keeps_its_bytes_and_the_last_return_frees_the_slab()
+    {
+        // The ring pins the slab once for itself and its leases: disposing the runtime must not free the memory under
+        // a lease still out, and returning that lease (from another thread, after the ring is gone) must free it.
+        Skip.IfNot(TestEngines.IoUringAvailable, "io_uring is unavailable on this machine");
+        BypassRuntime runtime = CreateWithEightSlotRing(out IoUringSocketEngine engine, out _);
+        OwnedBuffer kept;
+        OwnedBuffer returnedEarly;
+        using (BypassSocket listener = TestEngines.Listen(runtime))
+        {
+            (BypassSocket client, BypassSocket server) = await TestEngines.ConnectPairAsync(runtime, listener);
+            await using (client)
+            await using (server)
+            {
+                await SocketBehaviourTests.SendOwnedAsync(runtime, client, "first"u8.ToArray());
+                returnedEarly = await server.ReceiveAsync();
+                await SocketBehaviourTests.SendOwnedAsync(runtime, client, "second"u8.ToArray());
+                kept = await server.ReceiveAsync();
+            }
+        }
+
+        returnedEarly.Dispose();
+        runtime.Dispose();
+        Assert.False(engine.SlabFreed);
+        Assert.Equal("second"u8.ToArray(), kept.Span.ToArray());
+
+        await Task.Run(() => kept.Dispose());
+        Assert.True(engine.SlabFreed);
+    }
+
     /// <summary>A runtime with one ring of eight receive slots, and that ring.</summary>
     private static BypassRuntime CreateWithEightSlotRing(out IoUringSocketEngine engine, out ProvidedBufferRing ring)
     {

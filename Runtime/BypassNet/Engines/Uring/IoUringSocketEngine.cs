@@ -88,6 +88,9 @@ internal sealed class IoUringSocketEngine : SocketEngine
     /// <summary>True when <paramref name="address"/> lies in the slab registered as fixed buffer 0.</summary>
     public bool SlabContains(nint address) => address >= _slab.Address && address < _slab.Address + (nint)_slab.Length;
 
+    /// <summary>True once the slab's memory was freed: after dispose, and only when no ring and no lease holds it any more.</summary>
+    internal bool SlabFreed => _slab.IsFreed;
+
     protected override SocketTransport Create(Socket socket, bool connected)
     {
         RingContext ring = _rings[(int)((uint)Interlocked.Increment(ref _next) % (uint)_rings.Length)];

@@ -19,7 +19,7 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
     private readonly AcceptOperation _operation;
     private readonly BackpressurePolicy _backpressure;
     private readonly Queue<int> _accepted = new();
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly CancelableWait _cancellation;
     private bool _closed;
     private int _errno;

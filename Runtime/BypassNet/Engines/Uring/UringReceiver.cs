@@ -24,7 +24,7 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
     private readonly MultishotReceiveOperation _operation;
     private readonly ReceiveQueue _queue;
     private readonly BackpressurePolicy _backpressure;
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly CancelableWait _cancellation;
     private bool _closed;
     private bool _eof;
