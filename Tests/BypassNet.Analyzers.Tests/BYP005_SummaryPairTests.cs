@@ -4,8 +4,8 @@ namespace BypassNet.Analyzers.Tests;
 
 /// <summary>
 /// Summaries of the compilation's own methods: a helper that releases its owned parameter on every path behaves as
-/// [TakesOwnership] at its calls (and gets BYP005); one that releases it on some paths only, a recursive one and a
-/// virtual one keep the declared contract. A helper that returns a slice of its view argument returns a view of the
+/// [TakesOwnership] at its calls (and gets BYP005), also when it gets there by calling itself; one that releases it on
+/// some paths only, one on a longer recursive cycle and a virtual one keep the declared contract. A helper that returns a slice of its view argument returns a view of the
 /// same owner (BYP004). Each bug is paired with its corrected twin.
 /// </summary>
 public sealed class BYP005_SummaryPairTests
@@ -77,16 +77,17 @@ public sealed class BYP005_SummaryPairTests
             buf.Dispose();
         }
         """)]
-    [InlineData("recursion falls back to the declared contract", """
-        static void Drain(OwnedBuffer buffer, int depth)
+    [InlineData("a method that calls itself and releases on every path: a handoff at the call", """
+        static void Drain(OwnedBuffer {|BYP005:buffer|}, int depth)
         {
             if (depth == 0) { Wire.Send(buffer); return; }
             Drain(buffer, depth - 1);
         }
         void M()
         {
-            var buf = {|BYP003:pool.Rent()|};
+            var buf = pool.Rent();
             Drain(buf, 3);
+            {|BYP001:buf|}.Dispose();
         }
         """, """
         static void Drain([TakesOwnership] OwnedBuffer buffer, int depth)
@@ -98,6 +99,57 @@ public sealed class BYP005_SummaryPairTests
         {
             var buf = pool.Rent();
             Drain(buf, 3);
+        }
+        """)]
+    [InlineData("a method that calls itself but keeps the value on one path: the caller still owns it", """
+        static void Drain(OwnedBuffer buffer, int depth)
+        {
+            if (depth == 0) { return; }
+            if (depth == 1) { Wire.Send(buffer); return; }
+            Drain(buffer, depth - 1);
+        }
+        void M()
+        {
+            var buf = {|BYP003:pool.Rent()|};
+            Drain(buf, 3);
+        }
+        """, """
+        static void Drain(OwnedBuffer buffer, int depth)
+        {
+            if (depth == 0) { return; }
+            if (depth == 1) { Wire.Send(buffer); return; }
+            Drain(buffer, depth - 1);
+        }
+        void M()
+        {
+            var buf = pool.Rent();
+            Drain(buf, 3);
+            buf.Dispose();
+        }
+        """)]
+    [InlineData("a longer recursive cycle falls back to the declared contract", """
+        static void Ping(OwnedBuffer buffer, int depth)
+        {
+            if (depth == 0) { Wire.Send(buffer); return; }
+            Pong(buffer, depth - 1);
+        }
+        static void Pong(OwnedBuffer buffer, int depth) => Ping(buffer, depth);
+        void M()
+        {
+            var buf = {|BYP003:pool.Rent()|};
+            Ping(buf, 3);
+        }
+        """, """
+        static void Ping([TakesOwnership] OwnedBuffer buffer, int depth)
+        {
+            if (depth == 0) { Wire.Send(buffer); return; }
+            Pong(buffer, depth - 1);
+        }
+        static void Pong([TakesOwnership] OwnedBuffer buffer, int depth) => Ping(buffer, depth);
+        void M()
+        {
+            var buf = pool.Rent();
+            Ping(buf, 3);
         }
         """)]
     [InlineData("a virtual method falls back to the declared contract", """

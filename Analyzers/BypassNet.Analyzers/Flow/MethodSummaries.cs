@@ -10,13 +10,23 @@ namespace BypassNet.Analyzers.Flow;
 /// which owned parameters a method releases (disposes, hands off, stores or returns) on every path that returns
 /// normally, so that callers treat them as [TakesOwnership]; and which view parameters a method returning a
 /// Span/Memory may return a slice of, so that the result is tracked as a view of the same owner.
-/// Virtual, abstract, override, interface and extern methods have no summary (another body may run), nor do
-/// methods on a recursive cycle (a summary would depend on itself): their calls keep the declared contract.
+/// Virtual, abstract, override, interface and extern methods have no summary (another body may run). A method that
+/// calls itself is summarized by iteration: its own calls first assume it releases every owned parameter, and the
+/// body is analyzed again with what it was found to release until the two agree (a path that would only release by
+/// recursing forever never returns, so it leaks nothing). Methods on a longer cycle (A calls B calls A) have no
+/// summary: their calls keep the declared contract.
 /// </summary>
 internal sealed class MethodSummaries
 {
     [ThreadStatic]
     private static List<IMethodSymbol>? t_inProgress;
+
+    // Parallel to t_inProgress: what a method being summarized is assumed to release where it calls itself.
+    [ThreadStatic]
+    private static List<SelfCallAssumption>? t_assumed;
+
+    // The most rounds a self-recursive summary takes: each round that disagrees drops at least one released parameter.
+    private const int MaxRecursionRounds = 8;
 
     private readonly Compilation _compilation;
     private readonly OwnershipSymbols _symbols;
@@ -66,7 +76,15 @@ internal sealed class MethodSummaries
         }
 
         var stack = t_inProgress ??= new List<IMethodSymbol>();
+        var assumed = t_assumed ??= new List<SelfCallAssumption>();
         var index = stack.FindIndex(m => SymbolEqualityComparer.Default.Equals(m, method));
+        if (index >= 0 && index == stack.Count - 1)
+        {
+            // The method calls itself: answer with this round's assumption (Get iterates until it holds).
+            assumed[index].Used = true;
+            return new MethodSummary(assumed[index].Released, new bool[method.Parameters.Length]);
+        }
+
         if (index >= 0)
         {
             // A recursive cycle: every method on it from here up falls back to its declared contract.
@@ -79,14 +97,16 @@ internal sealed class MethodSummaries
         }
 
         stack.Add(method);
+        assumed.Add(new SelfCallAssumption(OwnedByValue(method)));
         MethodSummary computed;
         try
         {
-            computed = Compute(method, graph, body) ?? MethodSummary.None;
+            computed = ComputeToFixpoint(method, graph, body, assumed);
         }
         finally
         {
             stack.RemoveAt(stack.Count - 1);
+            assumed.RemoveAt(assumed.Count - 1);
         }
 
         // A cycle found below marked this method None; that mark wins over what was computed meanwhile.
@@ -108,6 +128,59 @@ internal sealed class MethodSummaries
 
         var viewSources = _symbols.IsView(method.ReturnType) ? ViewSourcesOf(body, method) : new bool[method.Parameters.Length];
         _cache.TryAdd(method, new MethodSummary(released(), viewSources));
+    }
+
+    /// <summary>
+    /// Computes the summary of the method on top of the stack, again with what it releases as the assumption for its
+    /// own calls until that assumption holds; None when it does not settle.
+    /// </summary>
+    private MethodSummary ComputeToFixpoint(IMethodSymbol method, Func<ControlFlowGraph>? graph, IOperation? body, List<SelfCallAssumption> assumed)
+    {
+        var assumption = assumed[assumed.Count - 1];
+        for (var round = 0; round < MaxRecursionRounds; round++)
+        {
+            assumption.Used = false;
+            var computed = Compute(method, graph, body);
+            if (computed is null || (_cache.TryGetValue(method, out var marked) && marked.IsNone))
+            {
+                // No body, or a longer cycle found below marked the method None.
+                return MethodSummary.None;
+            }
+
+            if (!assumption.Used || computed.Released.Length != assumption.Released.Length)
+            {
+                return computed;
+            }
+
+            // Never assume more than before: the rounds only drop parameters, so they settle.
+            var next = new bool[assumption.Released.Length];
+            for (var i = 0; i < next.Length; i++)
+            {
+                next[i] = assumption.Released[i] && computed.Released[i];
+            }
+
+            if (next.SequenceEqual(assumption.Released))
+            {
+                return new MethodSummary(next, computed.ViewSources);
+            }
+
+            assumption.Released = next;
+        }
+
+        return MethodSummary.None;
+    }
+
+    /// <summary>The starting assumption for a method's calls to itself: it releases every owned by-value parameter.</summary>
+    private bool[] OwnedByValue(IMethodSymbol method)
+    {
+        var result = new bool[method.Parameters.Length];
+        for (var i = 0; i < result.Length; i++)
+        {
+            var parameter = method.Parameters[i];
+            result[i] = parameter.RefKind == RefKind.None && _symbols.IsOwned(parameter.Type) && !_symbols.TakesOwnership(parameter);
+        }
+
+        return result;
     }
 
     private bool IsSummarizable(IMethodSymbol method)

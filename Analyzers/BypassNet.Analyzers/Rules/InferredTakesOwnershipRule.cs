@@ -8,7 +8,7 @@ namespace BypassNet.Analyzers.Rules;
 /// path that returns normally, so its summary already makes callers treat the parameter as [TakesOwnership].
 /// Reported on the parameter, with a code fix that writes the attribute, so the contract is explicit in source
 /// (and holds for callers in other compilations, which do not see the summary). Not reported where a summary is
-/// not computed: virtual, abstract, override, interface, extern and partial methods, and recursive cycles.
+/// not computed: virtual, abstract, override, interface, extern and partial methods, and cycles of two or more methods.
 /// </summary>
 internal static class InferredTakesOwnershipRule
 {
