@@ -127,6 +127,48 @@ public sealed class BYP005_SummaryPairTests
             buf.Dispose();
         }
         """)]
+    [InlineData("a local function that sends its parameter: a handoff at the call", """
+        async Task M(CancellationToken ct)
+        {
+            var buf = await sock.ReceiveAsync(ct);
+            await Forward(buf);
+            {|BYP001:buf|}.Dispose();
+
+            async Task Forward(OwnedBuffer b) => await sock.SendAsync(b, ct);
+        }
+        """, """
+        async Task M(CancellationToken ct)
+        {
+            var buf = await sock.ReceiveAsync(ct);
+            await Forward(buf);
+
+            async Task Forward(OwnedBuffer b) => await sock.SendAsync(b, ct);
+        }
+        """)]
+    [InlineData("a local function that sends its parameter on one path only: the caller still owns it", """
+        async Task M(CancellationToken ct)
+        {
+            var buf = {|BYP003:await sock.ReceiveAsync(ct)|};
+            await Forward(buf);
+
+            async Task Forward(OwnedBuffer b)
+            {
+                if (b.Length > 0) { await sock.SendAsync(b, ct); }
+            }
+        }
+        """, """
+        async Task M(CancellationToken ct)
+        {
+            var buf = await sock.ReceiveAsync(ct);
+            await Forward(buf);
+
+            async Task Forward(OwnedBuffer b)
+            {
+                if (b.Length > 0) { await sock.SendAsync(b, ct); }
+                else { b.Dispose(); }
+            }
+        }
+        """)]
     [InlineData("a longer recursive cycle falls back to the declared contract", """
         static void Ping(OwnedBuffer buffer, int depth)
         {

@@ -10,6 +10,7 @@ namespace BypassNet.Analyzers.Flow;
 /// which owned parameters a method releases (disposes, hands off, stores or returns) on every path that returns
 /// normally, so that callers treat them as [TakesOwnership]; and which view parameters a method returning a
 /// Span/Memory may return a slice of, so that the result is tracked as a view of the same owner.
+/// Local functions are summarized from their graph within the declaring member's graph.
 /// Virtual, abstract, override, interface and extern methods have no summary (another body may run). A method that
 /// calls itself is summarized by iteration: its own calls first assume it releases every owned parameter, and the
 /// body is analyzed again with what it was found to release until the two agree (a path that would only release by
@@ -185,7 +186,7 @@ internal sealed class MethodSummaries
 
     private bool IsSummarizable(IMethodSymbol method)
     {
-        if (method.MethodKind is not (MethodKind.Ordinary or MethodKind.Constructor) || method.IsAbstract || method.IsVirtual
+        if (method.MethodKind is not (MethodKind.Ordinary or MethodKind.Constructor or MethodKind.LocalFunction) || method.IsAbstract || method.IsVirtual
             || method.IsOverride || method.IsExtern || method.PartialDefinitionPart is not null || method.PartialImplementationPart is not null
             || method.ContainingType is null || method.ContainingType.TypeKind == TypeKind.Interface
             || method.DeclaringSyntaxReferences.Length != 1)
@@ -204,6 +205,11 @@ internal sealed class MethodSummaries
 
     private MethodSummary? Compute(IMethodSymbol method, Func<ControlFlowGraph>? graph, IOperation? body)
     {
+        if (method.MethodKind == MethodKind.LocalFunction)
+        {
+            return ComputeLocalFunction(method);
+        }
+
         if (body is null || graph is null)
         {
             var syntax = method.DeclaringSyntaxReferences[0].GetSyntax();
@@ -234,6 +240,75 @@ internal sealed class MethodSummaries
         var released = OwnershipFlowAnalysis.ReleasedParameters(cfg, body, method, _symbols, this);
         var viewSources = _symbols.IsView(method.ReturnType) ? ViewSourcesOf(body, method) : new bool[method.Parameters.Length];
         return new MethodSummary(released, viewSources);
+    }
+
+    /// <summary>
+    /// A local function's summary: its graph is nested in the graph of the member that declares it, so that graph is
+    /// built and searched (down through other local functions) for this one.
+    /// </summary>
+    private MethodSummary? ComputeLocalFunction(IMethodSymbol method)
+    {
+        var syntax = method.DeclaringSyntaxReferences[0].GetSyntax();
+#pragma warning disable RS1030 // Do not invoke Compilation.GetSemanticModel() method within a diagnostic analyzer
+        var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
+#pragma warning restore RS1030
+        if (model.GetOperation(syntax) is not ILocalFunctionOperation declaration)
+        {
+            return null;
+        }
+
+        var root = (IOperation)declaration;
+        while (root.Parent is { } parent)
+        {
+            root = parent;
+        }
+
+        ControlFlowGraph outer;
+        if (root is IMethodBodyOperation methodBody)
+        {
+            outer = ControlFlowGraph.Create(methodBody);
+        }
+        else if (root is IConstructorBodyOperation constructorBody)
+        {
+            outer = ControlFlowGraph.Create(constructorBody);
+        }
+        else
+        {
+            return null;
+        }
+
+        if (FindLocalFunctionGraph(outer, method, depth: 0) is not { } cfg)
+        {
+            return null;
+        }
+
+        var released = OwnershipFlowAnalysis.ReleasedParameters(cfg, declaration, method, _symbols, this);
+        var viewSources = _symbols.IsView(method.ReturnType) ? ViewSourcesOf(declaration, method) : new bool[method.Parameters.Length];
+        return new MethodSummary(released, viewSources);
+    }
+
+    private static ControlFlowGraph? FindLocalFunctionGraph(ControlFlowGraph cfg, IMethodSymbol method, int depth)
+    {
+        if (depth > 8)
+        {
+            return null;
+        }
+
+        foreach (var localFunction in cfg.LocalFunctions)
+        {
+            var nested = cfg.GetLocalFunctionControlFlowGraph(localFunction);
+            if (SymbolEqualityComparer.Default.Equals(localFunction, method))
+            {
+                return nested;
+            }
+
+            if (FindLocalFunctionGraph(nested, method, depth + 1) is { } found)
+            {
+                return found;
+            }
+        }
+
+        return null;
     }
 
     // A returned view is a slice of a parameter when every step from the parameter keeps pointing into the same
