@@ -74,6 +74,10 @@ internal sealed class OperationTransfer
                 return Evaluate(conversion.Operand, state);
             case IParenthesizedOperation parenthesized:
                 return Evaluate(parenthesized.Operand, state);
+            case IPropertyReferenceOperation { Instance: { } tested } ownership when IsOwnershipTest(ownership):
+                // `buf.IsOwned` asks whether the handle still owns its memory: true to ask after a handoff.
+                EvaluateOwnershipTested(tested, state);
+                return default;
             case IPropertyReferenceOperation { Instance: { } nullable } value when MethodFacts.IsNullableValue(value):
                 // `x.Value` of a Nullable<owned struct> is x itself: one lease, like a conversion.
                 return Evaluate(nullable, state);
@@ -361,6 +365,63 @@ internal sealed class OperationTransfer
         }
 
         Evaluate(operand, state);
+    }
+
+    /// <summary>`x.IsOwned` (a bool property of that name on an owned type): a question any handle may be asked.</summary>
+    private bool IsOwnershipTest(IPropertyReferenceOperation property) =>
+        property.Property.Name == "IsOwned" && property.Type?.SpecialType == SpecialType.System_Boolean
+        && property.Instance is { } instance && Symbols.IsOwned(instance.Type);
+
+    private void EvaluateOwnershipTested(IOperation operand, OwnershipState state)
+    {
+        var inner = MethodFacts.Unwrap(operand);
+        if (inner is IFlowCaptureReferenceOperation
+            || (MethodFacts.VariableOf(inner) is { } variable && (inner is not IMemberReferenceOperation || _run.Facts.IsTrackedOwner(variable))))
+        {
+            // Not a use, whatever happened to the value before.
+            return;
+        }
+
+        Evaluate(operand, state);
+    }
+
+    /// <summary>
+    /// The edges of `x.IsOwned`: where true, x was neither handed off nor disposed on the paths taking it (so it must
+    /// still be released there); where false, it was, or it is no lease at all, so nothing is left to release.
+    /// </summary>
+    private (OwnershipState WhenTrue, OwnershipState WhenFalse) RefineOwnership(VarValue tested, OwnershipState state)
+    {
+        var ownedSide = state;
+        var releasedSide = state.Clone();
+        var objects = tested.Objects;
+        for (var i = 0; i < objects.Count; i++)
+        {
+            var id = objects[i];
+            var old = StateOf(state, id);
+            ownedSide.Objects[id] = old.WithFlags(StillOwned(old.Flags));
+            releasedSide.Objects[id] = old.WithFlags(NoLongerOwned(old.Flags));
+        }
+
+        // The bindings' own histories too: they decide whether a later read or Dispose() is after a handoff.
+        UpdateBindings(ownedSide, tested, static b => b.WithFlags(StillOwned(b.Flags)));
+        UpdateBindings(releasedSide, tested, static b => b.WithFlags(NoLongerOwned(b.Flags)));
+        return (ownedSide, releasedSide);
+    }
+
+    private const ObjFlags ReleasedFlags = ObjFlags.Moved | ObjFlags.MovedInTry | ObjFlags.Disposed;
+
+    // What remains possible where IsOwned was true: not handed off, not disposed; Live if nothing else remains.
+    private static ObjFlags StillOwned(ObjFlags flags)
+    {
+        var owned = flags & ~(ReleasedFlags | ObjFlags.Null | ObjFlags.Unconfirmed);
+        return owned == ObjFlags.None ? ObjFlags.Live : owned;
+    }
+
+    // What remains possible where IsOwned was false: released, or never a lease (nothing to release either way).
+    private static ObjFlags NoLongerOwned(ObjFlags flags)
+    {
+        var released = flags & (ReleasedFlags | ObjFlags.Null);
+        return released == ObjFlags.None ? ObjFlags.Null : released;
     }
 
     private static IOperation? NullComparand(IBinaryOperation binary)
@@ -1253,6 +1314,14 @@ internal sealed class OperationTransfer
                 objects = acquired;
                 trueMeansNull = false;
                 break;
+            case IPropertyReferenceOperation { Instance: { } instance } ownership when IsOwnershipTest(ownership) && TryPeek(instance, state, out var tested, out _):
+                if (tested.Objects.IsEmpty)
+                {
+                    return (state, state.Clone());
+                }
+
+                var (owned, released) = RefineOwnership(tested, state);
+                return negated ? (released, owned) : (owned, released);
             default:
                 return (state, state.Clone());
         }

@@ -369,10 +369,22 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
             return state;
         }
 
+        var passedOut = HeldByOutParameters(state);
         OwnershipState? copy = null;
         foreach (var pair in state.Objects)
         {
-            if (_objects[pair.Key].Kind == ObjectKind.Acquired && OwnedValueLeakRule.IsLeaked(pair.Value.Flags) && pair.Value.LostAt is null)
+            if (_objects[pair.Key].Kind != ObjectKind.Acquired || !OwnedValueLeakRule.IsLeaked(pair.Value.Flags))
+            {
+                continue;
+            }
+
+            if (passedOut.Contains(pair.Key))
+            {
+                // Acquired straight into an out or ref parameter (pool.TryRent(out taken)) and still there: the caller's.
+                copy ??= state.Clone();
+                copy.Objects[pair.Key] = pair.Value.WithFlags((pair.Value.Flags & ~ObjFlags.Live) | ObjFlags.Escaped);
+            }
+            else if (pair.Value.LostAt is null)
             {
                 copy ??= state.Clone();
                 copy.Objects[pair.Key] = pair.Value.WithLostAt(site);
@@ -380,6 +392,24 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
         }
 
         return copy ?? state;
+    }
+
+    /// <summary>The objects the body's own out and ref parameters hold in <paramref name="state"/>.</summary>
+    private ObjSet HeldByOutParameters(OwnershipState state)
+    {
+        var result = ObjSet.Empty;
+        if (_owner is IMethodSymbol method)
+        {
+            foreach (var parameter in method.Parameters)
+            {
+                if (parameter.RefKind is RefKind.Out or RefKind.Ref && state.Vars.TryGetValue(parameter, out var value))
+                {
+                    result = result.Union(value.Objects);
+                }
+            }
+        }
+
+        return result;
     }
 
     private bool JoinAccumulated(Dictionary<ControlFlowRegion, StateSet> map, ControlFlowRegion region, OwnershipState state)
