@@ -169,6 +169,36 @@ public sealed class BYP005_SummaryPairTests
             }
         }
         """)]
+    [InlineData("a primary constructor that drops its parameter leaves the value with the caller; a record keeps it", """
+        public sealed class Envelope(OwnedBuffer payload) { public int Kind => 1; }
+        Envelope M()
+        {
+            var buf = {|BYP003:pool.Rent()|};
+            return new Envelope(buf);
+        }
+        """, """
+        public sealed record Envelope(OwnedBuffer Payload) { public int Kind => 1; }
+        Envelope M()
+        {
+            var buf = pool.Rent();
+            return new Envelope(buf);
+        }
+        """)]
+    [InlineData("a primary constructor parameter read by a member is captured: stored", """
+        public sealed class Envelope(OwnedBuffer payload) { public int Kind => 1; }
+        Envelope M()
+        {
+            var buf = {|BYP003:pool.Rent()|};
+            return new Envelope(buf);
+        }
+        """, """
+        public sealed class Envelope(OwnedBuffer payload) { public int Length => payload.Length; }
+        Envelope M()
+        {
+            var buf = pool.Rent();
+            return new Envelope(buf);
+        }
+        """)]
     [InlineData("a longer recursive cycle falls back to the declared contract", """
         static void Ping(OwnedBuffer buffer, int depth)
         {

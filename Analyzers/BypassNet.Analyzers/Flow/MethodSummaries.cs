@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -210,6 +211,11 @@ internal sealed class MethodSummaries
             return ComputeLocalFunction(method);
         }
 
+        if (method.MethodKind == MethodKind.Constructor && method.DeclaringSyntaxReferences[0].GetSyntax() is TypeDeclarationSyntax type)
+        {
+            return ComputePrimaryConstructor(method, type);
+        }
+
         if (body is null || graph is null)
         {
             var syntax = method.DeclaringSyntaxReferences[0].GetSyntax();
@@ -285,6 +291,48 @@ internal sealed class MethodSummaries
         var released = OwnershipFlowAnalysis.ReleasedParameters(cfg, declaration, method, _symbols, this);
         var viewSources = _symbols.IsView(method.ReturnType) ? ViewSourcesOf(declaration, method) : new bool[method.Parameters.Length];
         return new MethodSummary(released, viewSources);
+    }
+
+    /// <summary>
+    /// A primary constructor has no body: a record's positional parameter becomes a property, so it is stored; a class
+    /// or struct parameter is stored when the type's members read it (the compiler captures it), and dropped otherwise.
+    /// </summary>
+    private MethodSummary ComputePrimaryConstructor(IMethodSymbol method, TypeDeclarationSyntax type)
+    {
+        var released = new bool[method.Parameters.Length];
+        var candidates = false;
+        for (var i = 0; i < released.Length; i++)
+        {
+            var parameter = method.Parameters[i];
+            released[i] = parameter.RefKind == RefKind.None && _symbols.IsOwned(parameter.Type) && !_symbols.TakesOwnership(parameter);
+            candidates |= released[i];
+        }
+
+        if (candidates && type is not RecordDeclarationSyntax)
+        {
+#pragma warning disable RS1030 // Do not invoke Compilation.GetSemanticModel() method within a diagnostic analyzer
+            var model = _compilation.GetSemanticModel(type.SyntaxTree);
+#pragma warning restore RS1030
+            var read = new bool[released.Length];
+            foreach (var member in type.Members)
+            {
+                foreach (var name in member.DescendantNodes().OfType<IdentifierNameSyntax>())
+                {
+                    if (model.GetSymbolInfo(name).Symbol is IParameterSymbol parameter
+                        && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, method))
+                    {
+                        read[parameter.Ordinal] = true;
+                    }
+                }
+            }
+
+            for (var i = 0; i < released.Length; i++)
+            {
+                released[i] &= read[i];
+            }
+        }
+
+        return new MethodSummary(released, new bool[released.Length]);
     }
 
     private static ControlFlowGraph? FindLocalFunctionGraph(ControlFlowGraph cfg, IMethodSymbol method, int depth)
