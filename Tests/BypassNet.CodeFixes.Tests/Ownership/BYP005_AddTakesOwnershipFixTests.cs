@@ -93,7 +93,7 @@ public class BYP005_AddTakesOwnershipFixTests
     }
 
     [Fact]
-    public async Task Not_reported_for_virtual_methods_or_recursive_cycles()
+    public async Task Not_reported_for_virtual_methods_or_cycles_of_two_methods()
     {
         await Verify.VerifyNoDiagnosticAsync(Id, TestProject.From("""
             using BypassNet;
@@ -102,6 +102,30 @@ public class BYP005_AddTakesOwnershipFixTests
             {
                 public virtual void Release(OwnedBuffer buffer) => buffer.Dispose();
 
+                public static void Ping(OwnedBuffer buffer, int depth)
+                {
+                    if (depth == 0)
+                    {
+                        buffer.Dispose();
+                        return;
+                    }
+
+                    Pong(buffer, depth - 1);
+                }
+
+                public static void Pong(OwnedBuffer buffer, int depth) => Ping(buffer, depth);
+            }
+            """));
+    }
+
+    [Fact]
+    public async Task A_method_that_calls_itself_gets_the_attribute()
+    {
+        string source = """
+            using BypassNet;
+
+            static class Helpers
+            {
                 public static void Drain(OwnedBuffer buffer, int depth)
                 {
                     if (depth == 0)
@@ -113,6 +137,24 @@ public class BYP005_AddTakesOwnershipFixTests
                     Drain(buffer, depth - 1);
                 }
             }
-            """));
+            """;
+        string expected = """
+            using BypassNet;
+
+            static class Helpers
+            {
+                public static void Drain([TakesOwnership] OwnedBuffer buffer, int depth)
+                {
+                    if (depth == 0)
+                    {
+                        buffer.Dispose();
+                        return;
+                    }
+
+                    Drain(buffer, depth - 1);
+                }
+            }
+            """;
+        await Verify.VerifyFixAsync(Id, TestProject.From(source), new[] { expected });
     }
 }
