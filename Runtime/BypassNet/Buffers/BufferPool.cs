@@ -27,6 +27,10 @@ public sealed class BufferPool : IDisposable, IBufferOwner
     private readonly BufferCore?[] _cores;
     private readonly Queue<Waiter> _waiters = new();
     private int _freeCount;
+
+    // Leases out (slots taken and not yet back). The pool pins the slab once, for itself and all of them: the pin is
+    // released when the pool is disposed and the last lease is back (a lease costs no pin of its own).
+    private int _outstanding;
     private bool _disposed;
     private BufferPoison? _poison;
 
@@ -64,6 +68,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
         }
 
         _freeCount = bufferCount;
+        slab.Pin();
     }
 
     /// <summary>Bytes per buffer (a multiple of the page size).</summary>
@@ -85,6 +90,9 @@ public sealed class BufferPool : IDisposable, IBufferOwner
     }
 
     internal nint BaseAddress => _base;
+
+    /// <summary>True once the slab's memory was freed (a pool that owns its slab, after dispose and the last lease back).</summary>
+    internal bool SlabFreed => _slab.IsFreed;
 
     /// <summary>Writes after return caught so far by poisoning (0 when poisoning is off).</summary>
     internal long CorruptionsDetected => _poison?.Detected ?? 0;
@@ -136,6 +144,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
             slot = _free[--_freeCount];
             _leased[slot] = true;
             ThrowIfPoisonBrokenLocked(slot);
+            _outstanding++;
         }
 
         buffer = CreateLease(slot);
@@ -159,6 +168,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
     public void Dispose()
     {
         Waiter[] waiters;
+        bool unpin;
         lock (_gate)
         {
             if (_disposed)
@@ -167,8 +177,14 @@ public sealed class BufferPool : IDisposable, IBufferOwner
             }
 
             _disposed = true;
+            unpin = _outstanding == 0;
             waiters = _waiters.ToArray();
             _waiters.Clear();
+        }
+
+        if (unpin)
+        {
+            _slab.Unpin();
         }
 
         foreach (Waiter waiter in waiters)
@@ -189,6 +205,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
     void IBufferOwner.Return(int slot)
     {
         Waiter? waiter = null;
+        bool unpin = false;
         lock (_gate)
         {
             if (!_leased[slot])
@@ -217,10 +234,17 @@ public sealed class BufferPool : IDisposable, IBufferOwner
             {
                 _leased[slot] = false;
                 _free[_freeCount++] = slot;
+                _outstanding--;
+                unpin = _disposed && _outstanding == 0;
             }
         }
 
-        _slab.Unpin();
+        if (unpin)
+        {
+            // The pool was disposed while this lease was out: the last one back releases the pool's pin.
+            _slab.Unpin();
+        }
+
         if (waiter is not null)
         {
             OwnedBuffer lease = CreateLease(slot);
@@ -234,8 +258,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
 
     private unsafe OwnedBuffer CreateLease(int slot)
     {
-        // Each lease keeps the slab alive, so disposing the pool can never free leased memory.
-        _slab.Pin();
+        // The pool's own pin outlives every lease (see _outstanding), so disposing the pool never frees leased memory.
         // The slot is this caller's alone here (just taken off the free list), so its core is too.
         BufferCore core = _cores[slot] ??= new BufferCore(this, slot);
         return new OwnedBuffer(core, core.Begin(SlotPointer(slot), BufferSize, BufferSize));
@@ -267,6 +290,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
                 int slot = _free[--_freeCount];
                 _leased[slot] = true;
                 ThrowIfPoisonBrokenLocked(slot);
+                _outstanding++;
                 waiter.Completion.SetResult(CreateLease(slot));
             }
             else

@@ -2,14 +2,14 @@ using BypassNet.Buffers;
 
 namespace BypassNet.Tests.Buffers;
 
-/// <summary>The slab's per-processor pin counts must never free memory that a pin (lease, registration) still holds.</summary>
+/// <summary>The slab's pins (a ring, a pool, a registration) must never let its memory be freed while one is held.</summary>
 public sealed class NativeSlabTests
 {
     [Fact]
     public void Pins_taken_on_other_threads_keep_the_memory_after_dispose_until_the_last_unpin()
     {
         var slab = new NativeSlab(4096);
-        // Pinned on three threads, one unpinned on yet another: stripes go negative and positive, only the sum counts.
+        // Pinned on three threads, one unpinned on yet another: pins need not be released where they were taken.
         RunOnNewThread(slab.Pin);
         RunOnNewThread(slab.Pin);
         RunOnNewThread(slab.Pin);

@@ -93,7 +93,7 @@ public sealed class OwnedBufferTests
 #pragma warning restore BYP001, BYP003, BYP004
 
     [Fact]
-    public void Leased_memory_outlives_the_pool_that_lent_it()
+    public async Task Leased_memory_outlives_the_pool_that_lent_it()
     {
         var pool = new BufferPool(4096, 1);
         OwnedBuffer buffer = pool.Rent();
@@ -102,7 +102,22 @@ public sealed class OwnedBufferTests
         // The slab is freed only when the last lease returns: writing here must be safe.
         buffer.Span.Fill(7);
         Assert.Equal(7, buffer.Span[^1]);
-        buffer.Dispose();
+        Assert.False(pool.SlabFreed);
+        // The last lease back (from another thread) releases the pool's hold on the memory.
+        await Task.Run(() => buffer.Dispose());
+        Assert.True(pool.SlabFreed);
+    }
+
+    [Fact]
+    public void A_pool_disposed_with_nothing_leased_frees_its_memory_at_once()
+    {
+        var pool = new BufferPool(4096, 2);
+        pool.Rent().Dispose();
+        Assert.False(pool.SlabFreed);
+        pool.Dispose();
+        Assert.True(pool.SlabFreed);
+        pool.Dispose();
+        Assert.True(pool.SlabFreed);
     }
 
     [Fact]
