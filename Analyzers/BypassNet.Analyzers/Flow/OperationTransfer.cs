@@ -120,6 +120,10 @@ internal sealed class OperationTransfer
                 }
 
                 return CreateFunction(lambda.Symbol, lambda, state, reportAt: null);
+            case IMethodReferenceOperation { Method.Name: "Dispose", Instance: { } disposed } when Symbols.IsOwned(disposed.Type):
+                // `ct.Register(buf.Dispose)`, `Task.Run(buf.Dispose)`: the delegate holds the value and releases it.
+                Escape(Evaluate(disposed, state).Objects, state);
+                return default;
             case IMethodReferenceOperation { Method.MethodKind: MethodKind.LocalFunction } reference:
                 return CreateFunction(reference.Method, reference, state, reportAt: reference);
             case IArrayCreationOperation { IsImplicit: false }:
