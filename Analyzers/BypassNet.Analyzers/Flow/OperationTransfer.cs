@@ -618,6 +618,12 @@ internal sealed class OperationTransfer
                 && OwnedValueLeakRule.IsLeaked(StateOf(state, id).Flags) && !IsHeld(state, id))
             {
                 state.Objects[id] = StateOf(state, id).WithLostAt(site);
+                if (Reporting && _objects[id].Site is { } acquiredAt && !IsHeldByAnything(state, id))
+                {
+                    // Nothing can reach it any more, whatever the rest of the path does: say so here, since a loop
+                    // may never reach the exit, and a later release through a variable the site reuses is not its.
+                    OwnedValueLeakRule.Report(_run, acquiredAt, OwnedValueLeakRule.Where(site));
+                }
             }
         }
 
@@ -641,6 +647,52 @@ internal sealed class OperationTransfer
             b => b.WithHolders(change(b.Holders ?? ImmutableHashSet.Create<object>(VarKeys, holder))),
             out _);
         return true;
+    }
+
+    /// <summary>The variable an acquisition is written to (`var b = pool.Rent()`, `b = await ...`), or null.</summary>
+    private static ISymbol? AcquisitionTarget(IOperation site)
+    {
+        var node = site;
+        while (node.Parent is IAwaitOperation or IConversionOperation or IParenthesizedOperation)
+        {
+            node = node.Parent;
+        }
+
+        return node.Parent switch
+        {
+            ISimpleAssignmentOperation assignment when ReferenceEquals(assignment.Value, node) => MethodFacts.VariableOf(assignment.Target),
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
+            _ => null,
+        };
+    }
+
+    /// <summary>True when a variable other than <paramref name="besides"/> holds <paramref name="id"/>.</summary>
+    private static bool IsHeldBesides(OwnershipState state, int id, ISymbol? besides)
+    {
+        foreach (var pair in state.Vars)
+        {
+            if (pair.Key is ISymbol symbol && pair.Value.Objects.Contains(id)
+                && (besides is null || !SymbolEqualityComparer.Default.Equals(symbol, besides)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True when any variable or flow capture holds <paramref name="id"/>.</summary>
+    private static bool IsHeldByAnything(OwnershipState state, int id)
+    {
+        foreach (var pair in state.Vars)
+        {
+            if (pair.Value.Objects.Contains(id))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool IsHeld(OwnershipState state, int id)
@@ -716,11 +768,27 @@ internal sealed class OperationTransfer
     private VarValue Acquire(IOperation site, OwnershipState state, ObjFlags flags = ObjFlags.Live, object? key = null)
     {
         var id = _objects.GetOrAdd(key ?? site, ObjectKind.Acquired, site);
-
-        // The same site acquiring again while the previous value is still live: an earlier iteration leaked it.
-        if (Reporting && OwnedValueLeakRule.IsLeaked(StateOf(state, id).Flags))
+        var previous = StateOf(state, id);
+        if (OwnedValueLeakRule.IsLeaked(previous.Flags))
         {
-            OwnedValueLeakRule.Report(_run, site, OwnedValueLeakRule.AcquiredAgain);
+            if (IsHeldBesides(state, id, AcquisitionTarget(site)))
+            {
+                // The same site acquiring again while a variable still holds the value an earlier iteration acquired
+                // there (`prev = cur;`, a carried-over frame): that value lives on as the site's earlier object, so
+                // releasing one never counts for the other. If the variable that held it is now overwritten, the
+                // overwrite reports it.
+                var earlier = _objects.GetOrAdd(("earlier", key ?? site), ObjectKind.Acquired, site);
+                state.Objects[earlier] = state.Objects.TryGetValue(earlier, out var before) ? before.Join(previous) : previous;
+                foreach (var holder in state.Vars.Where(pair => pair.Value.Objects.Contains(id)).Select(pair => pair.Key).ToList())
+                {
+                    state.Vars[holder] = state.Vars[holder].Rename(id, earlier);
+                }
+            }
+            else if (Reporting)
+            {
+                // Nothing holds the previous value any more: an earlier iteration lost it.
+                OwnedValueLeakRule.Report(_run, site, OwnedValueLeakRule.AcquiredAgain);
+            }
         }
 
         state.Objects[id] = new ObjState(flags, null, null);

@@ -144,6 +144,46 @@ internal readonly struct VarValue : IEquatable<VarValue>
         return new VarValue(Objects, copy, IsView, ReadFlags, ReadSite, IsVariableRead);
     }
 
+    /// <summary>This value with object <paramref name="from"/> replaced by <paramref name="to"/> (bindings joined if both are here).</summary>
+    public VarValue Rename(int from, int to)
+    {
+        var index = IndexOf(from);
+        if (index < 0)
+        {
+            return this;
+        }
+
+        var objects = ObjSet.Of(to);
+        for (var k = 0; k < Objects.Count; k++)
+        {
+            if (Objects[k] != from)
+            {
+                objects = objects.Union(ObjSet.Of(Objects[k]));
+            }
+        }
+
+        ObjState[]? bindings = null;
+        if (_bindings is not null)
+        {
+            bindings = new ObjState[objects.Count];
+            for (var k = 0; k < objects.Count; k++)
+            {
+                var id = objects[k];
+                if (id == to)
+                {
+                    var existing = IndexOf(to) is var j && j >= 0 ? BindingAt(j) : default;
+                    bindings[k] = existing.Join(BindingAt(index));
+                }
+                else
+                {
+                    bindings[k] = BindingAt(IndexOf(id));
+                }
+            }
+        }
+
+        return new VarValue(objects, bindings, IsView, ReadFlags, ReadSite, IsVariableRead);
+    }
+
     public VarValue Join(VarValue other)
     {
         var objects = Objects.Union(other.Objects);
