@@ -100,10 +100,7 @@ public sealed class BYP003_CatchPathPairTests
     public async Task Bug_is_reported_and_its_twin_is_silent(string name, string bug, string fix)
     {
         Assert.NotNull(name);
-        await AnalyzerVerifier.VerifyMembersAsync(bug);
-        await AnalyzerVerifier.VerifyMembersAsync(fix);
-        await AnalyzerVerifier.VerifyStructMembersAsync(bug);
-        await AnalyzerVerifier.VerifyStructMembersAsync(fix);
+        await AnalyzerVerifier.VerifyPairAsync(bug, fix);
     }
 
     [Theory]

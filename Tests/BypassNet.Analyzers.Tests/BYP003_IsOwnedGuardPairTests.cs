@@ -77,7 +77,6 @@ public sealed class BYP003_IsOwnedGuardPairTests
     {
         // IsOwned is a member of the struct handle the runtime ships (OwnedBuffer), not of the class stand-in.
         Assert.NotNull(name);
-        await AnalyzerVerifier.VerifyStructMembersAsync(bug);
-        await AnalyzerVerifier.VerifyStructMembersAsync(fix);
+        await AnalyzerVerifier.VerifyStructPairAsync(bug, fix);
     }
 }

@@ -104,7 +104,6 @@ public sealed class BYP003_LoopCarryPairTests
     public async Task Bug_is_reported_and_its_twin_is_silent(string name, string bug, string fix)
     {
         Assert.NotNull(name);
-        await AnalyzerVerifier.VerifyStructMembersAsync(bug);
-        await AnalyzerVerifier.VerifyStructMembersAsync(fix);
+        await AnalyzerVerifier.VerifyStructPairAsync(bug, fix);
     }
 }

@@ -46,6 +46,21 @@ public static class AnalyzerVerifier
     public static Task VerifyStructMembersAsync(string members, string? defaultId = null) =>
         VerifyAsync(MembersPrefix + members + MembersSuffix, defaultId, StandIns.StructSource);
 
+    /// <summary>A bug and its corrected twin, on both shapes of the contract (OwnedBuffer a class, and the runtime's struct).</summary>
+    public static async Task VerifyPairAsync(string bug, string fix)
+    {
+        await VerifyMembersAsync(bug);
+        await VerifyMembersAsync(fix);
+        await VerifyStructPairAsync(bug, fix);
+    }
+
+    /// <summary>A bug and its corrected twin, on the runtime's shape only (code that needs the struct handle's members).</summary>
+    public static async Task VerifyStructPairAsync(string bug, string fix)
+    {
+        await VerifyStructMembersAsync(bug);
+        await VerifyStructMembersAsync(fix);
+    }
+
     /// <summary>Verifies a whole compilation unit.</summary>
     public static async Task VerifyAsync(string markup, string? defaultId = null, string? standIns = null)
     {
