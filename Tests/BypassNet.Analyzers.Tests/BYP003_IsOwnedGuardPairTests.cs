@@ -5,7 +5,8 @@ namespace BypassNet.Analyzers.Tests;
 /// <summary>
 /// `IsOwned` asks whether a handle still owns its memory, so it may be asked after a handoff (not BYP001), and a
 /// branch on it is read as the answer: where true the value must still be released (BYP003 if not), where false it was
-/// handed off or disposed, so nothing is left to release and a read there is still a use after handoff. Each bug is
+/// handed off or disposed, so nothing is left to release and a read there is still a use after handoff. A side that no
+/// path can take (IsOwned after a handoff on every path) is not analysed. Each bug is
 /// paired with its corrected twin, which must be silent.
 /// </summary>
 public sealed class BYP003_IsOwnedGuardPairTests
@@ -71,6 +72,22 @@ public sealed class BYP003_IsOwnedGuardPairTests
             if (send) { Wire.Send(buf); }
             if (!buf.IsOwned) { Console.WriteLine(length); return; }
             buf.Dispose();
+        }
+        """)]
+    [InlineData("a read after a send on every path, guarded by nothing", """
+        async Task M(CancellationToken ct)
+        {
+            var buf = await sock.ReceiveAsync(ct);
+            await sock.SendAsync(buf, ct);
+            Console.WriteLine({|BYP001:buf|}.Length);
+        }
+        """, """
+        async Task M(CancellationToken ct)
+        {
+            var buf = await sock.ReceiveAsync(ct);
+            await sock.SendAsync(buf, ct);
+            if (!buf.IsOwned) { Console.WriteLine("sent"); }
+            if (buf.IsOwned) { Console.WriteLine(buf.Length); }
         }
         """)]
     public async Task Bug_is_reported_and_its_twin_is_silent(string name, string bug, string fix)

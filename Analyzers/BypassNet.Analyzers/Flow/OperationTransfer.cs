@@ -393,40 +393,58 @@ internal sealed class OperationTransfer
     /// The edges of `x.IsOwned`: where true, x was neither handed off nor disposed on the paths taking it (so it must
     /// still be released there); where false, it was, or it is no lease at all, so nothing is left to release.
     /// </summary>
-    private (OwnershipState WhenTrue, OwnershipState WhenFalse) RefineOwnership(VarValue tested, OwnershipState state)
+    private (OwnershipState? WhenTrue, OwnershipState? WhenFalse) RefineOwnership(VarValue tested, OwnershipState state)
     {
-        var ownedSide = state;
-        var releasedSide = state.Clone();
         var objects = tested.Objects;
+        var ownedPossible = false;
+        var releasedPossible = false;
+        for (var i = 0; i < objects.Count; i++)
+        {
+            var flags = StateOf(state, objects[i]).Flags;
+            ownedPossible |= StillOwned(flags) != ObjFlags.None;
+            releasedPossible |= NoLongerOwned(flags) != ObjFlags.None;
+        }
+
+        // A side no object can be on is not taken (IsOwned after a handoff on every path is false).
+        var ownedSide = ownedPossible ? state : null;
+        var releasedSide = releasedPossible ? (ownedPossible ? state.Clone() : state) : null;
         for (var i = 0; i < objects.Count; i++)
         {
             var id = objects[i];
             var old = StateOf(state, id);
-            ownedSide.Objects[id] = old.WithFlags(StillOwned(old.Flags));
-            releasedSide.Objects[id] = old.WithFlags(NoLongerOwned(old.Flags));
+            if (ownedSide is not null && StillOwned(old.Flags) is var owned && owned != ObjFlags.None)
+            {
+                ownedSide.Objects[id] = old.WithFlags(owned);
+            }
+
+            if (releasedSide is not null && NoLongerOwned(old.Flags) is var released && released != ObjFlags.None)
+            {
+                releasedSide.Objects[id] = old.WithFlags(released);
+            }
         }
 
-        // The bindings' own histories too: they decide whether a later read or Dispose() is after a handoff.
-        UpdateBindings(ownedSide, tested, static b => b.WithFlags(StillOwned(b.Flags)));
-        UpdateBindings(releasedSide, tested, static b => b.WithFlags(NoLongerOwned(b.Flags)));
+        // The bindings' own histories too: they decide whether a later read or Dispose() is after a handoff. A
+        // binding records what happened through the variable, so on a side that is taken it is that side's answer.
+        if (ownedSide is not null)
+        {
+            UpdateBindings(ownedSide, tested, static b => b.WithFlags(StillOwned(b.Flags) is var f && f != ObjFlags.None ? f : ObjFlags.Live));
+        }
+
+        if (releasedSide is not null)
+        {
+            UpdateBindings(releasedSide, tested, static b => b.WithFlags(NoLongerOwned(b.Flags) is var f && f != ObjFlags.None ? f : ObjFlags.Null));
+        }
+
         return (ownedSide, releasedSide);
     }
 
     private const ObjFlags ReleasedFlags = ObjFlags.Moved | ObjFlags.MovedInTry | ObjFlags.Disposed;
 
-    // What remains possible where IsOwned was true: not handed off, not disposed; Live if nothing else remains.
-    private static ObjFlags StillOwned(ObjFlags flags)
-    {
-        var owned = flags & ~(ReleasedFlags | ObjFlags.Null | ObjFlags.Unconfirmed);
-        return owned == ObjFlags.None ? ObjFlags.Live : owned;
-    }
+    // What remains possible where IsOwned was true: not handed off, not disposed (None: it cannot be).
+    private static ObjFlags StillOwned(ObjFlags flags) => flags & ~(ReleasedFlags | ObjFlags.Null | ObjFlags.Unconfirmed);
 
-    // What remains possible where IsOwned was false: released, or never a lease (nothing to release either way).
-    private static ObjFlags NoLongerOwned(ObjFlags flags)
-    {
-        var released = flags & (ReleasedFlags | ObjFlags.Null);
-        return released == ObjFlags.None ? ObjFlags.Null : released;
-    }
+    // What remains possible where IsOwned was false: released, or never a lease (None: it cannot be).
+    private static ObjFlags NoLongerOwned(ObjFlags flags) => flags & (ReleasedFlags | ObjFlags.Null | ObjFlags.Unconfirmed);
 
     private static IOperation? NullComparand(IBinaryOperation binary)
     {
