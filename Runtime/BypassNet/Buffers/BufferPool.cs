@@ -26,11 +26,9 @@ public sealed class BufferPool : IDisposable, IBufferOwner
     // One reusable handle core per slot, made on the slot's first lease: a lease allocates nothing after that.
     private readonly BufferCore?[] _cores;
     private readonly Queue<Waiter> _waiters = new();
+    // Slots not leased. The pool pins the slab once, for itself and every lease: the pin is released when the pool is
+    // disposed and the last lease is back (_freeCount == Count), so a lease costs no pin of its own.
     private int _freeCount;
-
-    // Leases out (slots taken and not yet back). The pool pins the slab once, for itself and all of them: the pin is
-    // released when the pool is disposed and the last lease is back (a lease costs no pin of its own).
-    private int _outstanding;
     private bool _disposed;
     private BufferPoison? _poison;
 
@@ -144,7 +142,6 @@ public sealed class BufferPool : IDisposable, IBufferOwner
             slot = _free[--_freeCount];
             _leased[slot] = true;
             ThrowIfPoisonBrokenLocked(slot);
-            _outstanding++;
         }
 
         buffer = CreateLease(slot);
@@ -177,7 +174,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
             }
 
             _disposed = true;
-            unpin = _outstanding == 0;
+            unpin = _freeCount == Count;
             waiters = _waiters.ToArray();
             _waiters.Clear();
         }
@@ -234,8 +231,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
             {
                 _leased[slot] = false;
                 _free[_freeCount++] = slot;
-                _outstanding--;
-                unpin = _disposed && _outstanding == 0;
+                unpin = _disposed && _freeCount == Count;
             }
         }
 
@@ -258,7 +254,7 @@ public sealed class BufferPool : IDisposable, IBufferOwner
 
     private unsafe OwnedBuffer CreateLease(int slot)
     {
-        // The pool's own pin outlives every lease (see _outstanding), so disposing the pool never frees leased memory.
+        // The pool's own pin outlives every lease (see _freeCount), so disposing the pool never frees leased memory.
         // The slot is this caller's alone here (just taken off the free list), so its core is too.
         BufferCore core = _cores[slot] ??= new BufferCore(this, slot);
         return new OwnedBuffer(core, core.Begin(SlotPointer(slot), BufferSize, BufferSize));
@@ -290,7 +286,6 @@ public sealed class BufferPool : IDisposable, IBufferOwner
                 int slot = _free[--_freeCount];
                 _leased[slot] = true;
                 ThrowIfPoisonBrokenLocked(slot);
-                _outstanding++;
                 waiter.Completion.SetResult(CreateLease(slot));
             }
             else
