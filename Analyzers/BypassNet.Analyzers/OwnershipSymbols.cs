@@ -135,6 +135,13 @@ internal sealed class OwnershipSymbols
             || SymbolEqualityComparer.Default.Equals(def, _readOnlyMemory);
     }
 
+    /// <summary>
+    /// True for an owned parameter passed by value and not declared [TakesOwnership]: the ones a method summary may find
+    /// released on every path (and so infer the attribute for).
+    /// </summary>
+    public bool IsUndeclaredOwnedParameter(IParameterSymbol parameter) =>
+        parameter.RefKind == RefKind.None && IsOwned(parameter.Type) && !TakesOwnership(parameter);
+
     /// <summary>True when the parameter is marked [TakesOwnership] (also through an overridden or implemented declaration).</summary>
     public bool TakesOwnership(IParameterSymbol? parameter)
     {

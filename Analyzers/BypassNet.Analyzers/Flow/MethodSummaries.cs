@@ -47,8 +47,7 @@ internal sealed class MethodSummaries
     /// <summary>True when the summary of the parameter's method shows it releases the parameter on every path (and it is not declared so).</summary>
     public bool InfersTakesOwnership(IParameterSymbol parameter)
     {
-        if (parameter.RefKind != RefKind.None || !_symbols.IsOwned(parameter.Type) || _symbols.TakesOwnership(parameter)
-            || parameter.ContainingSymbol is not IMethodSymbol method)
+        if (!_symbols.IsUndeclaredOwnedParameter(parameter) || parameter.ContainingSymbol is not IMethodSymbol method)
         {
             return false;
         }
@@ -178,8 +177,7 @@ internal sealed class MethodSummaries
         var result = new bool[method.Parameters.Length];
         for (var i = 0; i < result.Length; i++)
         {
-            var parameter = method.Parameters[i];
-            result[i] = parameter.RefKind == RefKind.None && _symbols.IsOwned(parameter.Type) && !_symbols.TakesOwnership(parameter);
+            result[i] = _symbols.IsUndeclaredOwnedParameter(method.Parameters[i]);
         }
 
         return result;
@@ -198,7 +196,7 @@ internal sealed class MethodSummaries
         var wanted = _symbols.IsView(method.ReturnType);
         foreach (var parameter in method.Parameters)
         {
-            wanted |= parameter.RefKind == RefKind.None && _symbols.IsOwned(parameter.Type) && !_symbols.TakesOwnership(parameter);
+            wanted |= _symbols.IsUndeclaredOwnedParameter(parameter);
         }
 
         return wanted && _compilation.ContainsSyntaxTree(method.DeclaringSyntaxReferences[0].SyntaxTree);
@@ -219,12 +217,7 @@ internal sealed class MethodSummaries
         if (body is null || graph is null)
         {
             var syntax = method.DeclaringSyntaxReferences[0].GetSyntax();
-
-            // Summaries need the bodies of other methods than the one being analyzed; the model is only read.
-#pragma warning disable RS1030 // Do not invoke Compilation.GetSemanticModel() method within a diagnostic analyzer
-            var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
-#pragma warning restore RS1030
-            body = model.GetOperation(syntax);
+            body = ModelOf(syntax.SyntaxTree).GetOperation(syntax);
             graph = null;
         }
 
@@ -233,15 +226,7 @@ internal sealed class MethodSummaries
             return null;
         }
 
-        ControlFlowGraph cfg;
-        if (graph is not null)
-        {
-            cfg = graph();
-        }
-        else
-        {
-            cfg = body is IMethodBodyOperation methodBody ? ControlFlowGraph.Create(methodBody) : ControlFlowGraph.Create((IConstructorBodyOperation)body);
-        }
+        var cfg = graph is not null ? graph() : GraphOf(body)!;
 
         var released = OwnershipFlowAnalysis.ReleasedParameters(cfg, body, method, _symbols, this);
         var viewSources = _symbols.IsView(method.ReturnType) ? ViewSourcesOf(body, method) : new bool[method.Parameters.Length];
@@ -255,10 +240,7 @@ internal sealed class MethodSummaries
     private MethodSummary? ComputeLocalFunction(IMethodSymbol method)
     {
         var syntax = method.DeclaringSyntaxReferences[0].GetSyntax();
-#pragma warning disable RS1030 // Do not invoke Compilation.GetSemanticModel() method within a diagnostic analyzer
-        var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
-#pragma warning restore RS1030
-        if (model.GetOperation(syntax) is not ILocalFunctionOperation declaration)
+        if (ModelOf(syntax.SyntaxTree).GetOperation(syntax) is not ILocalFunctionOperation declaration)
         {
             return null;
         }
@@ -269,21 +251,7 @@ internal sealed class MethodSummaries
             root = parent;
         }
 
-        ControlFlowGraph outer;
-        if (root is IMethodBodyOperation methodBody)
-        {
-            outer = ControlFlowGraph.Create(methodBody);
-        }
-        else if (root is IConstructorBodyOperation constructorBody)
-        {
-            outer = ControlFlowGraph.Create(constructorBody);
-        }
-        else
-        {
-            return null;
-        }
-
-        if (FindLocalFunctionGraph(outer, method, depth: 0) is not { } cfg)
+        if (GraphOf(root) is not { } outer || FindLocalFunctionGraph(outer, method, depth: 0) is not { } cfg)
         {
             return null;
         }
@@ -299,20 +267,10 @@ internal sealed class MethodSummaries
     /// </summary>
     private MethodSummary ComputePrimaryConstructor(IMethodSymbol method, TypeDeclarationSyntax type)
     {
-        var released = new bool[method.Parameters.Length];
-        var candidates = false;
-        for (var i = 0; i < released.Length; i++)
+        var released = OwnedByValue(method);
+        if (released.Contains(true) && type is not RecordDeclarationSyntax)
         {
-            var parameter = method.Parameters[i];
-            released[i] = parameter.RefKind == RefKind.None && _symbols.IsOwned(parameter.Type) && !_symbols.TakesOwnership(parameter);
-            candidates |= released[i];
-        }
-
-        if (candidates && type is not RecordDeclarationSyntax)
-        {
-#pragma warning disable RS1030 // Do not invoke Compilation.GetSemanticModel() method within a diagnostic analyzer
-            var model = _compilation.GetSemanticModel(type.SyntaxTree);
-#pragma warning restore RS1030
+            var model = ModelOf(type.SyntaxTree);
             var read = new bool[released.Length];
             foreach (var member in type.Members)
             {
@@ -334,6 +292,19 @@ internal sealed class MethodSummaries
 
         return new MethodSummary(released, new bool[released.Length]);
     }
+
+    // Summaries need the bodies of other methods than the one being analyzed; the model is only read.
+#pragma warning disable RS1030 // Do not invoke Compilation.GetSemanticModel() method within a diagnostic analyzer
+    private SemanticModel ModelOf(SyntaxTree tree) => _compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+
+    /// <summary>The graph of a method or constructor body; null for any other operation.</summary>
+    private static ControlFlowGraph? GraphOf(IOperation? body) => body switch
+    {
+        IMethodBodyOperation methodBody => ControlFlowGraph.Create(methodBody),
+        IConstructorBodyOperation constructorBody => ControlFlowGraph.Create(constructorBody),
+        _ => null,
+    };
 
     private static ControlFlowGraph? FindLocalFunctionGraph(ControlFlowGraph cfg, IMethodSymbol method, int depth)
     {

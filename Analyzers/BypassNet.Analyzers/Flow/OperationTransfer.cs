@@ -378,15 +378,11 @@ internal sealed class OperationTransfer
 
     private void EvaluateOwnershipTested(IOperation operand, OwnershipState state)
     {
-        var inner = MethodFacts.Unwrap(operand);
-        if (inner is IFlowCaptureReferenceOperation
-            || (MethodFacts.VariableOf(inner) is { } variable && (inner is not IMemberReferenceOperation || _run.Facts.IsTrackedOwner(variable))))
+        // A tracked variable or capture is only asked, not used, whatever happened to its value before.
+        if (!TryPeek(operand, state, out _, out _))
         {
-            // Not a use, whatever happened to the value before.
-            return;
+            Evaluate(operand, state);
         }
-
-        Evaluate(operand, state);
     }
 
     /// <summary>
@@ -636,7 +632,7 @@ internal sealed class OperationTransfer
                 && OwnedValueLeakRule.IsLeaked(StateOf(state, id).Flags) && !IsHeld(state, id))
             {
                 state.Objects[id] = StateOf(state, id).WithLostAt(site);
-                if (Reporting && _objects[id].Site is { } acquiredAt && !IsHeldByAnything(state, id))
+                if (Reporting && _objects[id].Site is { } acquiredAt && !IsHeld(state, id, capturesToo: true))
                 {
                     // Nothing can reach it any more, whatever the rest of the path does: say so here, since a loop
                     // may never reach the exit, and a later release through a variable the site reuses is not its.
@@ -684,40 +680,16 @@ internal sealed class OperationTransfer
         };
     }
 
-    /// <summary>True when a variable other than <paramref name="besides"/> holds <paramref name="id"/>.</summary>
-    private static bool IsHeldBesides(OwnershipState state, int id, ISymbol? besides)
+    /// <summary>
+    /// True when a variable other than <paramref name="besides"/> holds <paramref name="id"/>; with
+    /// <paramref name="capturesToo"/>, a flow capture (the compiler's temporary) counts as well.
+    /// </summary>
+    private static bool IsHeld(OwnershipState state, int id, ISymbol? besides = null, bool capturesToo = false)
     {
         foreach (var pair in state.Vars)
         {
-            if (pair.Key is ISymbol symbol && pair.Value.Objects.Contains(id)
-                && (besides is null || !SymbolEqualityComparer.Default.Equals(symbol, besides)))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>True when any variable or flow capture holds <paramref name="id"/>.</summary>
-    private static bool IsHeldByAnything(OwnershipState state, int id)
-    {
-        foreach (var pair in state.Vars)
-        {
-            if (pair.Value.Objects.Contains(id))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool IsHeld(OwnershipState state, int id)
-    {
-        foreach (var pair in state.Vars)
-        {
-            if (pair.Key is ISymbol && pair.Value.Objects.Contains(id))
+            if (pair.Value.Objects.Contains(id)
+                && (pair.Key is ISymbol symbol ? besides is null || !SymbolEqualityComparer.Default.Equals(symbol, besides) : capturesToo))
             {
                 return true;
             }
@@ -789,7 +761,7 @@ internal sealed class OperationTransfer
         var previous = StateOf(state, id);
         if (OwnedValueLeakRule.IsLeaked(previous.Flags))
         {
-            if (IsHeldBesides(state, id, AcquisitionTarget(site)))
+            if (IsHeld(state, id, besides: AcquisitionTarget(site)))
             {
                 // The same site acquiring again while a variable still holds the value an earlier iteration acquired
                 // there (`prev = cur;`, a carried-over frame): that value lives on as the site's earlier object, so

@@ -109,7 +109,7 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
 
         foreach (var parameter in method.Parameters)
         {
-            if (parameter.RefKind == RefKind.None && Symbols.IsOwned(parameter.Type) && !Symbols.TakesOwnership(parameter))
+            if (Symbols.IsUndeclaredOwnedParameter(parameter))
             {
                 var id = _objects.GetOrAdd(parameter, ObjectKind.Initial, null);
                 result[parameter.Ordinal] = (StateOf(exit, id).Flags & ObjFlags.Live) == 0;
