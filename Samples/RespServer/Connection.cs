@@ -89,6 +89,8 @@ internal sealed class Connection
                 await _writer.FlushAsync(_socket, CancellationToken.None).ConfigureAwait(false);
                 if (step == Step.Close)
                 {
+                    // The last reply must reach the kernel before the half-close.
+                    await _writer.DrainAsync().ConfigureAwait(false);
                     await LingerAsync().ConfigureAwait(false);
                     break;
                 }
@@ -105,6 +107,7 @@ internal sealed class Connection
         }
         finally
         {
+            await DrainQuietlyAsync().ConfigureAwait(false);
             _writer.Dispose();
             ReleaseScratch();
             await _socket.DisposeAsync().ConfigureAwait(false);
@@ -270,6 +273,19 @@ internal sealed class Connection
 
         _scratch = null;
         _scratchStart = _scratchEnd = 0;
+    }
+
+    /// <summary>Waits for the reply still in flight when the loop ends; a failure there is the peer leaving, already handled.</summary>
+    private async ValueTask DrainQuietlyAsync()
+    {
+        try
+        {
+            await _writer.DrainAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The connection is closing anyway.
+        }
     }
 
     /// <summary>

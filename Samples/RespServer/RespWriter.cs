@@ -25,6 +25,7 @@ internal sealed class RespWriter : IDisposable
     private int _written;
     private int _capacity;
     private long _pendingBytes;
+    private ValueTask<int> _inFlight;
 
     public RespWriter(BufferPool pool) => _pool = pool;
 
@@ -80,7 +81,12 @@ internal sealed class RespWriter : IDisposable
         WriteRaw("\r\n"u8);
     }
 
-    /// <summary>Sends everything written so far, in order, then releases the current buffer.</summary>
+    /// <summary>
+    /// Sends everything written so far, in order, then releases the current buffer. The last send, when it is an owned
+    /// buffer, is left in flight: the next flush (or <see cref="DrainAsync"/>) awaits it before sending more. By then
+    /// the client has usually answered it, so a request/response connection resumes once per request, not twice, and
+    /// a client that stops reading still holds the connection to one send in flight.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask FlushAsync(BypassSocket socket, CancellationToken cancellationToken)
     {
@@ -88,6 +94,7 @@ internal sealed class RespWriter : IDisposable
         ReleaseTarget();
         try
         {
+            await DrainAsync().ConfigureAwait(false);
             for (int i = 0; i < _pending.Count; i++)
             {
                 PendingSend item = _pending[i];
@@ -95,7 +102,14 @@ internal sealed class RespWriter : IDisposable
                 _pending[i] = default;
                 if (item.Buffer is { } owned)
                 {
-                    await socket.SendAsync(owned, cancellationToken).ConfigureAwait(false);
+                    ValueTask<int> send = socket.SendAsync(owned, cancellationToken);
+                    if (i == _pending.Count - 1)
+                    {
+                        _inFlight = send;
+                        break;
+                    }
+
+                    await send.ConfigureAwait(false);
                 }
                 else
                 {
@@ -109,7 +123,24 @@ internal sealed class RespWriter : IDisposable
         }
     }
 
-    /// <summary>Drops whatever was not sent (the connection is going away).</summary>
+    /// <summary>Waits for the send a flush left in flight; its error, if it failed, surfaces here.</summary>
+    public ValueTask DrainAsync()
+    {
+        ValueTask<int> send = _inFlight;
+        _inFlight = default;
+        if (send.IsCompletedSuccessfully)
+        {
+            // Consumed, so a pooled send operation goes back to its pool.
+            _ = send.Result;
+            return ValueTask.CompletedTask;
+        }
+
+        return AwaitAsync(send);
+
+        static async ValueTask AwaitAsync(ValueTask<int> send) => await send.ConfigureAwait(false);
+    }
+
+    /// <summary>Drops whatever was not sent (the connection is going away); call <see cref="DrainAsync"/> first.</summary>
     public void Dispose()
     {
         ReleaseTarget();

@@ -185,18 +185,43 @@ public sealed class OwnedEchoServer : IAsyncDisposable
         {
             // Ping-pong payloads are tiny: do not let Nagle hold a reply back waiting for an ACK.
             connection.NoDelay = true;
-            while (true)
-            {
-                OwnedBuffer received = await connection.ReceiveAsync().ConfigureAwait(false);
-                if (received.Length == 0)
-                {
-                    // The peer closed its side: nothing more to echo.
-                    received.Dispose();
-                    break;
-                }
 
-                // The buffer the kernel filled goes straight back out; it returns to the receive ring once sent.
-                await connection.SendAsync(received).ConfigureAwait(false);
+            // The last send is awaited only when the next receive has landed: by then its completion is in (the peer
+            // answered what it sent), so the await finishes at once and each round trip resumes this loop once, not
+            // twice. Sends stay one at a time, in order, and a failed send still ends the connection.
+            ValueTask<int> sending = default;
+            try
+            {
+                while (true)
+                {
+                    OwnedBuffer received = await connection.ReceiveAsync().ConfigureAwait(false);
+                    ValueTask<int> sent = sending;
+                    sending = default;
+                    try
+                    {
+                        await sent.ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        received.Dispose();
+                        throw;
+                    }
+
+                    if (received.Length == 0)
+                    {
+                        // The peer closed its side: nothing more to echo.
+                        received.Dispose();
+                        break;
+                    }
+
+                    // The buffer the kernel filled goes straight back out; it returns to the receive ring once sent.
+                    sending = connection.SendAsync(received);
+                }
+            }
+            finally
+            {
+                // A receive that failed leaves the last send in flight: it is awaited (and its error seen) before the close.
+                await sending.ConfigureAwait(false);
             }
         }
         catch (SocketException ex)
