@@ -23,7 +23,7 @@ internal sealed class MethodFacts
         _takesOwnership = takesOwnership;
     }
 
-    /// <summary>False when the body mentions no [Owned] type and no [TakesOwnership] parameter: nothing to analyze.</summary>
+    /// <summary>False when the body mentions no [Owned] type, no task of one and no [TakesOwnership] parameter: nothing to analyze.</summary>
     public bool IsRelevant { get; private set; }
 
     /// <summary>Gathers the facts of a body; <paramref name="takesOwnership"/> answers [TakesOwnership], declared or summarised.</summary>
@@ -64,7 +64,8 @@ internal sealed class MethodFacts
                 continue;
             }
 
-            if (!IsRelevant && _symbols.IsOwned(op.Type))
+            // A task of an owned value counts too: `_ = sock.ReceiveAsync();` mentions no owned type but leaks one.
+            if (!IsRelevant && (_symbols.IsOwned(op.Type) || _symbols.IsTaskOfOwned(op.Type)))
             {
                 IsRelevant = true;
             }

@@ -86,6 +86,10 @@ internal sealed class OperationTransfer
                 return Evaluate(nullable, state);
             case ISimpleAssignmentOperation assignment:
                 return Assign(assignment, state);
+            case IExpressionStatementOperation { Operation: var statement }:
+                // `sock.ReceiveAsync();` as a statement: nobody will ever await what it completes with.
+                var dropped = Evaluate(statement, state);
+                return DroppedTaskOfOwned(statement) is { } call ? Acquire(call, state) : dropped;
             case IDelegateCreationOperation delegateCreation:
                 // `Action a = () => ...;`, `Func<Task> f = Local;`: the delegate is the function it wraps.
                 return Evaluate(delegateCreation.Target, state);
@@ -518,8 +522,10 @@ internal sealed class OperationTransfer
         var target = assignment.Target;
         if (target is IDiscardOperation)
         {
-            // `_ = pool.Rent();` drops the value: it stays live and leaks.
-            return Evaluate(assignment.Value, state);
+            // `_ = pool.Rent();` drops the value: it stays live and leaks. So does `_ = sock.ReceiveAsync();`: the
+            // buffer the task completes with is never awaited, so never disposed.
+            var discarded = Evaluate(assignment.Value, state);
+            return DroppedTaskOfOwned(assignment.Value) is { } call ? Acquire(call, state) : discarded;
         }
 
         var variable = MethodFacts.VariableOf(target);
@@ -736,6 +742,15 @@ internal sealed class OperationTransfer
 
         return Symbols.IsView(awaitOperation.Type) ? awaited.AsView(true) : default;
     }
+
+    /// <summary>
+    /// The call, when <paramref name="dropped"/> is a call whose declared result is a task of an [Owned] value and its
+    /// task is being thrown away: whatever it completes with has no owner. Null otherwise.
+    /// </summary>
+    private IInvocationOperation? DroppedTaskOfOwned(IOperation dropped) =>
+        MethodFacts.Unwrap(dropped) is IInvocationOperation call && Symbols.IsTaskOfOwned(call.TargetMethod.OriginalDefinition.ReturnType)
+            ? call
+            : null;
 
     // Only a declared [Owned] result hands ownership to the caller: a generic T that happens to be owned
     // (dict.TryGetValue, list.First(), channel reads) is a borrowed or untracked reference.

@@ -5,8 +5,8 @@ using Microsoft.CodeAnalysis.Operations;
 namespace BypassNet.Analyzers.Rules;
 
 /// <summary>
-/// BYP003: an owned value acquired here (a call, creation or await yielding an [Owned] type, or an [Owned] out
-/// argument) is still live when the body ends on some path, or when the same site acquires again in a later loop
+/// BYP003: an owned value acquired here (a call, creation or await yielding an [Owned] type, an [Owned] out
+/// argument, or a discarded task of an [Owned] type) is still live when the body ends on some path, or when the same site acquires again in a later loop
 /// iteration. Released means disposed, handed off, returned, stored (field, property, out parameter, array,
 /// collection) or captured. Paths that end by throwing are not leak paths, and a handler entered by an exception
 /// does not blame values that were live when it was thrown; a TryX out value counts only where TryX returned true.
@@ -65,6 +65,12 @@ internal static class OwnedValueLeakRule
     public static void Report(AnalysisRun run, IOperation site, string where)
     {
         var type = site is IArgumentOperation argument ? argument.Parameter?.Type : site.Type;
+        if (type is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } task && run.Symbols.IsTaskOfOwned(task))
+        {
+            // A discarded receive: name what its task completes with.
+            type = task.TypeArguments[0];
+        }
+
         if (type is INamedTypeSymbol { IsTupleType: true } tuple)
         {
             // One element of a tuple result: name the first reference-type element (the owned one, in practice).
