@@ -30,7 +30,7 @@ public sealed class DescriptorExhaustionTests
     public async Task A_flood_past_the_descriptor_limit_is_refused_cleanly_and_the_server_recovers(string server, EngineKind engine)
     {
         using ChildProcess child = await StartAsync(server, engine, unlimitedClients: false);
-        int port = await PortAsync(child);
+        int port = await child.ListeningPortAsync();
         string maxLine = await child.WaitForLineAsync("listening on");
         int max = int.Parse(Regex.Match(maxLine, server == "echo" ? @"at most (\d+)" : @"maxclients (\d+)").Groups[1].Value);
         Assert.InRange(max, 1, DescriptorLimit);
@@ -42,7 +42,7 @@ public sealed class DescriptorExhaustionTests
             {
                 for (int i = 0; i < Flood; i++)
                 {
-                    connections.Add(await ConnectAsync(port));
+                    connections.Add(await ChildProcess.ConnectLoopbackAsync(port));
                 }
 
                 // Every connection gets an answer: served ones the reply, the rest a refusal (never silence).
@@ -69,14 +69,14 @@ public sealed class DescriptorExhaustionTests
     public async Task Accept_failing_with_EMFILE_backs_off_and_resumes_once_descriptors_return(string server, EngineKind engine)
     {
         using ChildProcess child = await StartAsync(server, engine, unlimitedClients: true);
-        int port = await PortAsync(child);
+        int port = await child.ListeningPortAsync();
         var connections = new List<Socket>();
         try
         {
             // With no connection limit below the descriptor limit, accept itself runs out of descriptors.
             for (int i = 0; i < Flood; i++)
             {
-                connections.Add(await ConnectAsync(port));
+                connections.Add(await ChildProcess.ConnectLoopbackAsync(port));
             }
 
             await child.WaitForLineAsync("out of descriptors");
@@ -115,18 +115,7 @@ public sealed class DescriptorExhaustionTests
         return child;
     }
 
-    private static async Task<int> PortAsync(ChildProcess child)
-    {
-        string line = await child.WaitForLineAsync("listening on");
-        return int.Parse(Regex.Match(line, @":(\d+)").Groups[1].Value);
-    }
 
-    private static async Task<Socket> ConnectAsync(int port)
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)).WaitAsync(Faults.Guard);
-        return socket;
-    }
 
     /// <summary>Sends one request and reads the answer: the reply (served), or a refusal (EOF, reset, or the RESP error).</summary>
     private static async Task<Answer> AskAsync(Socket socket, string server)
@@ -189,7 +178,7 @@ public sealed class DescriptorExhaustionTests
         while (served < 20)
         {
             Assert.True(DateTime.UtcNow < deadline, $"only {served} fresh connections served:\n{child.Output}");
-            using Socket socket = await ConnectAsync(port);
+            using Socket socket = await ChildProcess.ConnectLoopbackAsync(port);
             if (await AskAsync(socket, server).WaitAsync(Faults.Guard) == Answer.Served)
             {
                 served++;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using BypassNet.FaultTests.Support;
 
 namespace BypassNet.FaultTests;
@@ -18,12 +17,12 @@ public sealed class EchoSampleStreamTests
     public async Task A_streaming_client_that_half_closes_gets_every_byte_back_in_order(string engine)
     {
         using ChildProcess server = await StartAsync(engine);
-        int port = await PortAsync(server);
+        int port = await server.ListeningPortAsync();
 
         // 8 MiB in uneven writes, sent while the echo is read concurrently: receives land while sends are in flight.
         byte[] payload = new byte[8 * 1024 * 1024];
         new Random(7).NextBytes(payload);
-        using Socket client = await ConnectAsync(port);
+        using Socket client = await ChildProcess.ConnectLoopbackAsync(port);
         Task sending = Task.Run(async () =>
         {
             var random = new Random(11);
@@ -60,12 +59,12 @@ public sealed class EchoSampleStreamTests
     public async Task Clients_that_reset_with_replies_in_flight_end_alone_and_the_server_goes_on(string engine)
     {
         using ChildProcess server = await StartAsync(engine);
-        int port = await PortAsync(server);
+        int port = await server.ListeningPortAsync();
 
         for (int i = 0; i < 20; i++)
         {
             // Writes a lot, reads nothing, then resets: the server's sends back are in flight or stuck when it does.
-            using Socket rude = await ConnectAsync(port);
+            using Socket rude = await ChildProcess.ConnectLoopbackAsync(port);
             byte[] chunk = new byte[256 * 1024];
             using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
             try
@@ -85,7 +84,7 @@ public sealed class EchoSampleStreamTests
         }
 
         // A polite client after them is served, byte for byte.
-        using Socket polite = await ConnectAsync(port);
+        using Socket polite = await ChildProcess.ConnectLoopbackAsync(port);
         byte[] message = "still here"u8.ToArray();
         await polite.SendAsync(message, SocketFlags.None);
         byte[] reply = new byte[message.Length];
@@ -107,18 +106,5 @@ public sealed class EchoSampleStreamTests
         ChildProcess child = ChildProcess.Start(ChildProcess.Dll("Samples/EchoServer", "EchoServer"), ["--port", "0", "--engine", engine]);
         await Task.Yield();
         return child;
-    }
-
-    private static async Task<int> PortAsync(ChildProcess child)
-    {
-        string line = await child.WaitForLineAsync("listening on");
-        return int.Parse(Regex.Match(line, @":(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static async Task<Socket> ConnectAsync(int port)
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)).WaitAsync(Faults.Guard);
-        return socket;
     }
 }

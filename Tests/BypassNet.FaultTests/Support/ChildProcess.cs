@@ -117,6 +117,29 @@ public sealed class ChildProcess : IDisposable
         }
     }
 
+    /// <summary>The port a sample server prints in its "listening on 127.0.0.1:PORT" line (waits for the line).</summary>
+    public async Task<int> ListeningPortAsync()
+    {
+        string line = await WaitForLineAsync("listening on");
+        return int.Parse(System.Text.RegularExpressions.Regex.Match(line, @":(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A client socket (Nagle off) connected to 127.0.0.1:<paramref name="port"/>, within the hang guard.</summary>
+    public static async Task<System.Net.Sockets.Socket> ConnectLoopbackAsync(int port)
+    {
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port)).WaitAsync(Faults.Guard);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Waits (hang guard only) for the child to exit on its own.</summary>
     public async Task<int> WaitForExitAsync()
     {
