@@ -124,20 +124,12 @@ internal sealed class RespWriter : IDisposable
     }
 
     /// <summary>Waits for the send a flush left in flight; its error, if it failed, surfaces here.</summary>
-    public ValueTask DrainAsync()
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask DrainAsync()
     {
         ValueTask<int> send = _inFlight;
         _inFlight = default;
-        if (send.IsCompletedSuccessfully)
-        {
-            // Consumed, so a pooled send operation goes back to its pool.
-            _ = send.Result;
-            return ValueTask.CompletedTask;
-        }
-
-        return AwaitAsync(send);
-
-        static async ValueTask AwaitAsync(ValueTask<int> send) => await send.ConfigureAwait(false);
+        await send.ConfigureAwait(false);
     }
 
     /// <summary>Drops whatever was not sent (the connection is going away); call <see cref="DrainAsync"/> first.</summary>
