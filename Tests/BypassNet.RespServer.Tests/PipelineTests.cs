@@ -53,6 +53,34 @@ public sealed class PipelineTests
 
     [Theory]
     [MemberData(nameof(TestServers.Both), MemberType = typeof(TestServers))]
+    public async Task A_client_that_pipelines_then_half_closes_gets_every_reply_before_the_close(EngineKind engine)
+    {
+        // The server leaves its last reply in flight while it reads on; end of stream must not drop it.
+        await using Samples.Resp.RespServer server = TestServers.Start(engine);
+        await using RespTestClient client = await TestServers.ConnectAsync(server);
+        const int commands = 20_000;
+        using var batch = new MemoryStream();
+        for (int i = 0; i < commands; i++)
+        {
+            batch.Write(RespTestClient.Encode("INCR", "n"));
+        }
+
+        Task send = Task.Run(async () =>
+        {
+            await client.SendRawAsync(batch.ToArray());
+            client.ShutdownSend();
+        });
+        for (int i = 1; i <= commands; i++)
+        {
+            Assert.Equal(i, (await client.ReadReplyAsync()).Integer);
+        }
+
+        await send;
+        Assert.True(await client.WaitForCloseAsync(TimeSpan.FromSeconds(30)), "the server did not close after the client's end of stream");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.Both), MemberType = typeof(TestServers))]
     public async Task Commands_arriving_one_byte_at_a_time_are_parsed(EngineKind engine)
     {
         await using Samples.Resp.RespServer server = TestServers.Start(engine);

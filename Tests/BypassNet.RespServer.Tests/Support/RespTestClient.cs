@@ -124,6 +124,9 @@ public sealed class RespTestClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Half-closes: the server sees end of stream after what was sent, and may still answer it.</summary>
+    public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
+
     /// <summary>True when the server closes the connection within <paramref name="timeout"/> (bytes before the close are skipped).</summary>
     public async Task<bool> WaitForCloseAsync(TimeSpan timeout)
     {
