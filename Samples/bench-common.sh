@@ -1,10 +1,14 @@
 # Helpers the Samples/*/bench.sh scripts share; sourced, not run.
 
-# A free TCP port on 127.0.0.1 (nothing answers a connect there).
+# A free TCP port on 127.0.0.1 (nothing answers a connect there), below the kernel's ephemeral range: a port in it
+# can be the local port of one of the thousands of client connections a benchmark opens, which answers no connect
+# but still makes the server's bind fail (EADDRINUSE).
 free_port() {
-    local port
+    local port low=32768 span
+    read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+    span=$(( low > 12000 ? low - 10000 : 20000 ))
     while true; do
-        port=$((20000 + RANDOM % 20000))
+        port=$(( low > 12000 ? 10000 + RANDOM % span : 20000 + RANDOM % span ))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
     done
 }
