@@ -4,11 +4,13 @@
 # can be the local port of one of the thousands of client connections a benchmark opens, which answers no connect
 # but still makes the server's bind fail (EADDRINUSE).
 free_port() {
-    local port low=32768 span
+    local port low=32768 first=10000 span
     read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
-    span=$(( low > 12000 ? low - 10000 : 20000 ))
+    span=$(( low - first ))
+    # An ephemeral range starting that low leaves no room below it: fall back to a fixed range.
+    (( span >= 2000 )) || { first=20000; span=20000; }
     while true; do
-        port=$(( low > 12000 ? 10000 + RANDOM % span : 20000 + RANDOM % span ))
+        port=$(( first + RANDOM % span ))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
     done
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -114,8 +113,6 @@ public sealed class DescriptorExhaustionTests
         await Task.Yield();
         return child;
     }
-
-
 
     /// <summary>Sends one request and reads the answer: the reply (served), or a refusal (EOF, reset, or the RESP error).</summary>
     private static async Task<Answer> AskAsync(Socket socket, string server)

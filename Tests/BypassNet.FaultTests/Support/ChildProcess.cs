@@ -1,5 +1,9 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace BypassNet.FaultTests.Support;
 
@@ -121,16 +125,16 @@ public sealed class ChildProcess : IDisposable
     public async Task<int> ListeningPortAsync()
     {
         string line = await WaitForLineAsync("listening on");
-        return int.Parse(System.Text.RegularExpressions.Regex.Match(line, @":(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        return int.Parse(Regex.Match(line, @":(\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
     /// <summary>A client socket (Nagle off) connected to 127.0.0.1:<paramref name="port"/>, within the hang guard.</summary>
-    public static async Task<System.Net.Sockets.Socket> ConnectLoopbackAsync(int port)
+    public static async Task<Socket> ConnectLoopbackAsync(int port)
     {
-        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            await socket.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port)).WaitAsync(Faults.Guard);
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)).WaitAsync(Faults.Guard);
             return socket;
         }
         catch
