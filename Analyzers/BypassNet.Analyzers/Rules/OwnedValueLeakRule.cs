@@ -1,5 +1,7 @@
 using BypassNet.Analyzers.Flow;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace BypassNet.Analyzers.Rules;
@@ -77,6 +79,34 @@ internal static class OwnedValueLeakRule
             type = tuple.TupleElements.FirstOrDefault(e => e.Type.IsReferenceType)?.Type ?? type;
         }
 
-        run.Report(Descriptor, site.Syntax.GetLocation(), type?.Name ?? "value", where);
+        run.Report(Descriptor, ChosenValue(site.Syntax).GetLocation(), type?.Name ?? "value", where);
+    }
+
+    /// <summary>
+    /// The whole <c>?:</c>, <c>??</c> or switch expression an acquisition is one branch of: one value is lost, so it is
+    /// reported once, where it was chosen, rather than once per branch.
+    /// </summary>
+    private static SyntaxNode ChosenValue(SyntaxNode node)
+    {
+        var chosen = node;
+        for (var current = node; current.Parent is { } parent; current = parent)
+        {
+            switch (parent)
+            {
+                case ConditionalExpressionSyntax conditional when current != conditional.Condition:
+                case BinaryExpressionSyntax binary when binary.IsKind(SyntaxKind.CoalesceExpression):
+                case SwitchExpressionSyntax switchExpression when current != switchExpression.GoverningExpression:
+                    chosen = parent;
+                    continue;
+                case SwitchExpressionArmSyntax arm when current == arm.Expression:
+                case ParenthesizedExpressionSyntax:
+                case PostfixUnaryExpressionSyntax postfix when postfix.IsKind(SyntaxKind.SuppressNullableWarningExpression):
+                    continue;
+            }
+
+            break;
+        }
+
+        return chosen;
     }
 }

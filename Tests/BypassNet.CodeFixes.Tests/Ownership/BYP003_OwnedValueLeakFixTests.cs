@@ -52,6 +52,21 @@ public class BYP003_OwnedValueLeakFixTests
     }
 
     [Fact]
+    public async Task Adds_using_to_a_buffer_chosen_by_a_conditional()
+    {
+        // One value from two acquisitions: reported once on the whole conditional, so the declaration gets the fix.
+        string source = Wrap("""
+                    var chunk = stop ? socket.Buffers.Rent() : await socket.ReceiveAsync(ct);
+                    return chunk.Length;
+            """);
+        string expected = Wrap("""
+                    using var chunk = stop ? socket.Buffers.Rent() : await socket.ReceiveAsync(ct);
+                    return chunk.Length;
+            """);
+        await Verify.VerifyFixAsync(Id, TestProject.From(source), new[] { expected });
+    }
+
+    [Fact]
     public async Task Fix_all_adds_using_to_each_leak_in_the_document()
     {
         string source = Wrap("""
