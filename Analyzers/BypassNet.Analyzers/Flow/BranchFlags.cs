@@ -9,8 +9,12 @@ namespace BypassNet.Analyzers.Flow;
 /// at most <see cref="Max"/>. The analysis keeps paths apart by their values (<see cref="OwnershipState.FlagBits"/>),
 /// so <c>finally { if (!sent) buf.Dispose(); }</c> is read together with the handoff that set the flag, not merged
 /// with the path that did not: the ownership-transfer idiom of .NET code, which a path-merging analysis rejects.
-/// A local is left out when anything else may write it: a non-constant or compound assignment, a <c>ref</c> or
-/// <c>out</c> argument, a deconstruction, or a lambda or local function that names it.
+/// A <c>bool</c> local assigned a computed value (<c>bool owned = rng.Next(2) == 0;</c>) and tested by two branches or
+/// more is one too: its value is unknown where it is assigned, and the first branch on it splits the paths into the one
+/// where it is true and the one where it is false, so <c>if (owned) t = Start(); ... if (owned) await t;</c> is read
+/// along the same side twice. Constant flags come first when there are more than <see cref="Max"/>.
+/// A local is left out when anything else may write it: a compound assignment, a <c>ref</c> or <c>out</c> argument,
+/// a deconstruction, or a lambda or local function that names it.
 /// </summary>
 internal sealed class BranchFlags
 {
@@ -35,6 +39,8 @@ internal sealed class BranchFlags
 
         var seenTrue = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
         var seenFalse = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        var computed = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        var tests = new Dictionary<ILocalSymbol, int>(SymbolEqualityComparer.Default);
         var excluded = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
         var namedInClosures = new HashSet<string>(StringComparer.Ordinal);
         foreach (var localFunction in cfg.LocalFunctions)
@@ -49,19 +55,23 @@ internal sealed class BranchFlags
         {
             foreach (var operation in block.Operations)
             {
-                Scan(operation, seenTrue, seenFalse, excluded, namedInClosures);
+                Scan(operation, seenTrue, seenFalse, computed, excluded, namedInClosures);
             }
 
             if (block.BranchValue is { } branchValue)
             {
-                Scan(branchValue, seenTrue, seenFalse, excluded, namedInClosures);
+                Scan(branchValue, seenTrue, seenFalse, computed, excluded, namedInClosures);
+                if (TestedLocal(branchValue) is { } tested)
+                {
+                    tests[tested] = tests.TryGetValue(tested, out var count) ? count + 1 : 1;
+                }
             }
         }
 
-        var flags = candidates
-            .Where(l => seenTrue.Contains(l) && seenFalse.Contains(l) && !excluded.Contains(l) && !namedInClosures.Contains(l.Name))
-            .Take(Max)
-            .ToArray();
+        bool Writable(ILocalSymbol l) => !excluded.Contains(l) && !namedInClosures.Contains(l.Name);
+        var constants = candidates.Where(l => !computed.Contains(l) && seenTrue.Contains(l) && seenFalse.Contains(l) && Writable(l));
+        var computedFlags = candidates.Where(l => computed.Contains(l) && Writable(l) && tests.TryGetValue(l, out var count) && count >= 2);
+        var flags = constants.Concat(computedFlags).Take(Max).ToArray();
         return flags.Length == 0 ? None : new BranchFlags(flags);
     }
 
@@ -88,10 +98,40 @@ internal sealed class BranchFlags
     public void Assign(ISimpleAssignmentOperation assignment, OwnershipState state)
     {
         var index = IndexOf(assignment.Target);
-        if (index >= 0 && assignment.Value.ConstantValue is { HasValue: true, Value: bool value })
+        if (index < 0)
         {
-            state.FlagBits = value ? state.FlagBits | (1u << index) : state.FlagBits & ~(1u << index);
+            return;
         }
+
+        if (assignment.Value.ConstantValue is { HasValue: true, Value: bool value })
+        {
+            state.FlagBits = (value ? state.FlagBits | (1u << index) : state.FlagBits & ~(1u << index)) & ~UnknownBit(index);
+        }
+        else
+        {
+            // A computed value: unknown until a branch on it splits the paths.
+            state.FlagBits = (state.FlagBits & ~(1u << index)) | UnknownBit(index);
+        }
+    }
+
+    /// <summary>
+    /// When <paramref name="condition"/> (negation is the caller's) reads a flag whose value is unknown on the paths of
+    /// <paramref name="state"/>: the states on its true and false edges, each knowing the flag's value from there on.
+    /// </summary>
+    public bool TrySplit(IOperation condition, OwnershipState state, out OwnershipState whenTrue, out OwnershipState whenFalse)
+    {
+        var index = IndexOf(condition);
+        if (index < 0 || !IsUnknown(state, index))
+        {
+            whenTrue = whenFalse = state;
+            return false;
+        }
+
+        whenTrue = state;
+        whenFalse = state.Clone();
+        whenTrue.FlagBits = (whenTrue.FlagBits | (1u << index)) & ~UnknownBit(index);
+        whenFalse.FlagBits &= ~((1u << index) | UnknownBit(index));
+        return true;
     }
 
     /// <summary>
@@ -110,14 +150,14 @@ internal sealed class BranchFlags
         if (index >= 0)
         {
             value = Holds(state, index);
-            return true;
+            return !IsUnknown(state, index);
         }
 
         switch (MethodFacts.Unwrap(condition))
         {
             case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } binary:
                 var (flag, constant) = IndexOf(binary.LeftOperand) >= 0 ? (binary.LeftOperand, binary.RightOperand) : (binary.RightOperand, binary.LeftOperand);
-                if (IndexOf(flag) is var i and >= 0 && constant.ConstantValue is { HasValue: true, Value: bool compared })
+                if (IndexOf(flag) is var i and >= 0 && !IsUnknown(state, i) && constant.ConstantValue is { HasValue: true, Value: bool compared })
                 {
                     value = (Holds(state, i) == compared) == (binary.OperatorKind == BinaryOperatorKind.Equals);
                     return true;
@@ -125,7 +165,7 @@ internal sealed class BranchFlags
 
                 return false;
             case IIsPatternOperation { Pattern: IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: bool pattern } } } isPattern
-                when IndexOf(isPattern.Value) is var j and >= 0:
+                when IndexOf(isPattern.Value) is var j and >= 0 && !IsUnknown(state, j):
                 value = Holds(state, j) == pattern;
                 return true;
             default:
@@ -134,6 +174,23 @@ internal sealed class BranchFlags
     }
 
     private static bool Holds(OwnershipState state, int index) => (state.FlagBits & (1u << index)) != 0;
+
+    // The high half of the bits says which flags hold a computed value not yet branched on.
+    private static uint UnknownBit(int index) => 1u << (16 + index);
+
+    private static bool IsUnknown(OwnershipState state, int index) => (state.FlagBits & UnknownBit(index)) != 0;
+
+    /// <summary>The local a branch condition reads, through negations: <c>if (owned)</c>, <c>if (!owned)</c>.</summary>
+    private static ILocalSymbol? TestedLocal(IOperation condition)
+    {
+        var op = MethodFacts.Unwrap(condition);
+        while (op is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+        {
+            op = MethodFacts.Unwrap(not.Operand);
+        }
+
+        return op is ILocalReferenceOperation reference ? reference.Local : null;
+    }
 
     private static void CollectLocals(ControlFlowRegion region, List<ILocalSymbol> into)
     {
@@ -151,16 +208,20 @@ internal sealed class BranchFlags
         }
     }
 
-    private static void Scan(IOperation root, HashSet<ILocalSymbol> seenTrue, HashSet<ILocalSymbol> seenFalse, HashSet<ILocalSymbol> excluded, HashSet<string> namedInClosures)
+    private static void Scan(IOperation root, HashSet<ILocalSymbol> seenTrue, HashSet<ILocalSymbol> seenFalse, HashSet<ILocalSymbol> computed, HashSet<ILocalSymbol> excluded, HashSet<string> namedInClosures)
     {
         foreach (var operation in root.DescendantsAndSelf())
         {
             switch (operation)
             {
                 case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
-                    if (assignment.IsRef || assignment.Value.ConstantValue is not { HasValue: true, Value: bool value })
+                    if (assignment.IsRef)
                     {
                         excluded.Add(target.Local);
+                    }
+                    else if (assignment.Value.ConstantValue is not { HasValue: true, Value: bool value })
+                    {
+                        computed.Add(target.Local);
                     }
                     else
                     {

@@ -22,6 +22,10 @@ internal sealed class OperationTransfer
     private readonly Dictionary<int, ISymbol> _viewEscapeTargets = new(); // the field or property that keeps the view
     private readonly Dictionary<int, IMethodSymbol> _functions = new();
 
+    // Objects standing for a task of an owned value kept in a local (`var pending = sock.ReceiveAsync();`): owned
+    // until awaited or otherwise used, so one never awaited leaks what it completes with.
+    private readonly HashSet<int> _pendingTasks = new();
+
     public OperationTransfer(AnalysisRun run, ObjectRegistry objects, IStateDefaults defaults)
     {
         _run = run;
@@ -100,7 +104,8 @@ internal sealed class OperationTransfer
                 // Task.FromResult(owned) / ValueTask.FromResult(owned): the task carries the value to whoever awaits it.
                 return EvaluateArguments(wrap.Arguments, state);
             case IInvocationOperation invocation:
-                return Invoke(invocation, invocation.TargetMethod, invocation.Instance, invocation.Arguments, state);
+                var invoked = Invoke(invocation, invocation.TargetMethod, invocation.Instance, invocation.Arguments, state);
+                return StartsPendingTask(invocation, state) ? AcquirePendingTask(invocation, state) : invoked;
             case IObjectCreationOperation creation:
                 return Create(creation, state);
             case IAwaitOperation awaitOperation:
@@ -181,6 +186,7 @@ internal sealed class OperationTransfer
             value = CheckUse(value, state, reference, nullTest);
         }
 
+        ReleasePendingTasks(value, reference, state);
         return value;
     }
 
@@ -328,6 +334,7 @@ internal sealed class OperationTransfer
             }
         }
 
+        ReleasePendingTasks(value, reference, state);
         return value;
     }
 
@@ -735,6 +742,7 @@ internal sealed class OperationTransfer
     private VarValue Await(IAwaitOperation awaitOperation, OwnershipState state)
     {
         var awaited = Evaluate(awaitOperation.Operation, state);
+        ReleasePendingTasks(awaited, awaitOperation, state);
         if (Symbols.IsOwned(awaitOperation.Type) && AwaitAcquires(awaitOperation.Operation))
         {
             return Acquire(awaitOperation, state);
@@ -751,6 +759,108 @@ internal sealed class OperationTransfer
         MethodFacts.Unwrap(dropped) is IInvocationOperation call && Symbols.IsTaskOfOwned(call.TargetMethod.OriginalDefinition.ReturnType)
             ? call
             : null;
+
+    /// <summary>
+    /// True when <paramref name="call"/> starts a task of an owned value that goes straight into a local: a call whose
+    /// declared result is a task of an [Owned] type, or `AsTask()`/`Preserve()` of one. Awaited at once, or passed on,
+    /// it is not: the await acquires the value, the callee or the store owns the task.
+    /// </summary>
+    private bool StartsPendingTask(IInvocationOperation call, OwnershipState state)
+    {
+        var carries = Symbols.IsTaskOfOwned(call.TargetMethod.OriginalDefinition.ReturnType)
+            || (call.TargetMethod.Name is "AsTask" or "Preserve" && Symbols.IsTaskOfOwned(call.Type) && call.Instance is { } instance
+                && (DroppedTaskOfOwned(instance) is not null || HoldsPendingTask(MethodFacts.Unwrap(instance), state)));
+        if (!carries)
+        {
+            return false;
+        }
+
+        IOperation node = call;
+        while (node.Parent is IConversionOperation or IParenthesizedOperation)
+        {
+            node = node.Parent;
+        }
+
+        return node.Parent switch
+        {
+            ISimpleAssignmentOperation assignment => ReferenceEquals(assignment.Value, node) && assignment.Target is ILocalReferenceOperation,
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Symbol.IsRef: false } } => true,
+            _ => false,
+        };
+    }
+
+    private bool HoldsPendingTask(IOperation operation, OwnershipState state)
+    {
+        if (operation is not ILocalReferenceOperation local)
+        {
+            return false;
+        }
+
+        var objects = ValueOf(state, local.Local).Objects;
+        for (var i = 0; i < objects.Count; i++)
+        {
+            if (_pendingTasks.Contains(objects[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private VarValue AcquirePendingTask(IInvocationOperation call, OwnershipState state)
+    {
+        var value = Acquire(call, state);
+        _pendingTasks.Add(value.Objects[0]);
+        return value;
+    }
+
+    /// <summary>
+    /// A read of a pending task releases it (the await, a return, a store, any call it is given to or made on now
+    /// decides), except the reads that only look at it: its completion state, a comparison (`await Task.WhenAny(t,
+    /// delay) != t`), or a Task.WhenAny/WhenAll/WaitAny/WaitAll over it, after which it still has to be awaited.
+    /// </summary>
+    private void ReleasePendingTasks(VarValue value, IOperation reference, OwnershipState state)
+    {
+        if (_pendingTasks.Count == 0 || value.Objects.IsEmpty || OnlyLooksAtTask(reference))
+        {
+            return;
+        }
+
+        for (var i = 0; i < value.Objects.Count; i++)
+        {
+            if (_pendingTasks.Contains(value.Objects[i]))
+            {
+                Escape(ObjSet.Of(value.Objects[i]), state);
+            }
+        }
+    }
+
+    private static bool OnlyLooksAtTask(IOperation reference)
+    {
+        var node = reference;
+        while (node.Parent is { } parent)
+        {
+            switch (parent)
+            {
+                case IConversionOperation or IParenthesizedOperation or IArrayInitializerOperation or IArgumentOperation or ICollectionExpressionOperation:
+                case IArrayCreationOperation { IsImplicit: true }:
+                    node = parent;
+                    continue;
+                case IPropertyReferenceOperation property when ReferenceEquals(property.Instance, node):
+                    return property.Property.Name is "IsCompleted" or "IsCompletedSuccessfully" or "IsFaulted" or "IsCanceled" or "Status" or "Id";
+                case IBinaryOperation binary:
+                    return binary.OperatorKind is BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals;
+                case IInvocationOperation invocation when !ReferenceEquals(invocation.Instance, node):
+                    return invocation.TargetMethod is { IsStatic: true, Name: "WhenAny" or "WhenAll" or "WaitAny" or "WaitAll" }
+                        && invocation.TargetMethod.ContainingType.ToDisplayString() == "System.Threading.Tasks.Task";
+            }
+
+            return false;
+        }
+
+        return false;
+    }
 
     // Only a declared [Owned] result hands ownership to the caller: a generic T that happens to be owned
     // (dict.TryGetValue, list.First(), channel reads) is a borrowed or untracked reference.
@@ -1360,6 +1470,12 @@ internal sealed class OperationTransfer
         {
             // A flag's value is known on these paths: the other branch is not taken by them.
             return flag != negated ? (state, null) : (null, state);
+        }
+
+        if (Flags.TrySplit(op, state, out var flagTrue, out var flagFalse))
+        {
+            // A computed flag's first test: from here each edge knows its value.
+            return negated ? (flagFalse, flagTrue) : (flagTrue, flagFalse);
         }
 
         ObjSet objects;

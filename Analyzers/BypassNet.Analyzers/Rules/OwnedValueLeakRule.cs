@@ -8,7 +8,7 @@ namespace BypassNet.Analyzers.Rules;
 
 /// <summary>
 /// BYP003: an owned value acquired here (a call, creation or await yielding an [Owned] type, an [Owned] out
-/// argument, or a discarded task of an [Owned] type) is still live when the body ends on some path, or when the same
+/// argument, or a task of an [Owned] type discarded or kept in a local and never awaited) is still live when the body ends on some path, or when the same
 /// site acquires again in a later loop iteration. Released means disposed, handed off, returned, stored (field, property, out parameter, array,
 /// collection) or captured. Paths that end by throwing are not leak paths, and a handler entered by an exception
 /// does not blame values that were live when it was thrown; a TryX out value counts only where TryX returned true.
@@ -69,8 +69,9 @@ internal static class OwnedValueLeakRule
         var type = site is IArgumentOperation argument ? argument.Parameter?.Type : site.Type;
         if (type is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } task && run.Symbols.IsTaskOfOwned(task))
         {
-            // A discarded receive: name what its task completes with.
+            // A receive discarded or never awaited: name what its task completes with.
             type = task.TypeArguments[0];
+            where = "(nothing awaits its task) " + where;
         }
 
         if (type is INamedTypeSymbol { IsTupleType: true } tuple)
