@@ -11,7 +11,8 @@ namespace BypassNet.Samples.Resp;
 /// A command cut by the end of a received buffer has its tail copied into a per-connection scratch array and is
 /// completed there from the next buffer(s), taking only the bytes it needs; the commands after it are again parsed in
 /// place. So received buffers (ring slots, a shared and limited resource) are always given back at once, and a value
-/// of up to 512 MB is assembled in one array sized from its header.
+/// of up to 512 MB is assembled in one array sized from its header. A turn runs at most <see cref="TurnBudget"/>
+/// commands before the connection yields, so a client that pipelines without pause cannot hold up the others.
 /// </summary>
 /// <remarks>
 /// With <see cref="BypassNetOptions.InlineContinuations"/> this code runs on the ring thread: nothing here blocks
@@ -27,6 +28,13 @@ internal sealed class Connection
 
     private const int InitialScratch = 16 * 1024;
 
+    /// <summary>
+    /// Commands one connection runs in a turn (since its last wait for input) before it lets the others go first: a
+    /// client that pipelines without pause (a flood, or a peer that never reads its replies) then costs the others at
+    /// most this much per turn, not whole buffers of commands each.
+    /// </summary>
+    private const int TurnBudget = 128;
+
     /// <summary>Bytes moved into scratch at least per step while completing a command there (headers give no length).</summary>
     private const int MinimumAppend = 4096;
 
@@ -40,6 +48,7 @@ internal sealed class Connection
     private byte[]? _scratch;
     private int _scratchStart;
     private int _scratchEnd;
+    private int _turnCommands;
 
     public Connection(BypassSocket socket, CommandDispatcher dispatcher, ILogger logger)
     {
@@ -62,6 +71,9 @@ internal sealed class Connection
 
         /// <summary>QUIT or a framing error: send what is buffered and close.</summary>
         Close,
+
+        /// <summary>This turn's budget is used: send what is buffered, let others run, then continue with the same input.</summary>
+        Yield,
     }
 
     /// <summary>Closes the socket, ending <see cref="RunAsync"/> (server shutdown).</summary>
@@ -78,7 +90,14 @@ internal sealed class Connection
         {
             while (true)
             {
-                OwnedBuffer input = await _socket.ReceiveAsync().ConfigureAwait(false);
+                ValueTask<OwnedBuffer> receiving = _socket.ReceiveAsync();
+                if (!receiving.IsCompleted)
+                {
+                    // This connection waits for its client: when the input comes, a new turn begins.
+                    _turnCommands = 0;
+                }
+
+                OwnedBuffer input = await receiving.ConfigureAwait(false);
                 if (input.Length == 0)
                 {
                     input.Dispose();
@@ -133,6 +152,13 @@ internal sealed class Connection
                         continue;
                     case Step.Flush:
                         await _writer.FlushAsync(_socket, CancellationToken.None).ConfigureAwait(false);
+                        continue;
+                    case Step.Yield:
+                        // On a ring thread the rest of this input then runs on the thread pool, while the ring goes on
+                        // serving other connections; elsewhere it queues behind their work.
+                        await _writer.FlushAsync(_socket, CancellationToken.None).ConfigureAwait(false);
+                        await Task.Yield();
+                        _turnCommands = 0;
                         continue;
                     case Step.NeedMore when offset < input.Length:
                         AppendToScratch(input.Span[offset..]);
@@ -198,6 +224,11 @@ internal sealed class Connection
                 return Step.Flush;
             }
 
+            if (_turnCommands >= TurnBudget)
+            {
+                return Step.Yield;
+            }
+
             ReadOnlySpan<byte> rest = data[offset..];
             switch (_parser.Parse(rest, out int consumed))
             {
@@ -205,6 +236,7 @@ internal sealed class Connection
                     bool keepOpen = _dispatcher.Execute(new Command(rest, _parser.Arguments), _writer);
                     _parser.Reset();
                     offset += consumed;
+                    _turnCommands++;
                     if (!keepOpen)
                     {
                         return Step.Close;
