@@ -73,6 +73,23 @@ public sealed class BYP003_ChosenValuePairTests
             return true;
         }
         """)]
+    [InlineData("a conditional assigned to a local declared earlier (the graph captures the target first)", """
+        async Task<int> M(bool canned)
+        {
+            OwnedBuffer buf;
+            buf = {|BYP003:canned ? pool.Rent() : await sock.ReceiveAsync()|};
+            return buf.Length;
+        }
+        """, """
+        async Task<int> M(bool canned)
+        {
+            OwnedBuffer buf;
+            buf = canned ? pool.Rent() : await sock.ReceiveAsync();
+            int length = buf.Length;
+            buf.Dispose();
+            return length;
+        }
+        """)]
     public async Task Bug_is_reported_once_and_its_twin_is_silent(string name, string bug, string fix)
     {
         Assert.NotNull(name);

@@ -26,6 +26,9 @@ internal sealed class OperationTransfer
     // until awaited or otherwise used, so one never awaited leaks what it completes with.
     private readonly HashSet<int> _pendingTasks = new();
 
+    // Locals and parameters the graph captured as an assignment's target (`x = c ? a : b` captures x before the branch).
+    private readonly Dictionary<CaptureId, ISymbol> _capturedTargets = new();
+
     public OperationTransfer(AnalysisRun run, ObjectRegistry objects, IStateDefaults defaults)
     {
         _run = run;
@@ -310,6 +313,11 @@ internal sealed class OperationTransfer
 
         if (MethodFacts.VariableOf(inner) is { } variable && (inner is not IMemberReferenceOperation || _run.Facts.IsTrackedOwner(variable)))
         {
+            if (inner is ILocalReferenceOperation or IParameterReferenceOperation)
+            {
+                _capturedTargets[capture.Id] = variable;
+            }
+
             var value = ValueOf(state, variable);
             var history = value.History();
             var site = (history.Flags & (ObjFlags.Moved | ObjFlags.MovedInTry)) != 0 ? history.MovedAt : history.DisposedAt;
@@ -535,7 +543,8 @@ internal sealed class OperationTransfer
             return DroppedTaskOfOwned(assignment.Value) is { } call ? Acquire(call, state) : discarded;
         }
 
-        var variable = MethodFacts.VariableOf(target);
+        var variable = MethodFacts.VariableOf(target)
+            ?? (target is IFlowCaptureReferenceOperation captured && _capturedTargets.TryGetValue(captured.Id, out var capturedVariable) ? capturedVariable : null);
         if (variable is null || (target is IMemberReferenceOperation && !_run.Facts.IsTrackedOwner(variable)))
         {
             // A store anywhere else (another object's field, an array element, an indexer): the store owns it.
