@@ -85,6 +85,42 @@ public sealed class BYP003_ComputedFlagPairTests
             return n;
         }
         """)]
+    [InlineData("a constant flag later assigned a branching value (the graph captures it as the target)", """
+        private OwnedBuffer _kept;
+
+        int M(bool a)
+        {
+            bool keep = false;
+            keep = true;
+            OwnedBuffer buf = {|BYP003:pool.Rent()|};
+            keep = buf.Length > 0 ? a : false;
+            if (keep)
+            {
+                _kept = buf;
+                return 1;
+            }
+
+            return 0;
+        }
+        """, """
+        private OwnedBuffer _kept;
+
+        int M(bool a)
+        {
+            bool keep = false;
+            keep = true;
+            OwnedBuffer buf = pool.Rent();
+            keep = buf.Length > 0 ? a : false;
+            if (keep)
+            {
+                _kept = buf;
+                return 1;
+            }
+
+            buf.Dispose();
+            return 0;
+        }
+        """)]
     public async Task Bug_is_reported_and_its_twin_is_silent(string name, string bug, string fix)
     {
         Assert.NotNull(name);

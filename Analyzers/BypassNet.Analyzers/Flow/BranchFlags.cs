@@ -25,7 +25,14 @@ internal sealed class BranchFlags
 
     private readonly ILocalSymbol[] _locals;
 
-    private BranchFlags(ILocalSymbol[] locals) => _locals = locals;
+    // Locals the graph captured as the target of an assignment whose value branches (`sent = a ? b : c`).
+    private readonly Dictionary<CaptureId, ILocalSymbol> _capturedTargets;
+
+    private BranchFlags(ILocalSymbol[] locals, Dictionary<CaptureId, ILocalSymbol>? capturedTargets = null)
+    {
+        _locals = locals;
+        _capturedTargets = capturedTargets ?? new Dictionary<CaptureId, ILocalSymbol>();
+    }
 
     /// <summary>The flags of <paramref name="cfg"/>.</summary>
     public static BranchFlags Find(ControlFlowGraph cfg)
@@ -51,16 +58,17 @@ internal sealed class BranchFlags
             }
         }
 
+        var capturedTargets = CapturedTargets(cfg);
         foreach (var block in cfg.Blocks)
         {
             foreach (var operation in block.Operations)
             {
-                Scan(operation, seenTrue, seenFalse, computed, excluded, namedInClosures);
+                Scan(operation, capturedTargets, seenTrue, seenFalse, computed, excluded, namedInClosures);
             }
 
             if (block.BranchValue is { } branchValue)
             {
-                Scan(branchValue, seenTrue, seenFalse, computed, excluded, namedInClosures);
+                Scan(branchValue, capturedTargets, seenTrue, seenFalse, computed, excluded, namedInClosures);
                 if (TestedLocal(branchValue) is { } tested)
                 {
                     tests[tested] = tests.TryGetValue(tested, out var count) ? count + 1 : 1;
@@ -72,7 +80,7 @@ internal sealed class BranchFlags
         var constants = candidates.Where(l => !computed.Contains(l) && seenTrue.Contains(l) && seenFalse.Contains(l) && Writable(l));
         var computedFlags = candidates.Where(l => computed.Contains(l) && Writable(l) && tests.TryGetValue(l, out var count) && count >= 2);
         var flags = constants.Concat(computedFlags).Take(Max).ToArray();
-        return flags.Length == 0 ? None : new BranchFlags(flags);
+        return flags.Length == 0 ? None : new BranchFlags(flags, capturedTargets);
     }
 
     /// <summary>The index of the flag <paramref name="operation"/> reads, or -1.</summary>
@@ -97,7 +105,9 @@ internal sealed class BranchFlags
     /// </summary>
     public void Assign(ISimpleAssignmentOperation assignment, OwnershipState state)
     {
-        var index = IndexOf(assignment.Target);
+        var index = assignment.Target is IFlowCaptureReferenceOperation captured && _capturedTargets.TryGetValue(captured.Id, out var local)
+            ? Array.FindIndex(_locals, l => SymbolEqualityComparer.Default.Equals(l, local))
+            : IndexOf(assignment.Target);
         if (index < 0)
         {
             return;
@@ -208,12 +218,34 @@ internal sealed class BranchFlags
         }
     }
 
-    private static void Scan(IOperation root, HashSet<ILocalSymbol> seenTrue, HashSet<ILocalSymbol> seenFalse, HashSet<ILocalSymbol> computed, HashSet<ILocalSymbol> excluded, HashSet<string> namedInClosures)
+    /// <summary>The bool locals the graph captures by reference, as assignment targets are before a branching value.</summary>
+    private static Dictionary<CaptureId, ILocalSymbol> CapturedTargets(ControlFlowGraph cfg)
+    {
+        var targets = new Dictionary<CaptureId, ILocalSymbol>();
+        foreach (var block in cfg.Blocks)
+        {
+            foreach (var operation in block.Operations)
+            {
+                if (operation is IFlowCaptureOperation { Value: ILocalReferenceOperation { Local.Type.SpecialType: SpecialType.System_Boolean } local } capture)
+                {
+                    targets[capture.Id] = local.Local;
+                }
+            }
+        }
+
+        return targets;
+    }
+
+    private static void Scan(IOperation root, Dictionary<CaptureId, ILocalSymbol> capturedTargets, HashSet<ILocalSymbol> seenTrue, HashSet<ILocalSymbol> seenFalse, HashSet<ILocalSymbol> computed, HashSet<ILocalSymbol> excluded, HashSet<string> namedInClosures)
     {
         foreach (var operation in root.DescendantsAndSelf())
         {
             switch (operation)
             {
+                case ISimpleAssignmentOperation { Target: IFlowCaptureReferenceOperation target } when capturedTargets.TryGetValue(target.Id, out var captured):
+                    // `sent = a ? b : c`: its value is known only on each branch, so it is a computed one here.
+                    computed.Add(captured);
+                    break;
                 case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
                     if (assignment.IsRef)
                     {
