@@ -21,34 +21,35 @@ internal sealed class BranchFlags
     /// <summary>At most this many flags per graph: the paths kept apart grow as 2^flags.</summary>
     public const int Max = 4;
 
-    public static readonly BranchFlags None = new(Array.Empty<ILocalSymbol>());
+    public static readonly BranchFlags None = new(Array.Empty<ISymbol>());
 
-    private readonly ILocalSymbol[] _locals;
+    private readonly ISymbol[] _locals;
 
     // Locals the graph captured as the target of an assignment whose value branches (`sent = a ? b : c`).
-    private readonly Dictionary<CaptureId, ILocalSymbol> _capturedTargets;
+    private readonly Dictionary<CaptureId, ISymbol> _capturedTargets;
 
-    private BranchFlags(ILocalSymbol[] locals, Dictionary<CaptureId, ILocalSymbol>? capturedTargets = null)
+    private BranchFlags(ISymbol[] locals, Dictionary<CaptureId, ISymbol>? capturedTargets = null)
     {
         _locals = locals;
-        _capturedTargets = capturedTargets ?? new Dictionary<CaptureId, ILocalSymbol>();
+        _capturedTargets = capturedTargets ?? new Dictionary<CaptureId, ISymbol>();
     }
 
     /// <summary>The flags of <paramref name="cfg"/>.</summary>
     public static BranchFlags Find(ControlFlowGraph cfg)
     {
-        var candidates = new List<ILocalSymbol>();
+        var candidates = new List<ISymbol>();
         CollectLocals(cfg.Root, candidates);
+        CollectTestedParameters(cfg, candidates);
         if (candidates.Count == 0)
         {
             return None;
         }
 
-        var seenTrue = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
-        var seenFalse = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
-        var computed = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
-        var tests = new Dictionary<ILocalSymbol, int>(SymbolEqualityComparer.Default);
-        var excluded = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        var seenTrue = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        var seenFalse = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        var computed = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        var tests = new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
+        var excluded = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         var namedInClosures = new HashSet<string>(StringComparer.Ordinal);
         foreach (var localFunction in cfg.LocalFunctions)
         {
@@ -59,6 +60,12 @@ internal sealed class BranchFlags
         }
 
         var capturedTargets = CapturedTargets(cfg);
+        foreach (var parameter in candidates.OfType<IParameterSymbol>())
+        {
+            // A parameter's value comes from the caller: unknown until a branch on it.
+            computed.Add(parameter);
+        }
+
         foreach (var block in cfg.Blocks)
         {
             foreach (var operation in block.Operations)
@@ -76,21 +83,39 @@ internal sealed class BranchFlags
             }
         }
 
-        bool Writable(ILocalSymbol l) => !excluded.Contains(l) && !namedInClosures.Contains(l.Name);
+        bool Writable(ISymbol l) => !excluded.Contains(l) && !namedInClosures.Contains(l.Name);
         var constants = candidates.Where(l => !computed.Contains(l) && seenTrue.Contains(l) && seenFalse.Contains(l) && Writable(l));
         var computedFlags = candidates.Where(l => computed.Contains(l) && Writable(l) && tests.TryGetValue(l, out var count) && count >= 2);
         var flags = constants.Concat(computedFlags).Take(Max).ToArray();
         return flags.Length == 0 ? None : new BranchFlags(flags, capturedTargets);
     }
 
+    /// <summary>The flag bits a body starts with: its parameter flags are unknown, its locals not yet assigned.</summary>
+    public uint InitialBits
+    {
+        get
+        {
+            uint bits = 0;
+            for (var i = 0; i < _locals.Length; i++)
+            {
+                if (_locals[i] is IParameterSymbol)
+                {
+                    bits |= UnknownBit(i);
+                }
+            }
+
+            return bits;
+        }
+    }
+
     /// <summary>The index of the flag <paramref name="operation"/> reads, or -1.</summary>
     public int IndexOf(IOperation operation)
     {
-        if (_locals.Length != 0 && MethodFacts.Unwrap(operation) is ILocalReferenceOperation reference)
+        if (_locals.Length != 0 && FlagVariable(MethodFacts.Unwrap(operation)) is { } variable)
         {
             for (var i = 0; i < _locals.Length; i++)
             {
-                if (SymbolEqualityComparer.Default.Equals(_locals[i], reference.Local))
+                if (SymbolEqualityComparer.Default.Equals(_locals[i], variable))
                 {
                     return i;
                 }
@@ -191,7 +216,7 @@ internal sealed class BranchFlags
     private static bool IsUnknown(OwnershipState state, int index) => (state.FlagBits & UnknownBit(index)) != 0;
 
     /// <summary>The local a branch condition reads, through negations: <c>if (owned)</c>, <c>if (!owned)</c>.</summary>
-    private static ILocalSymbol? TestedLocal(IOperation condition)
+    private static ISymbol? TestedLocal(IOperation condition)
     {
         var op = MethodFacts.Unwrap(condition);
         while (op is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
@@ -199,10 +224,31 @@ internal sealed class BranchFlags
             op = MethodFacts.Unwrap(not.Operand);
         }
 
-        return op is ILocalReferenceOperation reference ? reference.Local : null;
+        return FlagVariable(op);
     }
 
-    private static void CollectLocals(ControlFlowRegion region, List<ILocalSymbol> into)
+    /// <summary>The bool local, or bool parameter passed by value, that <paramref name="operation"/> names.</summary>
+    private static ISymbol? FlagVariable(IOperation operation) => operation switch
+    {
+        ILocalReferenceOperation local => local.Local,
+        IParameterReferenceOperation { Parameter: { RefKind: RefKind.None, Type.SpecialType: SpecialType.System_Boolean } parameter } => parameter,
+        _ => null,
+    };
+
+    /// <summary>The bool parameters passed by value that some branch of the graph tests.</summary>
+    private static void CollectTestedParameters(ControlFlowGraph cfg, List<ISymbol> into)
+    {
+        foreach (var block in cfg.Blocks)
+        {
+            if (block.BranchValue is { } branchValue && TestedLocal(branchValue) is IParameterSymbol parameter
+                && !into.Contains(parameter, SymbolEqualityComparer.Default))
+            {
+                into.Add(parameter);
+            }
+        }
+    }
+
+    private static void CollectLocals(ControlFlowRegion region, List<ISymbol> into)
     {
         foreach (var local in region.Locals)
         {
@@ -219,16 +265,17 @@ internal sealed class BranchFlags
     }
 
     /// <summary>The bool locals the graph captures by reference, as assignment targets are before a branching value.</summary>
-    private static Dictionary<CaptureId, ILocalSymbol> CapturedTargets(ControlFlowGraph cfg)
+    private static Dictionary<CaptureId, ISymbol> CapturedTargets(ControlFlowGraph cfg)
     {
-        var targets = new Dictionary<CaptureId, ILocalSymbol>();
+        var targets = new Dictionary<CaptureId, ISymbol>();
         foreach (var block in cfg.Blocks)
         {
             foreach (var operation in block.Operations)
             {
-                if (operation is IFlowCaptureOperation { Value: ILocalReferenceOperation { Local.Type.SpecialType: SpecialType.System_Boolean } local } capture)
+                if (operation is IFlowCaptureOperation capture && FlagVariable(capture.Value) is { } variable
+                    && MethodFacts.TypeOf(variable)?.SpecialType == SpecialType.System_Boolean)
                 {
-                    targets[capture.Id] = local.Local;
+                    targets[capture.Id] = variable;
                 }
             }
         }
@@ -236,7 +283,7 @@ internal sealed class BranchFlags
         return targets;
     }
 
-    private static void Scan(IOperation root, Dictionary<CaptureId, ILocalSymbol> capturedTargets, HashSet<ILocalSymbol> seenTrue, HashSet<ILocalSymbol> seenFalse, HashSet<ILocalSymbol> computed, HashSet<ILocalSymbol> excluded, HashSet<string> namedInClosures)
+    private static void Scan(IOperation root, Dictionary<CaptureId, ISymbol> capturedTargets, HashSet<ISymbol> seenTrue, HashSet<ISymbol> seenFalse, HashSet<ISymbol> computed, HashSet<ISymbol> excluded, HashSet<string> namedInClosures)
     {
         foreach (var operation in root.DescendantsAndSelf())
         {
@@ -246,39 +293,42 @@ internal sealed class BranchFlags
                     // `sent = a ? b : c`: its value is known only on each branch, so it is a computed one here.
                     computed.Add(captured);
                     break;
-                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
+                case ISimpleAssignmentOperation assignment when FlagVariable(assignment.Target) is { } target:
                     if (assignment.IsRef)
                     {
-                        excluded.Add(target.Local);
+                        excluded.Add(target);
                     }
                     else if (assignment.Value.ConstantValue is not { HasValue: true, Value: bool value })
                     {
-                        computed.Add(target.Local);
+                        computed.Add(target);
                     }
                     else
                     {
-                        (value ? seenTrue : seenFalse).Add(target.Local);
+                        (value ? seenTrue : seenFalse).Add(target);
                     }
 
                     break;
-                case ICompoundAssignmentOperation { Target: ILocalReferenceOperation compound }:
-                    excluded.Add(compound.Local);
+                case ICompoundAssignmentOperation compound when FlagVariable(compound.Target) is { } target:
+                    excluded.Add(target);
                     break;
-                case ICoalesceAssignmentOperation { Target: ILocalReferenceOperation coalesced }:
-                    excluded.Add(coalesced.Local);
+                case ICoalesceAssignmentOperation coalesced when FlagVariable(coalesced.Target) is { } target:
+                    excluded.Add(target);
                     break;
-                case IArgumentOperation { Value: ILocalReferenceOperation byRef } argument when argument.Parameter?.RefKind is RefKind.Ref or RefKind.Out:
-                    excluded.Add(byRef.Local);
+                case IArgumentOperation argument when argument.Parameter?.RefKind is RefKind.Ref or RefKind.Out && FlagVariable(argument.Value) is { } target:
+                    excluded.Add(target);
                     break;
                 case IDeconstructionAssignmentOperation deconstruction:
-                    foreach (var element in deconstruction.Target.DescendantsAndSelf().OfType<ILocalReferenceOperation>())
+                    foreach (var element in deconstruction.Target.DescendantsAndSelf())
                     {
-                        excluded.Add(element.Local);
+                        if (FlagVariable(element) is { } target)
+                        {
+                            excluded.Add(target);
+                        }
                     }
 
                     break;
-                case IAddressOfOperation { Reference: ILocalReferenceOperation addressed }:
-                    excluded.Add(addressed.Local);
+                case IAddressOfOperation addressed when FlagVariable(addressed.Reference) is { } target:
+                    excluded.Add(target);
                     break;
                 case IFlowAnonymousFunctionOperation lambda:
                     AddIdentifiers(lambda.Syntax, namedInClosures);

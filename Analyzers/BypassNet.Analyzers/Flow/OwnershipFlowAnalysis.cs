@@ -147,7 +147,9 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
     // depends on) grew; the cap guards against a non-terminating join, which the finite lattice rules out.
     private void Solve()
     {
-        _inputs[0] = StateSet.Of(OwnershipState.CreateEmpty());
+        var entry = OwnershipState.CreateEmpty();
+        entry.FlagBits = _transfer.Flags.InitialBits;
+        _inputs[0] = StateSet.Of(entry);
         _dirty[0] = true;
         _accumulating = true;
         for (var round = 0; round < MaxRounds; round++)

@@ -76,7 +76,7 @@ public class BYP003_OwnedValueLeakFixTests
                     a.Length = 1;
                     await socket.SendAsync(a, ct);
                     var b = socket.Buffers.Rent();
-                    if (stop) return 1;
+                    if (ct.IsCancellationRequested) return 1;
                     return await socket.SendAsync(b, ct);
             """);
         string expected = Wrap("""
@@ -86,7 +86,7 @@ public class BYP003_OwnedValueLeakFixTests
                     a.Length = 1;
                     await socket.SendAsync(a, ct);
                     using var b = socket.Buffers.Rent();
-                    if (stop) return 1;
+                    if (ct.IsCancellationRequested) return 1;
                     return await socket.SendAsync(b, ct);
             """);
         await Verify.VerifyFixAllAsync(Id, TestProject.From(source), new[] { expected }, FixAllScope.Document);
