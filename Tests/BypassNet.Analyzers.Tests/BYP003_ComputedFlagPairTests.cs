@@ -128,6 +128,28 @@ public sealed class BYP003_ComputedFlagPairTests
     }
 
     [Fact]
+    public async Task A_condition_named_once_keeps_its_paths_apart()
+    {
+        // The rewrite BYP001's docs suggest for two agreeing tests of a non-bool value (`to is not null`, `to is null`).
+        await AnalyzerVerifier.VerifyStructMembersAsync("""
+            async Task M(BypassSocket? to)
+            {
+                OwnedBuffer buf = await sock.ReceiveAsync();
+                bool forward = to is not null;
+                if (forward)
+                {
+                    await to!.SendAsync(buf);
+                }
+
+                if (!forward)
+                {
+                    buf.Dispose();
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public async Task A_flag_computed_in_each_iteration_of_a_loop_keeps_its_paths_apart()
     {
         // The shape of a cancellation stress test: each round picks the owned or the copying receive at random.
