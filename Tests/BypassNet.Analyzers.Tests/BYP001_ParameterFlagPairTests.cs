@@ -27,41 +27,6 @@ public sealed class BYP001_ParameterFlagPairTests
             if (first) { b.Dispose(); } else { a.Dispose(); }
         }
         """)]
-    [InlineData("a receive awaited only under the parameter that started it", """
-        async Task<int> M(bool owned)
-        {
-            ValueTask<OwnedBuffer> receiving = default;
-            if (owned)
-            {
-                receiving = {|BYP003:sock.ReceiveAsync()|};
-            }
-
-            if (!owned)
-            {
-                using var buf = await receiving;
-                return buf.Length;
-            }
-
-            return 0;
-        }
-        """, """
-        async Task<int> M(bool owned)
-        {
-            ValueTask<OwnedBuffer> receiving = default;
-            if (owned)
-            {
-                receiving = sock.ReceiveAsync();
-            }
-
-            if (owned)
-            {
-                using var buf = await receiving;
-                return buf.Length;
-            }
-
-            return 0;
-        }
-        """)]
     public async Task Bug_is_reported_and_its_twin_is_silent(string name, string bug, string fix)
     {
         Assert.NotNull(name);
