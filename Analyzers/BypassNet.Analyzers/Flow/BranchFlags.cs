@@ -12,7 +12,10 @@ namespace BypassNet.Analyzers.Flow;
 /// A <c>bool</c> local assigned a computed value (<c>bool owned = rng.Next(2) == 0;</c>) and tested by two branches or
 /// more is one too: its value is unknown where it is assigned, and the first branch on it splits the paths into the one
 /// where it is true and the one where it is false, so <c>if (owned) t = Start(); ... if (owned) await t;</c> is read
-/// along the same side twice. Constant flags come first when there are more than <see cref="Max"/>.
+/// along the same side twice. So is a bool parameter tested twice (unknown at entry), and an equality test of another
+/// local or parameter against a constant made by two branches (<c>to is null</c>, <c>mode == Mode.Forward</c>): its
+/// flag holds whether the test is true, and any assignment of the variable makes it unknown again. Constant flags
+/// come first when there are more than <see cref="Max"/>, then computed ones, then equality tests.
 /// A local is left out when anything else may write it: a compound assignment, a <c>ref</c> or <c>out</c> argument,
 /// a deconstruction, or a lambda or local function that names it.
 /// </summary>
@@ -25,22 +28,45 @@ internal sealed class BranchFlags
 
     private readonly ISymbol[] _locals;
 
+    // Equality tests of another variable against a constant (`to is null`, `mode == Mode.Forward`) tested by two
+    // branches or more: each is a flag too, holding whether the test is true, in the slots after the bool flags.
+    private readonly (ISymbol Variable, object? Constant)[] _atoms;
+
     // Locals the graph captured as the target of an assignment whose value branches (`sent = a ? b : c`).
     private readonly Dictionary<CaptureId, ISymbol> _capturedTargets;
 
-    private BranchFlags(ISymbol[] locals, Dictionary<CaptureId, ISymbol>? capturedTargets = null)
+    private BranchFlags(ISymbol[] locals, Dictionary<CaptureId, ISymbol>? capturedTargets = null, (ISymbol Variable, object? Constant)[]? atoms = null)
     {
         _locals = locals;
         _capturedTargets = capturedTargets ?? new Dictionary<CaptureId, ISymbol>();
+        _atoms = atoms ?? Array.Empty<(ISymbol, object?)>();
     }
 
     /// <summary>The flags of <paramref name="cfg"/>.</summary>
-    public static BranchFlags Find(ControlFlowGraph cfg)
+    public static BranchFlags Find(ControlFlowGraph cfg, Func<ITypeSymbol, bool> isTracked)
     {
         var candidates = new List<ISymbol>();
         CollectLocals(cfg.Root, candidates);
         CollectTestedParameters(cfg, candidates);
-        if (candidates.Count == 0)
+        var atomTests = new List<((ISymbol Variable, object? Constant) Atom, int Count)>();
+        foreach (var block in cfg.Blocks)
+        {
+            if (block.BranchValue is { } tested && TryReadAtom(Negations(tested), out var variable, out var constant, out _)
+                && MethodFacts.TypeOf(variable) is { } type && !isTracked(type))
+            {
+                var at = atomTests.FindIndex(t => SameAtom(t.Atom, (variable, constant)));
+                if (at < 0)
+                {
+                    atomTests.Add(((variable, constant), 1));
+                }
+                else
+                {
+                    atomTests[at] = (atomTests[at].Atom, atomTests[at].Count + 1);
+                }
+            }
+        }
+
+        if (candidates.Count == 0 && atomTests.Count == 0)
         {
             return None;
         }
@@ -87,7 +113,8 @@ internal sealed class BranchFlags
         var constants = candidates.Where(l => !computed.Contains(l) && seenTrue.Contains(l) && seenFalse.Contains(l) && Writable(l));
         var computedFlags = candidates.Where(l => computed.Contains(l) && Writable(l) && tests.TryGetValue(l, out var count) && count >= 2);
         var flags = constants.Concat(computedFlags).Take(Max).ToArray();
-        return flags.Length == 0 ? None : new BranchFlags(flags, capturedTargets);
+        var atoms = atomTests.Where(t => t.Count >= 2 && Writable(t.Atom.Variable)).Select(t => t.Atom).Take(Max - flags.Length).ToArray();
+        return flags.Length == 0 && atoms.Length == 0 ? None : new BranchFlags(flags, capturedTargets, atoms);
     }
 
     /// <summary>The flag bits a body starts with: its parameter flags are unknown, its locals not yet assigned.</summary>
@@ -102,6 +129,11 @@ internal sealed class BranchFlags
                 {
                     bits |= UnknownBit(i);
                 }
+            }
+
+            for (var k = 0; k < _atoms.Length; k++)
+            {
+                bits |= UnknownBit(_locals.Length + k);
             }
 
             return bits;
@@ -130,6 +162,19 @@ internal sealed class BranchFlags
     /// </summary>
     public void Assign(ISimpleAssignmentOperation assignment, OwnershipState state)
     {
+        var written = assignment.Target is IFlowCaptureReferenceOperation target && _capturedTargets.TryGetValue(target.Id, out var capturedTarget)
+            ? capturedTarget
+            : AnyVariable(assignment.Target);
+        for (var k = 0; k < _atoms.Length; k++)
+        {
+            if (written is not null && SymbolEqualityComparer.Default.Equals(_atoms[k].Variable, written))
+            {
+                // A new value: whether it equals the constant is unknown until a branch on it.
+                var slot = _locals.Length + k;
+                state.FlagBits = (state.FlagBits & ~(1u << slot)) | UnknownBit(slot);
+            }
+        }
+
         var index = assignment.Target is IFlowCaptureReferenceOperation captured && _capturedTargets.TryGetValue(captured.Id, out var local)
             ? Array.FindIndex(_locals, l => SymbolEqualityComparer.Default.Equals(l, local))
             : IndexOf(assignment.Target);
@@ -155,19 +200,111 @@ internal sealed class BranchFlags
     /// </summary>
     public bool TrySplit(IOperation condition, OwnershipState state, out OwnershipState whenTrue, out OwnershipState whenFalse)
     {
+        var positive = true;
         var index = IndexOf(condition);
+        if (index < 0)
+        {
+            index = AtomSlot(condition, out positive);
+        }
+
         if (index < 0 || !IsUnknown(state, index))
         {
             whenTrue = whenFalse = state;
             return false;
         }
 
+        // The slot holds whether the flag (or the atom's equality) is true: the true edge of `x != K` knows it is false.
         whenTrue = state;
         whenFalse = state.Clone();
-        whenTrue.FlagBits = (whenTrue.FlagBits | (1u << index)) & ~UnknownBit(index);
-        whenFalse.FlagBits &= ~((1u << index) | UnknownBit(index));
+        var (setOn, clearOn) = positive ? (whenTrue, whenFalse) : (whenFalse, whenTrue);
+        setOn.FlagBits = (setOn.FlagBits | (1u << index)) & ~UnknownBit(index);
+        clearOn.FlagBits &= ~((1u << index) | UnknownBit(index));
         return true;
     }
+
+    /// <summary>The slot of the atom <paramref name="condition"/> tests, with whether it tests it true (`==`, `is`) or false (`!=`, `is not`); -1 if none.</summary>
+    private int AtomSlot(IOperation condition, out bool positive)
+    {
+        positive = true;
+        if (_atoms.Length == 0 || !TryReadAtom(condition, out var variable, out var constant, out positive))
+        {
+            return -1;
+        }
+
+        for (var k = 0; k < _atoms.Length; k++)
+        {
+            if (SameAtom(_atoms[k], (variable, constant)))
+            {
+                return _locals.Length + k;
+            }
+        }
+
+        return -1;
+    }
+
+    private static bool SameAtom((ISymbol Variable, object? Constant) a, (ISymbol Variable, object? Constant) b) =>
+        SymbolEqualityComparer.Default.Equals(a.Variable, b.Variable) && Equals(a.Constant, b.Constant);
+
+    /// <summary>
+    /// `v == K`, `v != K`, `v is K`, `v is not K` (K a constant, null included; no user-defined operator) for a local or
+    /// by-value parameter `v` that is not a bool (bools are flags of their own).
+    /// </summary>
+    private static bool TryReadAtom(IOperation condition, out ISymbol variable, out object? constant, out bool positive)
+    {
+        variable = null!;
+        constant = null;
+        positive = true;
+        switch (MethodFacts.Unwrap(condition))
+        {
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals, OperatorMethod: null } binary:
+                positive = binary.OperatorKind == BinaryOperatorKind.Equals;
+                return AtomOperands(binary.LeftOperand, binary.RightOperand, out variable, out constant)
+                    || AtomOperands(binary.RightOperand, binary.LeftOperand, out variable, out constant);
+            case IIsPatternOperation { Pattern: IConstantPatternOperation pattern } isPattern:
+                return AtomOperands(isPattern.Value, pattern.Value, out variable, out constant);
+            case IIsPatternOperation { Pattern: INegatedPatternOperation { Pattern: IConstantPatternOperation negated } } isNotPattern:
+                positive = false;
+                return AtomOperands(isNotPattern.Value, negated.Value, out variable, out constant);
+            default:
+                return false;
+        }
+    }
+
+    private static bool AtomOperands(IOperation tested, IOperation constantOperand, out ISymbol variable, out object? constant)
+    {
+        variable = null!;
+        constant = null;
+        if (constantOperand.ConstantValue is not { HasValue: true } value
+            || AnyVariable(MethodFacts.Unwrap(tested)) is not { } symbol
+            || MethodFacts.TypeOf(symbol) is not { SpecialType: not SpecialType.System_Boolean })
+        {
+            return false;
+        }
+
+        variable = symbol;
+        constant = value.Value;
+        return true;
+    }
+
+    /// <summary>The condition under its `!` operators (the caller of <see cref="Refine"/> strips them the same way).</summary>
+    private static IOperation Negations(IOperation condition)
+    {
+        var op = MethodFacts.Unwrap(condition);
+        while (op is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+        {
+            op = MethodFacts.Unwrap(not.Operand);
+        }
+
+        return op;
+    }
+
+    /// <summary>A local, or a parameter passed by value, that <paramref name="operation"/> names.</summary>
+    private static ISymbol? AnyVariable(IOperation operation) => operation switch
+    {
+        ILocalReferenceOperation { Local.RefKind: RefKind.None } local => local.Local,
+        IParameterReferenceOperation { Parameter.RefKind: RefKind.None } parameter => parameter.Parameter,
+        _ => null,
+    };
 
     /// <summary>
     /// The value of <paramref name="condition"/> on the paths of <paramref name="state"/>, when it is a flag
@@ -176,6 +313,12 @@ internal sealed class BranchFlags
     public bool TryEvaluate(IOperation condition, OwnershipState state, out bool value)
     {
         value = false;
+        if (AtomSlot(condition, out var positive) is var slot and >= 0)
+        {
+            value = Holds(state, slot) == positive;
+            return !IsUnknown(state, slot);
+        }
+
         if (_locals.Length == 0)
         {
             return false;
@@ -272,8 +415,7 @@ internal sealed class BranchFlags
         {
             foreach (var operation in block.Operations)
             {
-                if (operation is IFlowCaptureOperation capture && FlagVariable(capture.Value) is { } variable
-                    && MethodFacts.TypeOf(variable)?.SpecialType == SpecialType.System_Boolean)
+                if (operation is IFlowCaptureOperation capture && AnyVariable(capture.Value) is { } variable)
                 {
                     targets[capture.Id] = variable;
                 }
@@ -293,10 +435,15 @@ internal sealed class BranchFlags
                     // `sent = a ? b : c`: its value is known only on each branch, so it is a computed one here.
                     computed.Add(captured);
                     break;
-                case ISimpleAssignmentOperation assignment when FlagVariable(assignment.Target) is { } target:
+                case ISimpleAssignmentOperation assignment when AnyVariable(assignment.Target) is { } target:
                     if (assignment.IsRef)
                     {
                         excluded.Add(target);
+                        if (AnyVariable(assignment.Value) is { } aliased)
+                        {
+                            // A ref local to it can write it behind the flags' back.
+                            excluded.Add(aliased);
+                        }
                     }
                     else if (assignment.Value.ConstantValue is not { HasValue: true, Value: bool value })
                     {
@@ -308,26 +455,33 @@ internal sealed class BranchFlags
                     }
 
                     break;
-                case ICompoundAssignmentOperation compound when FlagVariable(compound.Target) is { } target:
+                case ICompoundAssignmentOperation compound when AnyVariable(compound.Target) is { } target:
                     excluded.Add(target);
                     break;
-                case ICoalesceAssignmentOperation coalesced when FlagVariable(coalesced.Target) is { } target:
+                case IIncrementOrDecrementOperation increment when AnyVariable(increment.Target) is { } target:
                     excluded.Add(target);
                     break;
-                case IArgumentOperation argument when argument.Parameter?.RefKind is RefKind.Ref or RefKind.Out && FlagVariable(argument.Value) is { } target:
+                case IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol declared }:
+                    // Written by a pattern match, not an assignment the flags would see.
+                    excluded.Add(declared);
+                    break;
+                case ICoalesceAssignmentOperation coalesced when AnyVariable(coalesced.Target) is { } target:
+                    excluded.Add(target);
+                    break;
+                case IArgumentOperation argument when argument.Parameter?.RefKind is RefKind.Ref or RefKind.Out && AnyVariable(argument.Value) is { } target:
                     excluded.Add(target);
                     break;
                 case IDeconstructionAssignmentOperation deconstruction:
                     foreach (var element in deconstruction.Target.DescendantsAndSelf())
                     {
-                        if (FlagVariable(element) is { } target)
+                        if (AnyVariable(element) is { } target)
                         {
                             excluded.Add(target);
                         }
                     }
 
                     break;
-                case IAddressOfOperation addressed when FlagVariable(addressed.Reference) is { } target:
+                case IAddressOfOperation addressed when AnyVariable(addressed.Reference) is { } target:
                     excluded.Add(target);
                     break;
                 case IFlowAnonymousFunctionOperation lambda:

@@ -41,7 +41,7 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
         _run = run;
         _inputs = new StateSet?[cfg.Blocks.Length];
         _dirty = new bool[cfg.Blocks.Length];
-        _transfer = new OperationTransfer(run, _objects, this) { Flags = BranchFlags.Find(cfg) };
+        _transfer = new OperationTransfer(run, _objects, this) { Flags = BranchFlags.Find(cfg, IsTrackedType) };
         IndexRegions(cfg.Root);
     }
 
@@ -706,4 +706,15 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
 
     private VarValue ValueOf(OwnershipState state, object key) =>
         state.Vars.TryGetValue(key, out var value) ? value : DefaultVar(key);
+
+    // Tests of an owned value or a view (`buf is null`) are refined by the analysis itself, not kept apart as flags.
+    private bool IsTrackedType(ITypeSymbol type)
+    {
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+        {
+            type = nullable.TypeArguments[0];
+        }
+
+        return _run.Symbols.IsOwned(type) || _run.Symbols.IsView(type) || _run.Symbols.IsTaskOfOwned(type);
+    }
 }
