@@ -16,8 +16,9 @@ namespace BypassNet.Analyzers.Flow;
 /// local or parameter against a constant made by two branches (<c>to is null</c>, <c>mode == Mode.Forward</c>): its
 /// flag holds whether the test is true, and any assignment of the variable makes it unknown again. Constant flags
 /// come first when there are more than <see cref="Max"/>, then computed ones, then equality tests.
-/// A local is left out when anything else may write it: a compound assignment, a <c>ref</c> or <c>out</c> argument,
-/// a deconstruction, or a lambda or local function that names it.
+/// A variable is left out when anything else may write it: a compound assignment, an increment, a <c>ref</c> or
+/// <c>out</c> argument, a <c>ref</c> local to it, a pattern that declares it, a deconstruction, or a lambda or local
+/// function that names it.
 /// </summary>
 internal sealed class BranchFlags
 {
@@ -32,27 +33,35 @@ internal sealed class BranchFlags
     // branches or more: each is a flag too, holding whether the test is true, in the slots after the bool flags.
     private readonly (ISymbol Variable, object? Constant)[] _atoms;
 
-    // Locals the graph captured as the target of an assignment whose value branches (`sent = a ? b : c`).
-    private readonly Dictionary<CaptureId, ISymbol> _capturedTargets;
+    // The variables the graph writes through captures (`sent = a ? b : c`).
+    private readonly CaptureTargets _captures;
 
-    private BranchFlags(ISymbol[] locals, Dictionary<CaptureId, ISymbol>? capturedTargets = null, (ISymbol Variable, object? Constant)[]? atoms = null)
+    private BranchFlags(ISymbol[] locals, CaptureTargets? captures = null, (ISymbol Variable, object? Constant)[]? atoms = null)
     {
         _locals = locals;
-        _capturedTargets = capturedTargets ?? new Dictionary<CaptureId, ISymbol>();
+        _captures = captures ?? CaptureTargets.None;
         _atoms = atoms ?? Array.Empty<(ISymbol, object?)>();
     }
 
     /// <summary>The flags of <paramref name="cfg"/>.</summary>
-    public static BranchFlags Find(ControlFlowGraph cfg, Func<ITypeSymbol, bool> isTracked)
+    public static BranchFlags Find(ControlFlowGraph cfg, CaptureTargets captures, Func<ITypeSymbol, bool> isTracked)
     {
-        var candidates = new List<ISymbol>();
-        CollectLocals(cfg.Root, candidates);
-        CollectTestedParameters(cfg, candidates);
+        // How often branches test each variable (`if (sent)`, `if (!owned)`) and each equality test (`to is null`).
+        var tests = new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
         var atomTests = new List<((ISymbol Variable, object? Constant) Atom, int Count)>();
         foreach (var block in cfg.Blocks)
         {
-            if (block.BranchValue is { } tested && TryReadAtom(Negations(tested), out var variable, out var constant, out _)
-                && MethodFacts.TypeOf(variable) is { } type && !isTracked(type))
+            if (block.BranchValue is null)
+            {
+                continue;
+            }
+
+            var condition = Negations(block.BranchValue);
+            if (FlagVariable(condition) is { } tested)
+            {
+                tests[tested] = tests.TryGetValue(tested, out var count) ? count + 1 : 1;
+            }
+            else if (TryReadAtom(condition, out var variable, out var constant, out _) && MethodFacts.TypeOf(variable) is { } type && !isTracked(type))
             {
                 var at = atomTests.FindIndex(t => SameAtom(t.Atom, (variable, constant)));
                 if (at < 0)
@@ -66,6 +75,10 @@ internal sealed class BranchFlags
             }
         }
 
+        var candidates = new List<ISymbol>();
+        CollectLocals(cfg.Root, candidates);
+        var parameters = tests.Keys.OfType<IParameterSymbol>().ToList();
+        candidates.AddRange(parameters);
         if (candidates.Count == 0 && atomTests.Count == 0)
         {
             return None;
@@ -73,8 +86,9 @@ internal sealed class BranchFlags
 
         var seenTrue = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         var seenFalse = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-        var computed = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-        var tests = new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
+
+        // A parameter's value comes from the caller: unknown until a branch on it.
+        var computed = new HashSet<ISymbol>(parameters, SymbolEqualityComparer.Default);
         var excluded = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         var namedInClosures = new HashSet<string>(StringComparer.Ordinal);
         foreach (var localFunction in cfg.LocalFunctions)
@@ -85,27 +99,16 @@ internal sealed class BranchFlags
             }
         }
 
-        var capturedTargets = CapturedTargets(cfg);
-        foreach (var parameter in candidates.OfType<IParameterSymbol>())
-        {
-            // A parameter's value comes from the caller: unknown until a branch on it.
-            computed.Add(parameter);
-        }
-
         foreach (var block in cfg.Blocks)
         {
             foreach (var operation in block.Operations)
             {
-                Scan(operation, capturedTargets, seenTrue, seenFalse, computed, excluded, namedInClosures);
+                Scan(operation, captures, seenTrue, seenFalse, computed, excluded, namedInClosures);
             }
 
             if (block.BranchValue is { } branchValue)
             {
-                Scan(branchValue, capturedTargets, seenTrue, seenFalse, computed, excluded, namedInClosures);
-                if (TestedLocal(branchValue) is { } tested)
-                {
-                    tests[tested] = tests.TryGetValue(tested, out var count) ? count + 1 : 1;
-                }
+                Scan(branchValue, captures, seenTrue, seenFalse, computed, excluded, namedInClosures);
             }
         }
 
@@ -114,7 +117,7 @@ internal sealed class BranchFlags
         var computedFlags = candidates.Where(l => computed.Contains(l) && Writable(l) && tests.TryGetValue(l, out var count) && count >= 2);
         var flags = constants.Concat(computedFlags).Take(Max).ToArray();
         var atoms = atomTests.Where(t => t.Count >= 2 && Writable(t.Atom.Variable)).Select(t => t.Atom).Take(Max - flags.Length).ToArray();
-        return flags.Length == 0 && atoms.Length == 0 ? None : new BranchFlags(flags, capturedTargets, atoms);
+        return flags.Length == 0 && atoms.Length == 0 ? None : new BranchFlags(flags, captures, atoms);
     }
 
     /// <summary>The flag bits a body starts with: its parameter flags are unknown, its locals not yet assigned.</summary>
@@ -141,9 +144,12 @@ internal sealed class BranchFlags
     }
 
     /// <summary>The index of the flag <paramref name="operation"/> reads, or -1.</summary>
-    public int IndexOf(IOperation operation)
+    public int IndexOf(IOperation operation) => SlotOf(FlagVariable(MethodFacts.Unwrap(operation)));
+
+    /// <summary>The slot of the bool flag <paramref name="variable"/>, or -1.</summary>
+    private int SlotOf(ISymbol? variable)
     {
-        if (_locals.Length != 0 && FlagVariable(MethodFacts.Unwrap(operation)) is { } variable)
+        if (variable is not null)
         {
             for (var i = 0; i < _locals.Length; i++)
             {
@@ -162,12 +168,15 @@ internal sealed class BranchFlags
     /// </summary>
     public void Assign(ISimpleAssignmentOperation assignment, OwnershipState state)
     {
-        var written = assignment.Target is IFlowCaptureReferenceOperation target && _capturedTargets.TryGetValue(target.Id, out var capturedTarget)
-            ? capturedTarget
-            : AnyVariable(assignment.Target);
+        var written = _captures.VariableOf(assignment.Target) ?? AnyVariable(assignment.Target);
+        if (written is null)
+        {
+            return;
+        }
+
         for (var k = 0; k < _atoms.Length; k++)
         {
-            if (written is not null && SymbolEqualityComparer.Default.Equals(_atoms[k].Variable, written))
+            if (SymbolEqualityComparer.Default.Equals(_atoms[k].Variable, written))
             {
                 // A new value: whether it equals the constant is unknown until a branch on it.
                 var slot = _locals.Length + k;
@@ -175,9 +184,7 @@ internal sealed class BranchFlags
             }
         }
 
-        var index = assignment.Target is IFlowCaptureReferenceOperation captured && _capturedTargets.TryGetValue(captured.Id, out var local)
-            ? Array.FindIndex(_locals, l => SymbolEqualityComparer.Default.Equals(l, local))
-            : IndexOf(assignment.Target);
+        var index = SlotOf(written);
         if (index < 0)
         {
             return;
@@ -358,18 +365,6 @@ internal sealed class BranchFlags
 
     private static bool IsUnknown(OwnershipState state, int index) => (state.FlagBits & UnknownBit(index)) != 0;
 
-    /// <summary>The local a branch condition reads, through negations: <c>if (owned)</c>, <c>if (!owned)</c>.</summary>
-    private static ISymbol? TestedLocal(IOperation condition)
-    {
-        var op = MethodFacts.Unwrap(condition);
-        while (op is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
-        {
-            op = MethodFacts.Unwrap(not.Operand);
-        }
-
-        return FlagVariable(op);
-    }
-
     /// <summary>The bool local, or bool parameter passed by value, that <paramref name="operation"/> names.</summary>
     private static ISymbol? FlagVariable(IOperation operation) => operation switch
     {
@@ -377,19 +372,6 @@ internal sealed class BranchFlags
         IParameterReferenceOperation { Parameter: { RefKind: RefKind.None, Type.SpecialType: SpecialType.System_Boolean } parameter } => parameter,
         _ => null,
     };
-
-    /// <summary>The bool parameters passed by value that some branch of the graph tests.</summary>
-    private static void CollectTestedParameters(ControlFlowGraph cfg, List<ISymbol> into)
-    {
-        foreach (var block in cfg.Blocks)
-        {
-            if (block.BranchValue is { } branchValue && TestedLocal(branchValue) is IParameterSymbol parameter
-                && !into.Contains(parameter, SymbolEqualityComparer.Default))
-            {
-                into.Add(parameter);
-            }
-        }
-    }
 
     private static void CollectLocals(ControlFlowRegion region, List<ISymbol> into)
     {
@@ -407,31 +389,13 @@ internal sealed class BranchFlags
         }
     }
 
-    /// <summary>The bool locals the graph captures by reference, as assignment targets are before a branching value.</summary>
-    private static Dictionary<CaptureId, ISymbol> CapturedTargets(ControlFlowGraph cfg)
-    {
-        var targets = new Dictionary<CaptureId, ISymbol>();
-        foreach (var block in cfg.Blocks)
-        {
-            foreach (var operation in block.Operations)
-            {
-                if (operation is IFlowCaptureOperation capture && AnyVariable(capture.Value) is { } variable)
-                {
-                    targets[capture.Id] = variable;
-                }
-            }
-        }
-
-        return targets;
-    }
-
-    private static void Scan(IOperation root, Dictionary<CaptureId, ISymbol> capturedTargets, HashSet<ISymbol> seenTrue, HashSet<ISymbol> seenFalse, HashSet<ISymbol> computed, HashSet<ISymbol> excluded, HashSet<string> namedInClosures)
+    private static void Scan(IOperation root, CaptureTargets captures, HashSet<ISymbol> seenTrue, HashSet<ISymbol> seenFalse, HashSet<ISymbol> computed, HashSet<ISymbol> excluded, HashSet<string> namedInClosures)
     {
         foreach (var operation in root.DescendantsAndSelf())
         {
             switch (operation)
             {
-                case ISimpleAssignmentOperation { Target: IFlowCaptureReferenceOperation target } when capturedTargets.TryGetValue(target.Id, out var captured):
+                case ISimpleAssignmentOperation assignment when captures.VariableOf(assignment.Target) is { } captured:
                     // `sent = a ? b : c`: its value is known only on each branch, so it is a computed one here.
                     computed.Add(captured);
                     break;

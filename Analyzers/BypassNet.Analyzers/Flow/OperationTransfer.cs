@@ -26,9 +26,6 @@ internal sealed class OperationTransfer
     // until awaited or otherwise used, so one never awaited leaks what it completes with.
     private readonly HashSet<int> _pendingTasks = new();
 
-    // Locals and parameters the graph captured as an assignment's target (`x = c ? a : b` captures x before the branch).
-    private readonly Dictionary<CaptureId, ISymbol> _capturedTargets = new();
-
     public OperationTransfer(AnalysisRun run, ObjectRegistry objects, IStateDefaults defaults)
     {
         _run = run;
@@ -39,8 +36,11 @@ internal sealed class OperationTransfer
     /// <summary>True during the reporting pass: findings are reported and nested bodies collected only then.</summary>
     public bool Reporting { get; set; }
 
-    /// <summary>The graph's constant-valued bool locals, whose values keep paths apart.</summary>
+    /// <summary>The graph's branch flags, whose values keep paths apart.</summary>
     public BranchFlags Flags { get; set; } = BranchFlags.None;
+
+    /// <summary>The variables the graph assigns through captures (`x = c ? a : b`).</summary>
+    public CaptureTargets Captures { get; set; } = CaptureTargets.None;
 
     /// <summary>Lambdas met during the reporting pass; each is analysed as a body of its own afterwards.</summary>
     public IReadOnlyList<IFlowAnonymousFunctionOperation> Lambdas => _lambdas;
@@ -313,11 +313,6 @@ internal sealed class OperationTransfer
 
         if (MethodFacts.VariableOf(inner) is { } variable && (inner is not IMemberReferenceOperation || _run.Facts.IsTrackedOwner(variable)))
         {
-            if (inner is ILocalReferenceOperation or IParameterReferenceOperation)
-            {
-                _capturedTargets[capture.Id] = variable;
-            }
-
             var value = ValueOf(state, variable);
             var history = value.History();
             var site = (history.Flags & (ObjFlags.Moved | ObjFlags.MovedInTry)) != 0 ? history.MovedAt : history.DisposedAt;
@@ -543,8 +538,7 @@ internal sealed class OperationTransfer
             return DroppedTaskOfOwned(assignment.Value) is { } call ? Acquire(call, state) : discarded;
         }
 
-        var variable = MethodFacts.VariableOf(target)
-            ?? (target is IFlowCaptureReferenceOperation captured && _capturedTargets.TryGetValue(captured.Id, out var capturedVariable) ? capturedVariable : null);
+        var variable = MethodFacts.VariableOf(target) ?? Captures.VariableOf(target);
         if (variable is null || (target is IMemberReferenceOperation && !_run.Facts.IsTrackedOwner(variable)))
         {
             // A store anywhere else (another object's field, an array element, an indexer): the store owns it.

@@ -41,7 +41,8 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
         _run = run;
         _inputs = new StateSet?[cfg.Blocks.Length];
         _dirty = new bool[cfg.Blocks.Length];
-        _transfer = new OperationTransfer(run, _objects, this) { Flags = BranchFlags.Find(cfg, IsTrackedType) };
+        var captures = CaptureTargets.Of(cfg);
+        _transfer = new OperationTransfer(run, _objects, this) { Flags = BranchFlags.Find(cfg, captures, IsTrackedType), Captures = captures };
         IndexRegions(cfg.Root);
     }
 

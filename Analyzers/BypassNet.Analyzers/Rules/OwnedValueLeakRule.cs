@@ -8,9 +8,9 @@ namespace BypassNet.Analyzers.Rules;
 
 /// <summary>
 /// BYP003: an owned value acquired here (a call, creation or await yielding an [Owned] type, an [Owned] out
-/// argument, or a task of an [Owned] type discarded or kept in a local and never awaited) is still live when the body ends on some path, or when the same
-/// site acquires again in a later loop iteration. Released means disposed, handed off, returned, stored (field, property, out parameter, array,
-/// collection) or captured. Paths that end by throwing are not leak paths, and a handler entered by an exception
+/// argument, or a task of an [Owned] type discarded or kept in a local and never awaited) is still live when the body
+/// ends on some path, or when the same site acquires again in a later loop iteration. Released means disposed, handed
+/// off, returned, stored (field, property, out parameter, array, collection) or captured. Paths that end by throwing are not leak paths, and a handler entered by an exception
 /// does not blame values that were live when it was thrown; a TryX out value counts only where TryX returned true.
 /// </summary>
 internal static class OwnedValueLeakRule
