@@ -792,23 +792,22 @@ internal sealed class OperationTransfer
         };
     }
 
-    private bool HoldsPendingTask(IOperation operation, OwnershipState state)
-    {
-        if (operation is not ILocalReferenceOperation local)
-        {
-            return false;
-        }
+    private bool HoldsPendingTask(IOperation operation, OwnershipState state) =>
+        operation is ILocalReferenceOperation local && !PendingTasksIn(ValueOf(state, local.Local).Objects).IsEmpty;
 
-        var objects = ValueOf(state, local.Local).Objects;
+    /// <summary>Those of <paramref name="objects"/> that stand for pending tasks.</summary>
+    private ObjSet PendingTasksIn(ObjSet objects)
+    {
+        var pending = ObjSet.Empty;
         for (var i = 0; i < objects.Count; i++)
         {
             if (_pendingTasks.Contains(objects[i]))
             {
-                return true;
+                pending = pending.Union(ObjSet.Of(objects[i]));
             }
         }
 
-        return false;
+        return pending;
     }
 
     private VarValue AcquirePendingTask(IInvocationOperation call, OwnershipState state)
@@ -825,17 +824,9 @@ internal sealed class OperationTransfer
     /// </summary>
     private void ReleasePendingTasks(VarValue value, IOperation reference, OwnershipState state)
     {
-        if (_pendingTasks.Count == 0 || value.Objects.IsEmpty || OnlyLooksAtTask(reference))
+        if (_pendingTasks.Count != 0 && !value.Objects.IsEmpty && !OnlyLooksAtTask(reference))
         {
-            return;
-        }
-
-        for (var i = 0; i < value.Objects.Count; i++)
-        {
-            if (_pendingTasks.Contains(value.Objects[i]))
-            {
-                Escape(ObjSet.Of(value.Objects[i]), state);
-            }
+            Escape(PendingTasksIn(value.Objects), state);
         }
     }
 
