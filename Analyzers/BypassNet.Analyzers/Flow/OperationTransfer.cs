@@ -106,6 +106,12 @@ internal sealed class OperationTransfer
             case IInvocationOperation { TargetMethod: { IsStatic: true, Name: "FromResult" } } wrap when Symbols.IsTaskOfOwned(wrap.Type):
                 // Task.FromResult(owned) / ValueTask.FromResult(owned): the task carries the value to whoever awaits it.
                 return EvaluateArguments(wrap.Arguments, state);
+            case IPropertyReferenceOperation { Instance: { } task } result when IsBlockingResult(result, state):
+                Evaluate(task, state);
+                return Acquire(result, state);
+            case IInvocationOperation getResult when IsBlockingResult(getResult, state):
+                Invoke(getResult, getResult.TargetMethod, getResult.Instance, getResult.Arguments, state);
+                return Acquire(getResult, state);
             case IInvocationOperation invocation:
                 var invoked = Invoke(invocation, invocation.TargetMethod, invocation.Instance, invocation.Arguments, state);
                 return StartsPendingTask(invocation, state) ? AcquirePendingTask(invocation, state) : invoked;
@@ -742,6 +748,31 @@ internal sealed class OperationTransfer
         return Symbols.IsOwned(creation.Type) ? Acquire(creation, state) : default;
     }
 
+    /// <summary>
+    /// The blocking forms of an await, `task.Result` and `task.GetAwaiter().GetResult()` (legacy thread-per-connection
+    /// code), acquire the value they read when the task is a call that starts one (through its adapters) or a local
+    /// still holding a pending one. A task that came in as a parameter (a continuation's `t`) is not: a Task can be
+    /// read any number of times, and its value is whoever started it's to release.
+    /// </summary>
+    private bool IsBlockingResult(IOperation op, OwnershipState state)
+    {
+        var task = op switch
+        {
+            IPropertyReferenceOperation { Property.Name: "Result", Instance: { } instance } when Symbols.IsTaskOfOwned(instance.Type) => instance,
+            IInvocationOperation { TargetMethod.Name: "GetResult", Arguments.IsEmpty: true, Instance: IInvocationOperation { TargetMethod.Name: "GetAwaiter", Instance: { } instance } } => instance,
+            _ => null,
+        };
+        if (task is null || !Symbols.IsOwned(op.Type))
+        {
+            return false;
+        }
+
+        task = Adapted(task);
+        return task is IInvocationOperation invocation
+            ? Symbols.IsTaskOfOwned(invocation.TargetMethod.OriginalDefinition.ReturnType)
+            : HoldsPendingTask(task, state);
+    }
+
     private VarValue Await(IAwaitOperation awaitOperation, OwnershipState state)
     {
         var awaited = Evaluate(awaitOperation.Operation, state);
@@ -857,21 +888,26 @@ internal sealed class OperationTransfer
     }
 
     // Only a declared [Owned] result hands ownership to the caller: a generic T that happens to be owned
-    // (dict.TryGetValue, list.First(), channel reads) is a borrowed or untracked reference.
-    private bool AwaitAcquires(IOperation awaited)
+    // (dict.TryGetValue, list.First(), channel reads) is a borrowed or untracked reference. The task's own adapters
+    // (ConfigureAwait, AsTask, Preserve, WaitAsync) complete with the same value, so they are looked through.
+    private bool AwaitAcquires(IOperation awaited) => Adapted(awaited) switch
     {
-        awaited = MethodFacts.Unwrap(awaited);
-        if (awaited is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } configured })
+        IInvocationOperation invocation => Symbols.IsTaskOfOwned(invocation.TargetMethod.OriginalDefinition.ReturnType),
+        ILocalReferenceOperation or IParameterReferenceOperation => true,
+        _ => false,
+    };
+
+    /// <summary>The task under its adapters (`ConfigureAwait`, `AsTask`, `Preserve`, `WaitAsync`), which complete with its value.</summary>
+    private IOperation Adapted(IOperation task)
+    {
+        task = MethodFacts.Unwrap(task);
+        while (task is IInvocationOperation { TargetMethod.Name: "ConfigureAwait" or "AsTask" or "Preserve" or "WaitAsync", Instance: { } inner }
+            && Symbols.IsTaskOfOwned(inner.Type))
         {
-            awaited = MethodFacts.Unwrap(configured);
+            task = MethodFacts.Unwrap(inner);
         }
 
-        return awaited switch
-        {
-            IInvocationOperation invocation => Symbols.IsTaskOfOwned(invocation.TargetMethod.OriginalDefinition.ReturnType),
-            ILocalReferenceOperation or IParameterReferenceOperation => true,
-            _ => false,
-        };
+        return task;
     }
 
     private VarValue Acquire(IOperation site, OwnershipState state, ObjFlags flags = ObjFlags.Live, object? key = null)
