@@ -56,6 +56,21 @@ internal sealed class MethodSummaries
         return summary is not null && parameter.Ordinal < summary.Released.Length && summary.Released[parameter.Ordinal];
     }
 
+    /// <summary>
+    /// For a parameter of a bool method of this compilation: true when the method releases it exactly on the paths
+    /// returning true, false when exactly on those returning false, null otherwise (or when it is released always).
+    /// </summary>
+    public bool? ReleasedWhen(IParameterSymbol? parameter)
+    {
+        if (parameter is null || !_symbols.IsUndeclaredOwnedParameter(parameter) || parameter.ContainingSymbol is not IMethodSymbol method)
+        {
+            return null;
+        }
+
+        var summary = Get(method.OriginalDefinition, graph: null);
+        return summary is not null && parameter.Ordinal < summary.ReleasedWhen.Length ? summary.ReleasedWhen[parameter.Ordinal] : null;
+    }
+
     /// <summary>True when the method's returned view may be a slice of its view parameter at <paramref name="ordinal"/>.</summary>
     public bool ReturnsViewOf(IMethodSymbol method, int ordinal)
     {
@@ -83,7 +98,7 @@ internal sealed class MethodSummaries
         {
             // The method calls itself: answer with this round's assumption (Get iterates until it holds).
             assumed[index].Used = true;
-            return new MethodSummary(assumed[index].Released, new bool[method.Parameters.Length]);
+            return new MethodSummary(assumed[index].Released, new bool[method.Parameters.Length], new bool?[method.Parameters.Length]);
         }
 
         if (index >= 0)
@@ -119,7 +134,7 @@ internal sealed class MethodSummaries
     /// Records the summary of a method whose body was just analyzed (unless one is cached or being computed): the
     /// analysis's own fixpoint gives <paramref name="released"/>, so no second pass over the body is needed.
     /// </summary>
-    public void Offer(IMethodSymbol method, IOperation body, Func<bool[]> released)
+    public void Offer(IMethodSymbol method, IOperation body, Func<(bool[] Released, bool?[] ReleasedWhen)> released)
     {
         if (_cache.ContainsKey(method) || !IsSummarizable(method)
             || (t_inProgress is { } stack && stack.Exists(m => SymbolEqualityComparer.Default.Equals(m, method))))
@@ -128,7 +143,8 @@ internal sealed class MethodSummaries
         }
 
         var viewSources = _symbols.IsView(method.ReturnType) ? ViewSourcesOf(body, method) : new bool[method.Parameters.Length];
-        _cache.TryAdd(method, new MethodSummary(released(), viewSources));
+        var (always, when) = released();
+        _cache.TryAdd(method, new MethodSummary(always, viewSources, when));
     }
 
     /// <summary>
@@ -162,7 +178,7 @@ internal sealed class MethodSummaries
 
             if (next.SequenceEqual(assumption.Released))
             {
-                return new MethodSummary(next, computed.ViewSources);
+                return new MethodSummary(next, computed.ViewSources, computed.ReleasedWhen);
             }
 
             assumption.Released = next;
@@ -228,9 +244,9 @@ internal sealed class MethodSummaries
 
         var cfg = graph is not null ? graph() : GraphOf(body)!;
 
-        var released = OwnershipFlowAnalysis.ReleasedParameters(cfg, body, method, _symbols, this);
+        var (released, when) = OwnershipFlowAnalysis.ReleasedParameters(cfg, body, method, _symbols, this);
         var viewSources = _symbols.IsView(method.ReturnType) ? ViewSourcesOf(body, method) : new bool[method.Parameters.Length];
-        return new MethodSummary(released, viewSources);
+        return new MethodSummary(released, viewSources, when);
     }
 
     /// <summary>
@@ -256,9 +272,9 @@ internal sealed class MethodSummaries
             return null;
         }
 
-        var released = OwnershipFlowAnalysis.ReleasedParameters(cfg, declaration, method, _symbols, this);
+        var (released, when) = OwnershipFlowAnalysis.ReleasedParameters(cfg, declaration, method, _symbols, this);
         var viewSources = _symbols.IsView(method.ReturnType) ? ViewSourcesOf(declaration, method) : new bool[method.Parameters.Length];
-        return new MethodSummary(released, viewSources);
+        return new MethodSummary(released, viewSources, when);
     }
 
     /// <summary>
@@ -290,7 +306,7 @@ internal sealed class MethodSummaries
             }
         }
 
-        return new MethodSummary(released, new bool[released.Length]);
+        return new MethodSummary(released, new bool[released.Length], new bool?[released.Length]);
     }
 
     // Summaries need the bodies of other methods than the one being analyzed; the model is only read.
@@ -428,17 +444,24 @@ internal sealed class MethodSummaries
 /// <summary>What a method does with its parameters, by ordinal.</summary>
 internal sealed class MethodSummary
 {
-    public static readonly MethodSummary None = new(Array.Empty<bool>(), Array.Empty<bool>(), isNone: true);
+    public static readonly MethodSummary None = new(Array.Empty<bool>(), Array.Empty<bool>(), Array.Empty<bool?>(), isNone: true);
 
-    public MethodSummary(bool[] released, bool[] viewSources, bool isNone = false)
+    public MethodSummary(bool[] released, bool[] viewSources, bool?[] releasedWhen, bool isNone = false)
     {
         Released = released;
         ViewSources = viewSources;
+        ReleasedWhen = releasedWhen;
         IsNone = isNone;
     }
 
     /// <summary>Per parameter: an owned parameter released on every path that returns normally.</summary>
     public bool[] Released { get; }
+
+    /// <summary>
+    /// Per parameter of a method returning bool: true when it releases the parameter exactly on the paths that return
+    /// true (a TryKeep that owns the value only when it says so), false for the reverse, null for neither.
+    /// </summary>
+    public bool?[] ReleasedWhen { get; }
 
     /// <summary>Per parameter: the returned view may be a slice of it.</summary>
     public bool[] ViewSources { get; }

@@ -17,6 +17,10 @@ internal sealed class OperationTransfer
     private readonly ObjectRegistry _objects;
     private readonly IStateDefaults _defaults;
     private readonly Dictionary<IOperation, ObjSet> _tryOutcomes = new();
+
+    // Calls to a bool method that releases an argument exactly when it returns true (or false): what it would release,
+    // where, and on which outcome; the branch that tests the call's result applies it (see Refine).
+    private readonly Dictionary<IOperation, List<(VarValue Value, IOperation Site, bool When)>> _conditionalReleases = new();
     private readonly List<IFlowAnonymousFunctionOperation> _lambdas = new();
     private readonly Dictionary<int, IOperation> _viewEscapes = new();
     private readonly Dictionary<int, ISymbol> _viewEscapeTargets = new(); // the field or property that keeps the view
@@ -46,7 +50,11 @@ internal sealed class OperationTransfer
     public IReadOnlyList<IFlowAnonymousFunctionOperation> Lambdas => _lambdas;
 
     /// <summary>Forgets the Try* outcomes of the previous block (they refine only the branch that ends their block).</summary>
-    public void BeginBlock() => _tryOutcomes.Clear();
+    public void BeginBlock()
+    {
+        _tryOutcomes.Clear();
+        _conditionalReleases.Clear();
+    }
 
     private VarValue DefaultVar(object key) => _defaults.DefaultVar(key);
 
@@ -1093,6 +1101,16 @@ internal sealed class OperationTransfer
                 firstArgument = value;
             }
 
+            if (!value.Objects.IsEmpty && !value.IsView && _run.Summaries.ReleasedWhen(parameter) is { } when)
+            {
+                if (!_conditionalReleases.TryGetValue(call, out var releases))
+                {
+                    _conditionalReleases[call] = releases = new List<(VarValue, IOperation, bool)>();
+                }
+
+                releases.Add((value, argument.Value, when));
+            }
+
             if (parameter is not null && value.IsView && _run.Summaries.ReturnsViewOf(method, parameter.Ordinal))
             {
                 // A helper of this compilation that returns a slice of this view argument.
@@ -1506,6 +1524,25 @@ internal sealed class OperationTransfer
         {
             // A computed flag's first test: from here each edge knows its value.
             return negated ? (flagFalse, flagTrue) : (flagTrue, flagFalse);
+        }
+
+        var resultOf = op is IAwaitOperation awaited ? MethodFacts.Unwrap(awaited.Operation) : op;
+        if (resultOf is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } configured })
+        {
+            resultOf = MethodFacts.Unwrap(configured);
+        }
+
+        if (_conditionalReleases.TryGetValue(resultOf, out var releases))
+        {
+            // `if (!TryKeep(buf)) buf.Dispose();`: the helper released the value on the outcome its summary says.
+            var onTrue = state.Clone();
+            var onFalse = state;
+            foreach (var (value, site, when) in releases)
+            {
+                Handoff(value, site, isVariable: false, when ? onTrue : onFalse);
+            }
+
+            return negated ? (onFalse, onTrue) : (onTrue, onFalse);
         }
 
         ObjSet objects;

@@ -72,7 +72,7 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
         // The body's own fixpoint is its summary too: offered to the cache, so no second analysis computes it.
         if (owner is IMethodSymbol method && body.Kind is OperationKind.MethodBody or OperationKind.ConstructorBody)
         {
-            summaries.Offer(method, body, () => analysis.Released(method));
+            summaries.Offer(method, body, () => (analysis.Released(method), analysis.ReleasedWhen(method)));
         }
 
         analysis.ReportAndAnalyzeNested();
@@ -81,20 +81,20 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
 
     /// <summary>
     /// For a method's summary: per parameter, whether it is an owned parameter that every path returning normally
-    /// has released (disposed, handed off, stored or returned). Nothing is reported.
+    /// has released (disposed, handed off, stored or returned), and for a method returning bool, whether it releases
+    /// it exactly on the paths that return true (or false), see <see cref="ReleasedWhen"/>. Nothing is reported.
     /// </summary>
-    public static bool[] ReleasedParameters(ControlFlowGraph cfg, IOperation body, IMethodSymbol method, OwnershipSymbols symbols, MethodSummaries summaries)
+    public static (bool[] Released, bool?[] ReleasedWhen) ReleasedParameters(ControlFlowGraph cfg, IOperation body, IMethodSymbol method, OwnershipSymbols symbols, MethodSummaries summaries)
     {
-        var result = new bool[method.Parameters.Length];
         var facts = MethodFacts.Gather(body, symbols, summaries.TakesOwnership);
         if (!facts.IsRelevant)
         {
-            return result;
+            return (new bool[method.Parameters.Length], new bool?[method.Parameters.Length]);
         }
 
         var analysis = new OwnershipFlowAnalysis(cfg, method, new AnalysisRun(symbols, summaries, facts, CancellationToken.None, silent: true));
         analysis.Solve();
-        return analysis.Released(method);
+        return (analysis.Released(method), analysis.ReleasedWhen(method));
     }
 
     // After Solve: per parameter, an owned parameter no path reaching the exit still owns.
@@ -119,6 +119,80 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
 
         return result;
     }
+
+    /// <summary>
+    /// After Solve, for a method returning bool (or a task of one) whose every return is a constant: per owned
+    /// parameter, true when every path returning true has released it and every path returning false still owns it
+    /// (`if (!TryKeep(buf)) buf.Dispose();`), false for the reverse, null otherwise.
+    /// </summary>
+    private bool?[] ReleasedWhen(IMethodSymbol method)
+    {
+        var result = new bool?[method.Parameters.Length];
+        if (!ReturnsBool(method))
+        {
+            return result;
+        }
+
+        var returns = new List<(bool Value, OwnershipState State)>();
+        foreach (var block in _cfg.Blocks)
+        {
+            if (block.FallThroughSuccessor is not { Semantics: ControlFlowBranchSemantics.Return } exit || InputOf(block) is not { } input)
+            {
+                continue;
+            }
+
+            // A return through a finally, or of a computed value, leaves the outcome unknown here.
+            if (!exit.FinallyRegions.IsEmpty || block.BranchValue?.ConstantValue is not { HasValue: true, Value: bool value })
+            {
+                return result;
+            }
+
+            foreach (var part in input.Parts)
+            {
+                foreach (var (branch, state) in Transfer(block, part))
+                {
+                    if (ReferenceEquals(branch, exit))
+                    {
+                        returns.Add((value, state));
+                    }
+                }
+            }
+        }
+
+        foreach (var parameter in method.Parameters)
+        {
+            if (!Symbols.IsUndeclaredOwnedParameter(parameter))
+            {
+                continue;
+            }
+
+            var id = _objects.GetOrAdd(parameter, ObjectKind.Initial, null);
+            foreach (var when in new[] { true, false })
+            {
+                bool releasedWhen = false, ownedOtherwise = false, contradicted = false;
+                foreach (var (value, state) in returns)
+                {
+                    var flags = StateOf(state, id).Flags;
+                    var owned = (flags & ObjFlags.Live) != 0 && (flags & (ObjFlags.Moved | ObjFlags.Disposed | ObjFlags.Escaped | ObjFlags.MovedInTry)) == 0;
+                    var released = (flags & ObjFlags.Live) == 0;
+                    contradicted |= value == when ? !released : !owned;
+                    releasedWhen |= value == when;
+                    ownedOtherwise |= value != when;
+                }
+
+                if (releasedWhen && ownedOtherwise && !contradicted)
+                {
+                    result[parameter.Ordinal] = when;
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private bool ReturnsBool(IMethodSymbol method) =>
+        method.ReturnType.SpecialType == SpecialType.System_Boolean
+        || (method.IsAsync && Symbols.TaskResult(method.ReturnType)?.SpecialType == SpecialType.System_Boolean);
 
     private static void AnalyzeGraph(ControlFlowGraph cfg, ISymbol owner, AnalysisRun run)
     {
