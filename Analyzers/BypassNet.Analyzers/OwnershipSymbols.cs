@@ -19,6 +19,8 @@ internal sealed class OwnershipSymbols
     private readonly INamedTypeSymbol? _readOnlyMemory;
     private readonly INamedTypeSymbol? _task;
     private readonly INamedTypeSymbol? _valueTask;
+    private readonly INamedTypeSymbol? _plainTask;
+    private readonly INamedTypeSymbol? _plainValueTask;
     private readonly ConcurrentDictionary<ITypeSymbol, bool> _ownedCache = new(SymbolEqualityComparer.Default);
 
     private OwnershipSymbols(Compilation compilation)
@@ -29,7 +31,17 @@ internal sealed class OwnershipSymbols
         _readOnlyMemory = compilation.GetTypeByMetadataName("System.ReadOnlyMemory`1");
         _task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1");
         _valueTask = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask`1");
+        _plainTask = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task");
+        _plainValueTask = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask");
     }
+
+    /// <summary>True for Task, ValueTask, Task&lt;T&gt; and ValueTask&lt;T&gt;.</summary>
+    public bool IsTask(ITypeSymbol? type) =>
+        type is INamedTypeSymbol named
+        && (SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, _task)
+            || SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, _valueTask)
+            || SymbolEqualityComparer.Default.Equals(named, _plainTask)
+            || SymbolEqualityComparer.Default.Equals(named, _plainValueTask));
 
     /// <summary>Returns null when the compilation declares neither attribute, so nothing needs analysis.</summary>
     public static OwnershipSymbols? TryCreate(Compilation compilation)

@@ -75,7 +75,7 @@ public sealed class PoisonTests
             // Beyond what the next receive will fill: the kernel will not overwrite it, so the check can see it.
             WriteThrough(stale, 4000, 0x22);
             await Faults.SendOwnedAsync(client, new byte[] { 4, 5, 6 });
-            BufferCorruptionException error = await Assert.ThrowsAsync<BufferCorruptionException>(async () => await server.ReceiveAsync().AsTask().WaitAsync(Faults.Guard));
+            BufferCorruptionException error = await Assert.ThrowsAsync<BufferCorruptionException>(() => server.ReceiveAsync().AsTask().WaitAsync(Faults.Guard));
             Assert.Equal(0, error.Slot);
             Assert.Equal(4000, error.Offset);
             Assert.Contains(logs.Events, e => e.Id.Id == 303);

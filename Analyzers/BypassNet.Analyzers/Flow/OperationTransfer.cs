@@ -122,7 +122,20 @@ internal sealed class OperationTransfer
                 return Acquire(getResult, state);
             case IInvocationOperation invocation:
                 var invoked = Invoke(invocation, invocation.TargetMethod, invocation.Instance, invocation.Arguments, state);
+                if (invocation.TargetMethod.Name is "Wait" or "GetResult" && invocation.Instance is { } waitedOn)
+                {
+                    EndLoans(waitedOn, state);
+                }
+                else if (invocation.TargetMethod is { IsStatic: true, Name: "WaitAll" })
+                {
+                    EndLoans(invocation, state);
+                }
+
                 return StartsPendingTask(invocation, state) ? AcquirePendingTask(invocation, state) : invoked;
+            case IPropertyReferenceOperation { Property.Name: "Result", Instance: { } completed } result when Symbols.IsTask(completed.Type):
+                var read = EvaluateChildren(result, state);
+                EndLoans(completed, state);
+                return Symbols.IsView(result.Type) ? read.AsView(true) : default;
             case IObjectCreationOperation creation:
                 return Create(creation, state);
             case IAwaitOperation awaitOperation:
@@ -693,6 +706,57 @@ internal sealed class OperationTransfer
         return true;
     }
 
+    /// <summary>The local a call's task goes into, not awaited yet (`var t = CountAsync(buf.Memory);`), or null.</summary>
+    private static ILocalSymbol? RunningTaskLocal(IOperation call)
+    {
+        var node = call;
+        while (node.Parent is IConversionOperation or IParenthesizedOperation)
+        {
+            node = node.Parent;
+        }
+
+        return node.Parent switch
+        {
+            ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when ReferenceEquals(assignment.Value, node) => local.Local,
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Symbol: { IsRef: false } declared } } => declared,
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// A wait for tasks kept in locals, which ends the loan of any view given to them: `await t` (also through
+    /// ConfigureAwait), `await Task.WhenAll(a, b)`, `t.Wait()`, `t.Result`, `t.GetAwaiter().GetResult()`, `Task.WaitAll(a, b)`.
+    /// </summary>
+    private void EndLoans(IOperation waited, OwnershipState state)
+    {
+        if (_viewEscapeTargets.Count == 0)
+        {
+            return;
+        }
+
+        waited = MethodFacts.Unwrap(waited);
+        while (waited is IInvocationOperation { TargetMethod.Name: "ConfigureAwait" or "GetAwaiter" or "AsTask", Instance: { } inner })
+        {
+            waited = MethodFacts.Unwrap(inner);
+        }
+
+        if (waited is ILocalReferenceOperation local)
+        {
+            ForgetKeptViews(local.Local, state);
+        }
+        else if (waited is IInvocationOperation { TargetMethod: { IsStatic: true, Name: "WhenAll" or "WaitAll" } } all)
+        {
+            // However the tasks are passed (params array, span, collection expression), each local among them is waited for.
+            foreach (var argument in all.Arguments)
+            {
+                foreach (var element in argument.Value.DescendantsAndSelf().OfType<ILocalReferenceOperation>())
+                {
+                    ForgetKeptViews(element.Local, state);
+                }
+            }
+        }
+    }
+
     /// <summary>The variable an acquisition is written to (`var b = pool.Rent()`, `b = await ...`), or null.</summary>
     private static ISymbol? AcquisitionTarget(IOperation site)
     {
@@ -784,6 +848,7 @@ internal sealed class OperationTransfer
     private VarValue Await(IAwaitOperation awaitOperation, OwnershipState state)
     {
         var awaited = Evaluate(awaitOperation.Operation, state);
+        EndLoans(awaitOperation.Operation, state);
         ReleasePendingTasks(awaited, awaitOperation, state);
         if (Symbols.IsOwned(awaitOperation.Type) && AwaitAcquires(awaitOperation.Operation))
         {
@@ -1073,6 +1138,7 @@ internal sealed class OperationTransfer
         var firstArgument = default(VarValue);
         var slicedArguments = default(VarValue);
         var storing = StoringMethodNames.Contains(method.Name);
+        var lentViews = new List<(VarValue Value, IOperation Site)>();
         foreach (var argument in InEvaluationOrder(arguments))
         {
             var parameter = argument.Parameter;
@@ -1120,6 +1186,20 @@ internal sealed class OperationTransfer
             if (storing && !value.IsView)
             {
                 stored = stored.Union(value.Objects);
+            }
+
+            if (value.IsView && !value.Objects.IsEmpty)
+            {
+                lentViews.Add((value, argument.Value));
+            }
+        }
+
+        if (lentViews.Count > 0 && Symbols.IsTask(method.ReturnType) && RunningTaskLocal(call) is { } task)
+        {
+            // `Task<int> counting = CountAsync(buf.Memory);`: the view is in use until that task is waited for.
+            foreach (var (view, site) in lentViews)
+            {
+                EscapeView(view, site, state, keptBy: task);
             }
         }
 
@@ -1376,6 +1456,9 @@ internal sealed class OperationTransfer
             }
         }
     }
+
+    /// <summary>True when the escaped view of object <paramref name="id"/> was last lent to a task kept in a local.</summary>
+    public bool IsLentToTask(int id) => _viewEscapeTargets.TryGetValue(id, out var target) && target is ILocalSymbol;
 
     // The member is overwritten: the objects whose escaped view only it kept are no longer at risk on this path.
     private void ForgetKeptViews(ISymbol member, OwnershipState state)

@@ -339,12 +339,20 @@ internal sealed class OwnershipFlowAnalysis : IStateDefaults
         var copy = state.Clone();
         foreach (var pair in state.Objects)
         {
-            var info = _objects[pair.Key];
-            if (info.Kind == ObjectKind.Acquired && (pair.Value.Flags & ObjFlags.Live) != 0
-                && !(pair.Value.Flags == ObjFlags.Live && info.Site is { } site && !SpanOf(tryRegion).Contains(site.Syntax.SpanStart)))
+            var value = pair.Value;
+            if ((value.Flags & ObjFlags.ViewEscaped) != 0 && _transfer.IsLentToTask(pair.Key))
             {
-                var flags = (pair.Value.Flags & ~(ObjFlags.Live | ObjFlags.Unconfirmed)) | ObjFlags.Escaped;
-                copy.Objects[pair.Key] = new ObjState(flags, pair.Value.MovedAt, pair.Value.DisposedAt);
+                // A view lent to a task still running when something threw: quiet, like a leak on unwind.
+                value = value.WithFlags(value.Flags & ~ObjFlags.ViewEscaped);
+                copy.Objects[pair.Key] = value;
+            }
+
+            var info = _objects[pair.Key];
+            if (info.Kind == ObjectKind.Acquired && (value.Flags & ObjFlags.Live) != 0
+                && !(value.Flags == ObjFlags.Live && info.Site is { } site && !SpanOf(tryRegion).Contains(site.Syntax.SpanStart)))
+            {
+                var flags = (value.Flags & ~(ObjFlags.Live | ObjFlags.Unconfirmed)) | ObjFlags.Escaped;
+                copy.Objects[pair.Key] = new ObjState(flags, value.MovedAt, value.DisposedAt);
             }
         }
 

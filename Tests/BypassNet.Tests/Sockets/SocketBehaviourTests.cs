@@ -324,7 +324,7 @@ public sealed class SocketBehaviourTests
 
         runtime.Dispose();
 
-        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await receive.AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => receive.AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => send.WaitAsync(TimeSpan.FromSeconds(30)));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => accept.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.ThrowsAny<ObjectDisposedException>(() => server.ReceiveAsync().AsTask().GetAwaiter().GetResult());
