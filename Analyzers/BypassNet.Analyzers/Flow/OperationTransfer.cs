@@ -1138,7 +1138,7 @@ internal sealed class OperationTransfer
         var firstArgument = default(VarValue);
         var slicedArguments = default(VarValue);
         var storing = StoringMethodNames.Contains(method.Name);
-        var lentViews = new List<(VarValue Value, IOperation Site)>();
+        List<(VarValue Value, IOperation Site)>? lentViews = null;
         foreach (var argument in InEvaluationOrder(arguments))
         {
             var parameter = argument.Parameter;
@@ -1190,11 +1190,11 @@ internal sealed class OperationTransfer
 
             if (value.IsView && !value.Objects.IsEmpty)
             {
-                lentViews.Add((value, argument.Value));
+                (lentViews ??= new List<(VarValue, IOperation)>()).Add((value, argument.Value));
             }
         }
 
-        if (lentViews.Count > 0 && Symbols.IsTask(method.ReturnType) && RunningTaskLocal(call) is { } task)
+        if (lentViews is not null && Symbols.IsTask(method.ReturnType) && RunningTaskLocal(call) is { } task)
         {
             // `Task<int> counting = CountAsync(buf.Memory);`: the view is in use until that task is waited for.
             foreach (var (view, site) in lentViews)
