@@ -1,0 +1,141 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace BypassNet;
+
+/// <summary>
+/// A listener for TCP connections with the shape of <see cref="TcpListener"/> (constructors, <see cref="Start()"/>,
+/// <see cref="Stop"/>, <see cref="AcceptSocket"/>, <see cref="AcceptSocketAsync()"/>), whose accepted connections are
+/// <see cref="BypassSocket"/>s. Programs built on <c>TcpListener.AcceptSocket()</c> swap the listener type and keep
+/// their accept loop.
+/// </summary>
+/// <remarks>
+/// There is no <c>AcceptTcpClient</c>: wrap an accepted socket in a <see cref="BypassNetworkStream"/> where the
+/// program used <c>TcpClient.GetStream()</c>. As with <see cref="TcpListener"/>, the listening socket exists from
+/// construction (so options such as <see cref="ExclusiveAddressUse"/> can be set before <see cref="Start()"/>), and
+/// <see cref="Stop"/> closes it and prepares a fresh one, so the listener can be started again.
+/// </remarks>
+public sealed class BypassTcpListener : IDisposable
+{
+    private readonly BypassRuntime _runtime;
+    private readonly IPEndPoint _endpoint;
+    private BypassSocket _server;
+    private bool _active;
+    private bool _disposed;
+
+    /// <summary>Creates a listener for <paramref name="localEP"/> on <see cref="BypassRuntime.Shared"/>, like <c>new TcpListener(localEP)</c>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="localEP"/> is null.</exception>
+    public BypassTcpListener(IPEndPoint localEP)
+        : this(BypassRuntime.Shared, localEP)
+    {
+    }
+
+    /// <summary>Creates a listener for <paramref name="localaddr"/>:<paramref name="port"/> on <see cref="BypassRuntime.Shared"/>, like <c>new TcpListener(localaddr, port)</c>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="localaddr"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is not a valid port.</exception>
+    public BypassTcpListener(IPAddress localaddr, int port)
+        : this(BypassRuntime.Shared, new IPEndPoint(localaddr ?? throw new ArgumentNullException(nameof(localaddr)), port))
+    {
+    }
+
+    /// <summary>Creates a listener for <paramref name="localEP"/> on <paramref name="runtime"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="runtime"/> or <paramref name="localEP"/> is null.</exception>
+    public BypassTcpListener(BypassRuntime runtime, IPEndPoint localEP)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(localEP);
+        _runtime = runtime;
+        _endpoint = localEP;
+        _server = CreateServer();
+    }
+
+    /// <summary>The listening socket (as <see cref="TcpListener.Server"/>).</summary>
+    public BypassSocket Server => _server;
+
+    /// <summary>The bound endpoint once started (with the port the system chose for port 0), the requested one before.</summary>
+    public EndPoint LocalEndpoint => _active ? _server.LocalEndPoint ?? _endpoint : _endpoint;
+
+    /// <summary>Whether the listener is started (<see cref="TcpListener"/> keeps this protected; it is public here).</summary>
+    public bool Active => _active;
+
+    /// <summary>Exclusive use of the address (as <see cref="TcpListener.ExclusiveAddressUse"/>); settable only before <see cref="Start()"/>.</summary>
+    /// <exception cref="InvalidOperationException">Set while the listener is started.</exception>
+    public bool ExclusiveAddressUse
+    {
+        get => _server.ExclusiveAddressUse;
+        set
+        {
+            if (_active)
+            {
+                throw new InvalidOperationException("The listener must be stopped to change ExclusiveAddressUse.");
+            }
+
+            _server.ExclusiveAddressUse = value;
+        }
+    }
+
+    /// <summary>Binds and listens with the system's largest backlog (as <see cref="TcpListener.Start()"/>).</summary>
+    /// <exception cref="SocketException">The address is in use, or another socket error.</exception>
+    public void Start() => Start((int)SocketOptionName.MaxConnections);
+
+    /// <summary>Binds and listens with <paramref name="backlog"/> pending connections at most (as <see cref="TcpListener.Start(int)"/>).</summary>
+    /// <exception cref="SocketException">The address is in use, or another socket error.</exception>
+    public void Start(int backlog)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfNegative(backlog);
+        if (_active)
+        {
+            return;
+        }
+
+        _server.Bind(_endpoint);
+        _server.Listen(backlog);
+        _active = true;
+    }
+
+    /// <summary>Closes the listening socket, failing pending accepts, and prepares a new one (as <see cref="TcpListener.Stop"/>).</summary>
+    public void Stop()
+    {
+        _server.Dispose();
+        _active = false;
+        if (!_disposed)
+        {
+            _server = CreateServer();
+        }
+    }
+
+    /// <summary>Accepts a connection, blocking (as <see cref="TcpListener.AcceptSocket"/>).</summary>
+    /// <exception cref="InvalidOperationException">The listener is not started.</exception>
+    public BypassSocket AcceptSocket() => ListeningServer().Accept();
+
+    /// <summary>Accepts a connection (as <see cref="TcpListener.AcceptSocketAsync()"/>).</summary>
+    /// <exception cref="InvalidOperationException">The listener is not started.</exception>
+    public Task<BypassSocket> AcceptSocketAsync() => ListeningServer().AcceptAsync();
+
+    /// <summary>Accepts a connection (as <see cref="TcpListener.AcceptSocketAsync(CancellationToken)"/>).</summary>
+    /// <exception cref="InvalidOperationException">The listener is not started.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public ValueTask<BypassSocket> AcceptSocketAsync(CancellationToken cancellationToken) => ListeningServer().AcceptAsync(cancellationToken);
+
+    /// <summary>Stops the listener for good.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        Stop();
+    }
+
+    private BypassSocket ListeningServer()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        // TcpListener's own message for the same mistake.
+        return _active ? _server : throw new InvalidOperationException("Not listening. You must call the Start() method before calling this method.");
+    }
+
+    private BypassSocket CreateServer() => new(_runtime, _endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+}
