@@ -130,6 +130,29 @@ public sealed class BYP003_ConditionalReleasePairTests
             }
         }
         """)]
+    [InlineData("the answer kept in a flag, then tested the wrong way", """
+        async Task M()
+        {
+            OwnedBuffer buf = {|BYP003:await sock.ReceiveAsync()|};
+            bool kept = TryKeep(buf);
+            Console.WriteLine(kept);
+            if (kept)
+            {
+                {|BYP001:buf|}.Dispose();
+            }
+        }
+        """, """
+        async Task M()
+        {
+            OwnedBuffer buf = await sock.ReceiveAsync();
+            bool kept = TryKeep(buf);
+            Console.WriteLine(kept);
+            if (!kept)
+            {
+                buf.Dispose();
+            }
+        }
+        """)]
     public async Task Bug_is_reported_and_its_twin_is_silent(string name, string bug, string fix)
     {
         Assert.NotNull(name);
@@ -155,6 +178,23 @@ public sealed class BYP003_ConditionalReleasePairTests
                 }
 
                 await sock.SendAsync(buf);
+            }
+        }
+        """)]
+    [InlineData("the answer kept in a flag tested twice, across an await", """
+        async Task M()
+        {
+            OwnedBuffer buf = await sock.ReceiveAsync();
+            bool kept = TryKeep(buf);
+            await Task.Yield();
+            if (!kept)
+            {
+                buf.Dispose();
+            }
+
+            if (kept)
+            {
+                Console.WriteLine("kept");
             }
         }
         """)]

@@ -21,6 +21,9 @@ internal sealed class OperationTransfer
     // Calls to a bool method that releases an argument exactly when it returns true (or false): what it would release,
     // where, and on which outcome; the branch that tests the call's result applies it (see Refine).
     private readonly Dictionary<IOperation, List<(VarValue Value, IOperation Site, bool When)>> _conditionalReleases = new();
+
+    // The same, for a bool local the call's result went into; kept across blocks, dropped when the local is assigned again.
+    private readonly Dictionary<ILocalSymbol, List<(VarValue Value, IOperation Site, bool When)>> _releasesByFlag = new(SymbolEqualityComparer.Default);
     private readonly List<IFlowAnonymousFunctionOperation> _lambdas = new();
     private readonly Dictionary<int, IOperation> _viewEscapes = new();
     private readonly Dictionary<int, ISymbol> _viewEscapeTargets = new(); // the field or property that keeps the view
@@ -583,6 +586,19 @@ internal sealed class OperationTransfer
         }
 
         var value = Evaluate(assignment.Value, state);
+        if (variable is ILocalSymbol { Type.SpecialType: SpecialType.System_Boolean } flag)
+        {
+            // `bool kept = TryKeep(buf);`: a test of `kept` stands for a test of the call (until `kept` is assigned again).
+            if (_conditionalReleases.TryGetValue(ResultOf(assignment.Value), out var releases))
+            {
+                _releasesByFlag[flag] = releases;
+            }
+            else
+            {
+                _releasesByFlag.Remove(flag);
+            }
+        }
+
         var assigned = IsNullConstant(assignment.Value)
             ? Rebind(variable, default, assignment, state)
             : AssignVariable(variable, value, assignment, state);
@@ -1576,6 +1592,29 @@ internal sealed class OperationTransfer
         }
     }
 
+    // The call a condition tests, under an await and ConfigureAwait (`await TryForwardAsync(buf).ConfigureAwait(false)`).
+    private static IOperation ResultOf(IOperation condition)
+    {
+        var result = MethodFacts.Unwrap(condition);
+        if (result is IAwaitOperation awaited)
+        {
+            result = MethodFacts.Unwrap(awaited.Operation);
+        }
+
+        return result is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } configured } ? MethodFacts.Unwrap(configured) : result;
+    }
+
+    private void ApplyConditionalReleases(List<(VarValue Value, IOperation Site, bool When)> releases, OwnershipState? onTrue, OwnershipState? onFalse)
+    {
+        foreach (var (value, site, when) in releases)
+        {
+            if ((when ? onTrue : onFalse) is { } released)
+            {
+                Handoff(value, site, isVariable: false, released);
+            }
+        }
+    }
+
     /// <summary>
     /// The states on the true and false edges of a condition: null tests and TryX calls refine them; a branch flag
     /// whose value the state knows leaves the edge it contradicts null (not taken).
@@ -1603,29 +1642,26 @@ internal sealed class OperationTransfer
             return flag != negated ? (state, null) : (null, state);
         }
 
+        var releases = _conditionalReleases.TryGetValue(ResultOf(op), out var byCall) ? byCall
+            : op is ILocalReferenceOperation flagLocal && _releasesByFlag.TryGetValue(flagLocal.Local, out var byFlag) ? byFlag
+            : null;
         if (Flags.TrySplit(op, state, out var flagTrue, out var flagFalse))
         {
             // A computed flag's first test: from here each edge knows its value.
+            if (releases is not null)
+            {
+                ApplyConditionalReleases(releases, flagTrue, flagFalse);
+            }
+
             return negated ? (flagFalse, flagTrue) : (flagTrue, flagFalse);
         }
 
-        var resultOf = op is IAwaitOperation awaited ? MethodFacts.Unwrap(awaited.Operation) : op;
-        if (resultOf is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } configured })
-        {
-            resultOf = MethodFacts.Unwrap(configured);
-        }
-
-        if (_conditionalReleases.TryGetValue(resultOf, out var releases))
+        if (releases is not null)
         {
             // `if (!TryKeep(buf)) buf.Dispose();`: the helper released the value on the outcome its summary says.
             var onTrue = state.Clone();
-            var onFalse = state;
-            foreach (var (value, site, when) in releases)
-            {
-                Handoff(value, site, isVariable: false, when ? onTrue : onFalse);
-            }
-
-            return negated ? (onFalse, onTrue) : (onTrue, onFalse);
+            ApplyConditionalReleases(releases, onTrue, state);
+            return negated ? (state, onTrue) : (onTrue, state);
         }
 
         ObjSet objects;
