@@ -20,13 +20,9 @@ public sealed class BypassTcpListenerTests : IClassFixture<EngineRuntimes>
     {
         using var listener = new BypassTcpListener(_runtimes[engine], new IPEndPoint(IPAddress.Loopback, 0));
         listener.Start();
-        var endpoint = Assert.IsType<IPEndPoint>(listener.LocalEndpoint);
-        Assert.NotEqual(0, endpoint.Port);
-
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        Task connecting = client.ConnectAsync(endpoint);
-        using BypassSocket accepted = await listener.AcceptSocketAsync(Deadline.Token());
-        await connecting;
+        (Socket stockClient, BypassSocket server) = await ConnectAsync(listener);
+        using Socket client = stockClient;
+        using BypassSocket accepted = server;
         Assert.Equal(engine, accepted.Engine);
 
         await client.SendAsync("ping"u8.ToArray(), SocketFlags.None);
@@ -72,12 +68,7 @@ public sealed class BypassTcpListenerTests : IClassFixture<EngineRuntimes>
         Assert.False(listener.Active);
 
         listener.Start();
-        var endpoint = Assert.IsType<IPEndPoint>(listener.LocalEndpoint);
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        Task connecting = client.ConnectAsync(endpoint);
-        using BypassSocket accepted = await listener.AcceptSocketAsync(Deadline.Token());
-        await connecting;
-        Assert.True(accepted.Connected);
+        await AssertAcceptsAsync(listener);
     }
 
     [Theory]
@@ -107,10 +98,28 @@ public sealed class BypassTcpListenerTests : IClassFixture<EngineRuntimes>
             await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await accept);
         }
 
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        Task connecting = client.ConnectAsync((IPEndPoint)listener.LocalEndpoint);
-        using BypassSocket accepted = await listener.AcceptSocketAsync(Deadline.Token());
+        await AssertAcceptsAsync(listener);
+    }
+
+    private static async Task AssertAcceptsAsync(BypassTcpListener listener)
+    {
+        (Socket client, BypassSocket accepted) = await ConnectAsync(listener);
+        using (client)
+        using (accepted)
+        {
+            Assert.True(accepted.Connected);
+        }
+    }
+
+    // A stock client connects to the started listener, which accepts it.
+    private static async Task<(Socket Client, BypassSocket Accepted)> ConnectAsync(BypassTcpListener listener)
+    {
+        var endpoint = Assert.IsType<IPEndPoint>(listener.LocalEndpoint);
+        Assert.NotEqual(0, endpoint.Port);
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        Task connecting = client.ConnectAsync(endpoint);
+        BypassSocket accepted = await listener.AcceptSocketAsync(Deadline.Token());
         await connecting;
-        Assert.True(accepted.Connected);
+        return (client, accepted);
     }
 }
