@@ -722,7 +722,7 @@ internal sealed class OperationTransfer
         return true;
     }
 
-    /// <summary>The local a call's task goes into, not awaited yet (`var t = CountAsync(buf.Memory);`), or null.</summary>
+    /// <summary>The local a call's task goes straight into, not awaited yet (`var t = CountAsync(buf.Memory);`), or null.</summary>
     private static ILocalSymbol? RunningTaskLocal(IOperation call)
     {
         var node = call;
@@ -893,23 +893,7 @@ internal sealed class OperationTransfer
         var carries = Symbols.IsTaskOfOwned(call.TargetMethod.OriginalDefinition.ReturnType)
             || (call.TargetMethod.Name is "AsTask" or "Preserve" && Symbols.IsTaskOfOwned(call.Type) && call.Instance is { } instance
                 && (DroppedTaskOfOwned(instance) is not null || HoldsPendingTask(MethodFacts.Unwrap(instance), state)));
-        if (!carries)
-        {
-            return false;
-        }
-
-        IOperation node = call;
-        while (node.Parent is IConversionOperation or IParenthesizedOperation)
-        {
-            node = node.Parent;
-        }
-
-        return node.Parent switch
-        {
-            ISimpleAssignmentOperation assignment => ReferenceEquals(assignment.Value, node) && assignment.Target is ILocalReferenceOperation,
-            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Symbol.IsRef: false } } => true,
-            _ => false,
-        };
+        return carries && RunningTaskLocal(call) is not null;
     }
 
     private bool HoldsPendingTask(IOperation operation, OwnershipState state) =>
