@@ -19,6 +19,8 @@ public sealed class BypassNetworkStream : Stream
 {
     private readonly BypassSocket _socket;
     private readonly bool _ownsSocket;
+    private readonly bool _readable;
+    private readonly bool _writable;
 
     // Guards _current against Dispose while a read copies out of it; reads never run concurrently, so it never contends.
     private readonly Lock _readLock = new();
@@ -41,8 +43,34 @@ public sealed class BypassNetworkStream : Stream
     /// <param name="ownsSocket">True to close the socket when the stream is disposed (as <see cref="NetworkStream(Socket, bool)"/>).</param>
     /// <exception cref="IOException">The socket is not connected.</exception>
     public BypassNetworkStream(BypassSocket socket, bool ownsSocket)
+        : this(socket, FileAccess.ReadWrite, ownsSocket)
+    {
+    }
+
+    /// <summary>Creates a stream over a connected socket that the caller keeps owning, readable, writable or both (as <see cref="NetworkStream(Socket, FileAccess)"/>).</summary>
+    /// <exception cref="IOException">The socket is not connected.</exception>
+    /// <exception cref="ArgumentException"><paramref name="access"/> is not Read, Write or ReadWrite.</exception>
+    public BypassNetworkStream(BypassSocket socket, FileAccess access)
+        : this(socket, access, ownsSocket: false)
+    {
+    }
+
+    /// <summary>Creates a stream over a connected socket, readable, writable or both (as <see cref="NetworkStream(Socket, FileAccess, bool)"/>).</summary>
+    /// <param name="socket">The connected socket.</param>
+    /// <param name="access">Whether the stream reads, writes, or both.</param>
+    /// <param name="ownsSocket">True to close the socket when the stream is disposed.</param>
+    /// <exception cref="IOException">The socket is not connected.</exception>
+    /// <exception cref="ArgumentException"><paramref name="access"/> is not Read, Write or ReadWrite.</exception>
+    public BypassNetworkStream(BypassSocket socket, FileAccess access, bool ownsSocket)
     {
         ArgumentNullException.ThrowIfNull(socket);
+        if (access is not (FileAccess.Read or FileAccess.Write or FileAccess.ReadWrite))
+        {
+            throw new ArgumentException($"The value {access} is not a valid FileAccess.", nameof(access));
+        }
+
+        _readable = (access & FileAccess.Read) != 0;
+        _writable = (access & FileAccess.Write) != 0;
         if (!socket.Connected)
         {
             throw new IOException("The operation is not allowed on non-connected sockets.");
@@ -75,10 +103,10 @@ public sealed class BypassNetworkStream : Stream
     }
 
     /// <inheritdoc />
-    public override bool CanRead => !_disposed;
+    public override bool CanRead => !_disposed && _readable;
 
     /// <inheritdoc />
-    public override bool CanWrite => !_disposed;
+    public override bool CanWrite => !_disposed && _writable;
 
     /// <inheritdoc />
     public override bool CanSeek => false;
@@ -125,6 +153,7 @@ public sealed class BypassNetworkStream : Stream
     public override int Read(Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfNot(_readable, read: true);
         lock (_readLock)
         {
             if (TryCopyBuffered(buffer, out int copied))
@@ -167,6 +196,7 @@ public sealed class BypassNetworkStream : Stream
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfNot(_readable, read: true);
         lock (_readLock)
         {
             if (TryCopyBuffered(buffer.Span, out int copied))
@@ -194,6 +224,7 @@ public sealed class BypassNetworkStream : Stream
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfNot(_writable, read: false);
         if (buffer.IsEmpty)
         {
             return;
@@ -228,6 +259,7 @@ public sealed class BypassNetworkStream : Stream
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfNot(_writable, read: false);
         if (buffer.IsEmpty)
         {
             return ValueTask.CompletedTask;
@@ -287,6 +319,16 @@ public sealed class BypassNetworkStream : Stream
         }
 
         Dispose();
+    }
+
+    /// <summary>Closes the stream as <see cref="Close(int)"/> with <paramref name="timeout"/> in whole milliseconds (as <see cref="NetworkStream.Close(TimeSpan)"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is below -1 ms or above <see cref="int.MaxValue"/> ms.</exception>
+    public void Close(TimeSpan timeout)
+    {
+        long milliseconds = (long)timeout.TotalMilliseconds;
+        ArgumentOutOfRangeException.ThrowIfLessThan(milliseconds, -1L, nameof(timeout));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(milliseconds, int.MaxValue, nameof(timeout));
+        Close((int)milliseconds);
     }
 
     /// <inheritdoc />
@@ -462,5 +504,14 @@ public sealed class BypassNetworkStream : Stream
         }
 
         return value;
+    }
+
+    // NetworkStream's exception and wording for a stream opened without that access.
+    private static void ThrowIfNot(bool allowed, bool read)
+    {
+        if (!allowed)
+        {
+            throw new InvalidOperationException(read ? "The stream does not support reading." : "The stream does not support writing.");
+        }
     }
 }

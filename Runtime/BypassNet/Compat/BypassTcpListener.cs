@@ -19,6 +19,7 @@ public sealed class BypassTcpListener : IDisposable
 {
     private readonly BypassRuntime _runtime;
     private readonly IPEndPoint _endpoint;
+    private readonly bool _dualMode;
     private BypassSocket _server;
     private bool _active;
     private bool _disposed;
@@ -41,12 +42,32 @@ public sealed class BypassTcpListener : IDisposable
     /// <summary>Creates a listener for <paramref name="localEP"/> on <paramref name="runtime"/>.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="runtime"/> or <paramref name="localEP"/> is null.</exception>
     public BypassTcpListener(BypassRuntime runtime, IPEndPoint localEP)
+        : this(runtime, localEP, dualMode: false)
+    {
+    }
+
+    private BypassTcpListener(BypassRuntime runtime, IPEndPoint localEP, bool dualMode)
     {
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(localEP);
         _runtime = runtime;
         _endpoint = localEP;
+        _dualMode = dualMode;
         _server = CreateServer();
+    }
+
+    /// <summary>
+    /// A listener on every address for <paramref name="port"/>, IPv4 and IPv6 alike where the system has IPv6 (as
+    /// <see cref="TcpListener.Create(int)"/>), on <see cref="BypassRuntime.Shared"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is not a valid port.</exception>
+    public static BypassTcpListener Create(int port)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(port);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
+        return Socket.OSSupportsIPv6
+            ? new BypassTcpListener(BypassRuntime.Shared, new IPEndPoint(IPAddress.IPv6Any, port), dualMode: true)
+            : new BypassTcpListener(BypassRuntime.Shared, new IPEndPoint(IPAddress.Any, port), dualMode: false);
     }
 
     /// <summary>The listening socket (as <see cref="TcpListener.Server"/>).</summary>
@@ -105,18 +126,36 @@ public sealed class BypassTcpListener : IDisposable
         }
     }
 
+    /// <summary>Whether a connection is waiting to be accepted (as <see cref="TcpListener.Pending"/>); does not block.</summary>
+    /// <exception cref="InvalidOperationException">The listener is not started.</exception>
+    public bool Pending() => ListeningServer().HasPendingAccept;
+
     /// <summary>Accepts a connection, blocking (as <see cref="TcpListener.AcceptSocket"/>).</summary>
     /// <exception cref="InvalidOperationException">The listener is not started.</exception>
-    public BypassSocket AcceptSocket() => ListeningServer().Accept();
+    /// <exception cref="SocketException"><see cref="Stop"/> or <see cref="Dispose"/> ended the wait (<see cref="SocketError.OperationAborted"/>).</exception>
+    public BypassSocket AcceptSocket()
+    {
+        BypassSocket server = ListeningServer();
+        try
+        {
+            return server.Accept();
+        }
+        catch (ObjectDisposedException) when (StoppedSince(server))
+        {
+            throw Aborted();
+        }
+    }
 
     /// <summary>Accepts a connection (as <see cref="TcpListener.AcceptSocketAsync()"/>).</summary>
     /// <exception cref="InvalidOperationException">The listener is not started.</exception>
-    public Task<BypassSocket> AcceptSocketAsync() => ListeningServer().AcceptAsync();
+    /// <exception cref="SocketException"><see cref="Stop"/> or <see cref="Dispose"/> ended the wait (<see cref="SocketError.OperationAborted"/>).</exception>
+    public Task<BypassSocket> AcceptSocketAsync() => AcceptSocketAsync(CancellationToken.None).AsTask();
 
     /// <summary>Accepts a connection (as <see cref="TcpListener.AcceptSocketAsync(CancellationToken)"/>).</summary>
     /// <exception cref="InvalidOperationException">The listener is not started.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public ValueTask<BypassSocket> AcceptSocketAsync(CancellationToken cancellationToken) => ListeningServer().AcceptAsync(cancellationToken);
+    /// <exception cref="SocketException"><see cref="Stop"/> or <see cref="Dispose"/> ended the wait (<see cref="SocketError.OperationAborted"/>).</exception>
+    public ValueTask<BypassSocket> AcceptSocketAsync(CancellationToken cancellationToken) => AcceptAsync(ListeningServer(), cancellationToken);
 
     /// <summary>Stops the listener for good.</summary>
     public void Dispose()
@@ -130,6 +169,24 @@ public sealed class BypassTcpListener : IDisposable
         Stop();
     }
 
+    private async ValueTask<BypassSocket> AcceptAsync(BypassSocket server, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await server.AcceptAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException) when (StoppedSince(server))
+        {
+            throw Aborted();
+        }
+    }
+
+    // Stop closed the socket this accept waited on. TcpListener reports that as an aborted operation, which accept
+    // loops catch (SocketException) to end; an ObjectDisposedException would escape them.
+    private bool StoppedSince(BypassSocket server) => !_active || !ReferenceEquals(server, _server);
+
+    private static SocketException Aborted() => new((int)SocketError.OperationAborted);
+
     private BypassSocket ListeningServer()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -137,5 +194,15 @@ public sealed class BypassTcpListener : IDisposable
         return _active ? _server : throw new InvalidOperationException("Not listening. You must call the Start() method before calling this method.");
     }
 
-    private BypassSocket CreateServer() => new(_runtime, _endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+    private BypassSocket CreateServer()
+    {
+        var server = new BypassSocket(_runtime, _endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        if (_dualMode)
+        {
+            // Before Bind, as TcpListener.Create does: one socket for IPv4 and IPv6 clients.
+            server.DualMode = true;
+        }
+
+        return server;
+    }
 }

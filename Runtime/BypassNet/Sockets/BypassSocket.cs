@@ -233,6 +233,16 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>Whether a listening socket has a connection waiting, for <c>Pending()</c>; does not block.</summary>
+    internal bool HasPendingAccept
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _transport.HasPendingAccept;
+        }
+    }
+
     /// <summary>Accepts a connection, blocking (as <see cref="Socket.Accept"/>).</summary>
     public BypassSocket Accept()
     {

@@ -57,6 +57,9 @@ internal abstract class SocketTransport : IAsyncDisposable
 
     public abstract ValueTask<Socket> AcceptAsync(CancellationToken cancellationToken);
 
+    /// <summary>Whether an accept would complete now: a connection in the kernel's backlog (or, for an engine that accepts ahead, one already taken).</summary>
+    public virtual bool HasPendingAccept => Socket.Poll(0, SelectMode.SelectRead);
+
     public abstract ValueTask ConnectAsync(EndPoint remoteEndPoint, CancellationToken cancellationToken);
 
     public abstract ValueTask<int> SendAsync(OwnedBuffer buffer, CancellationToken cancellationToken);

@@ -73,6 +73,26 @@ public sealed class BypassTcpListenerTests : IClassFixture<EngineRuntimes>
 
     [Theory]
     [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
+    public async Task Stop_fails_a_pending_accept_with_the_exception_TcpListener_throws(EngineKind engine)
+    {
+        // Accept loops catch what TcpListener throws here (a SocketException) and end; anything else would escape an
+        // accept thread and take the process down. (AcceptSocket() waits for the same accept, so it fails the same way.)
+        var stock = new TcpListener(IPAddress.Loopback, 0);
+        stock.Start();
+        Task<Socket> stockPending = stock.AcceptSocketAsync();
+        stock.Stop();
+        var theirs = await Assert.ThrowsAsync<SocketException>(() => stockPending.WaitAsync(Deadline.Token()));
+
+        using var listener = new BypassTcpListener(_runtimes[engine], new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Start();
+        Task<BypassSocket> pending = listener.AcceptSocketAsync();
+        listener.Stop();
+        var ours = await Assert.ThrowsAsync<SocketException>(() => pending.WaitAsync(Deadline.Token()));
+        Assert.Equal(theirs.SocketErrorCode, ours.SocketErrorCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
     public void A_port_in_use_fails_at_start_with_the_socket_error(EngineKind engine)
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);
@@ -99,6 +119,82 @@ public sealed class BypassTcpListenerTests : IClassFixture<EngineRuntimes>
         }
 
         await AssertAcceptsAsync(listener);
+    }
+
+    [Theory]
+    [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
+    public async Task Pending_says_whether_a_connection_waits_also_once_accepts_run_ahead(EngineKind engine)
+    {
+        using var listener = new BypassTcpListener(_runtimes[engine], new IPEndPoint(IPAddress.Loopback, 0));
+        var stock = new TcpListener(IPAddress.Loopback, 0);
+        var ours = Assert.Throws<InvalidOperationException>(() => listener.Pending());
+        Assert.Equal(Assert.Throws<InvalidOperationException>(() => stock.Pending()).Message, ours.Message);
+
+        listener.Start();
+        Assert.False(listener.Pending());
+
+        // The first accept arms io_uring's multishot accept, which then takes connections off the kernel's backlog
+        // before the program asks: Pending must still see them.
+        (Socket first, BypassSocket firstAccepted) = await ConnectAsync(listener);
+        using (first)
+        using (firstAccepted)
+        {
+            Assert.False(listener.Pending());
+            using var second = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await second.ConnectAsync(listener.LocalEndpoint, Deadline.Token());
+            Assert.True(SpinWait.SpinUntil(listener.Pending, Deadline.Hang), "a connected client never showed as pending");
+            using BypassSocket secondAccepted = listener.AcceptSocket();
+            Assert.True(secondAccepted.Connected);
+            Assert.False(listener.Pending());
+        }
+    }
+
+    [Fact]
+    public async Task Create_listens_on_every_address_like_TcpListener_Create()
+    {
+        using var listener = BypassTcpListener.Create(0);
+        var stock = TcpListener.Create(0);
+        Assert.Equal(((IPEndPoint)stock.LocalEndpoint).Address, ((IPEndPoint)listener.LocalEndpoint).Address);
+        listener.Start();
+        int port = Assert.IsType<IPEndPoint>(listener.LocalEndpoint).Port;
+
+        var clients = new List<IPAddress> { IPAddress.Loopback };
+        if (HasIPv6Loopback())
+        {
+            // Dual mode: one listener takes IPv4 and IPv6 clients alike.
+            clients.Add(IPAddress.IPv6Loopback);
+        }
+
+        foreach (IPAddress address in clients)
+        {
+            using var client = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            Task connecting = client.ConnectAsync(new IPEndPoint(address, port));
+            using BypassSocket accepted = await listener.AcceptSocketAsync(Deadline.Token());
+            await connecting;
+            await client.SendAsync(new byte[] { 7 }, SocketFlags.None);
+            using OwnedBuffer received = await accepted.ReceiveAsync(Deadline.Token());
+            Assert.Equal(new byte[] { 7 }, received.Span.ToArray());
+        }
+    }
+
+    // Containers often have IPv6 sockets but no ::1 on the loopback interface.
+    private static bool HasIPv6Loopback()
+    {
+        if (!Socket.OSSupportsIPv6)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var probe = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+            probe.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     private static async Task AssertAcceptsAsync(BypassTcpListener listener)

@@ -320,6 +320,33 @@ public sealed class BypassNetworkStreamTests : IClassFixture<EngineRuntimes>
     }
 
     /// <summary>A System.Net.Sockets pair: the reference behaviour.</summary>
+    [Theory]
+    [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
+    public async Task FileAccess_limits_the_stream_like_NetworkStream(EngineKind engine)
+    {
+        using var stock = new NetworkStreamPair();
+        using var stockReadOnly = new NetworkStream(stock.Server, FileAccess.Read);
+        using var stockWriteOnly = new NetworkStream(stock.Client, FileAccess.Write);
+        string stockNoWrite = Assert.Throws<InvalidOperationException>(() => stockReadOnly.Write([1])).Message;
+        string stockNoRead = Assert.Throws<InvalidOperationException>(() => stockWriteOnly.Read(new byte[1])).Message;
+
+        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(_runtimes[engine]);
+        await using var readOnly = new BypassNetworkStream(server, FileAccess.Read, ownsSocket: true);
+        await using var writeOnly = new BypassNetworkStream(client, FileAccess.Write, ownsSocket: true);
+        Assert.Equal((stockReadOnly.CanRead, stockReadOnly.CanWrite), (readOnly.CanRead, readOnly.CanWrite));
+        Assert.Equal((stockWriteOnly.CanRead, stockWriteOnly.CanWrite), (writeOnly.CanRead, writeOnly.CanWrite));
+        Assert.Equal(stockNoWrite, Assert.Throws<InvalidOperationException>(() => readOnly.Write([1])).Message);
+        Assert.Equal(stockNoWrite, (await Assert.ThrowsAsync<InvalidOperationException>(async () => await readOnly.WriteAsync(new byte[] { 1 }))).Message);
+        Assert.Equal(stockNoRead, Assert.Throws<InvalidOperationException>(() => writeOnly.Read(new byte[1])).Message);
+        Assert.Throws<ArgumentException>(() => new BypassNetworkStream(server, (FileAccess)0));
+
+        // What each may do still works, and the refused calls lost nothing.
+        await writeOnly.WriteAsync(new byte[] { 42 });
+        var one = new byte[1];
+        await readOnly.ReadExactlyAsync(one, Deadline.Token());
+        Assert.Equal(42, one[0]);
+    }
+
     private sealed class NetworkStreamPair : IDisposable
     {
         public NetworkStreamPair()

@@ -48,6 +48,18 @@ internal sealed class UringAcceptor : IValueTaskSource<Socket>
         }
     }
 
+    /// <summary>Whether a connection the multishot accept took is waiting for an AcceptAsync.</summary>
+    public bool HasAccepted
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _accepted.Count > 0;
+            }
+        }
+    }
+
     public ValueTask<Socket> AcceptAsync(CancellationToken cancellationToken)
     {
         short version;

@@ -84,6 +84,9 @@ internal sealed class UringConnection : SocketTransport, IRingResident
         return acceptor.AcceptAsync(cancellationToken);
     }
 
+    // A multishot accept takes connections off the backlog before AcceptAsync asks for them.
+    public override bool HasPendingAccept => Volatile.Read(ref _acceptor) is { HasAccepted: true } || base.HasPendingAccept;
+
     public override ValueTask ConnectAsync(EndPoint remoteEndPoint, CancellationToken cancellationToken)
     {
         ThrowIfUnusable();
