@@ -28,13 +28,14 @@ internal static class MigrationDescriptors
     public static readonly DiagnosticDescriptor SocketMigration = new(
         SocketMigrationId,
         title: "TCP Socket can be replaced by BypassSocket",
-        messageFormat: "{0} can be a BypassNet.BypassSocket instead of a System.Net.Sockets.Socket",
+        messageFormat: "{0} can be a {1} instead of a {2}",
         Category,
         DiagnosticSeverity.Info,
         isEnabledByDefault: true,
         description: "BypassNet.BypassSocket mirrors the TCP surface of System.Net.Sockets.Socket and runs it on io_uring. "
             + "Every Socket-typed declaration connected to this socket by assignments, arguments and returns uses only members "
             + "BypassSocket has, and none of them reaches an API that requires a Socket, so swapping the type compiles and behaves the same. "
+            + "A TcpListener and the sockets it accepts move together to BypassNet.BypassTcpListener and BypassSocket. "
             + "This rule is computed over the whole compilation, so it is reported by builds and dotnet format, not live in the editor.",
         helpLinkUri: HelpBase + "BYP100.md",
         customTags: WellKnownDiagnosticTags.CompilationEnd);

@@ -40,7 +40,13 @@ internal sealed class SocketFlowCollector
     private void Acquired(IOperation operation, string reason)
     {
         Block(operation, reason);
-        _groups.Acquire(operation);
+
+        // A NetworkStream from elsewhere (TcpClient.GetStream()) is no socket of the program's own: it keeps its group
+        // without a BYP102 of its own, so TcpClient programs are not flagged stream by stream.
+        if (!SymbolEqualityComparer.Default.Equals(_symbols.SwappedIn(operation.Type), _symbols.NetworkStream))
+        {
+            _groups.Acquire(operation);
+        }
     }
 
     public void Visit(IOperation root, ISymbol owningSymbol)
@@ -144,7 +150,7 @@ internal sealed class SocketFlowCollector
     }
 
     private bool IsSocketMember(ISymbol member) =>
-        _symbols.IsSocket(member.ContainingType) || member.ContainingType?.SpecialType == SpecialType.System_Object;
+        _symbols.IsSwapped(member.ContainingType) || member.ContainingType?.SpecialType == SpecialType.System_Object;
 
     private static IOperation? Instance(IOperation operation) => operation switch
     {
@@ -197,7 +203,7 @@ internal sealed class SocketFlowCollector
 
                 foreach (ITypeSymbol constraint in parameter.ConstraintTypes)
                 {
-                    if (constraint is ITypeParameterSymbol || !_symbols.IsSocket(arguments[i]) || !_symbols.IsImplementedByBypassSocket(constraint))
+                    if (constraint is ITypeParameterSymbol || !_symbols.IsSwapped(arguments[i]) || !_symbols.IsImplementedByCounterpart(arguments[i], constraint))
                     {
                         return false;
                     }
@@ -312,8 +318,8 @@ internal sealed class SocketFlowCollector
             case IFieldReferenceOperation field when IsInSource(field.Field) && !field.Field.IsConst && !field.Field.ContainingType.IsTupleType:
                 _groups.Union(operation, field.Field.OriginalDefinition);
                 break;
-            case IPropertyReferenceOperation property when property.Instance is { } instance && _symbols.IsSocket(instance.Type):
-                // BypassSocket has the same Socket-typed properties (checked at the receiver).
+            case IPropertyReferenceOperation property when property.Instance is { } instance && _symbols.IsSwapped(instance.Type):
+                // The counterpart has the same Socket-typed properties (checked at the receiver): listener.Server.
                 _groups.Union(operation, instance);
                 break;
             case IPropertyReferenceOperation property when IsInSource(property.Property) && !property.Property.IsIndexer:
@@ -325,13 +331,20 @@ internal sealed class SocketFlowCollector
             case IObjectCreationOperation creation:
                 Creation(creation);
                 break;
-            case IInvocationOperation invocation when invocation.Instance is { } instance && _symbols.IsSocket(instance.Type):
-                // listener.AcceptAsync(): the swap turns the result into a BypassSocket exactly when it turns the
-                // receiver into one. (Whether the member exists is checked at the receiver.)
+            case IInvocationOperation invocation when invocation.Instance is { } instance && _symbols.IsSwapped(instance.Type):
+                // listener.AcceptAsync(), tcpListener.AcceptSocket(): the swap turns the result into a BypassSocket
+                // exactly when it turns the receiver into its counterpart. (Whether the member exists is checked at
+                // the receiver.)
                 _groups.Union(operation, instance);
                 break;
             case IInvocationOperation invocation when IsSwappableMethod(invocation.TargetMethod):
                 _groups.Union(operation, invocation.TargetMethod.OriginalDefinition);
+                break;
+            case IInvocationOperation { Instance: null } invocation when _symbols.IsSwapped(invocation.TargetMethod.ContainingType)
+                && _symbols.IsSwapped(operation.Type) && _symbols.HasCounterpart(invocation.TargetMethod):
+                // TcpListener.Create(port): the counterpart has the same factory; the type name before the dot is
+                // rewritten with the group.
+                Factory(invocation);
                 break;
             case IInvocationOperation invocation:
                 Acquired(operation, $"the socket comes from {invocation.TargetMethod.ToDisplayString()}");
@@ -378,8 +391,9 @@ internal sealed class SocketFlowCollector
 
                 break;
             case IConversionOperation conversion:
-                if (IsNullOrDefault(conversion.Operand))
+                if (IsNullOrDefault(conversion.Operand) || conversion.Operand is IThrowOperation)
                 {
+                    // null, default, or the throw of 'socket ?? throw new ArgumentNullException(...)': no socket comes from it.
                     _groups.Touch(operation);
                 }
                 else if (IsSameShape(conversion))
@@ -425,6 +439,22 @@ internal sealed class SocketFlowCollector
             case IArrayElementReferenceOperation element:
                 _groups.Union(operation, element.ArrayReference);
                 break;
+            case ICollectionExpressionOperation collection:
+                // [] or [a, b]: typed by its target; no type name to rewrite.
+                _groups.Touch(operation);
+                foreach (IOperation element in collection.Elements)
+                {
+                    if (_symbols.IsSocketish(element.Type))
+                    {
+                        _groups.Union(operation, element);
+                    }
+                    else if (element is ISpreadOperation spread)
+                    {
+                        _groups.Union(operation, spread.Operand);
+                    }
+                }
+
+                break;
             case IDelegateCreationOperation { Target: IAnonymousFunctionOperation }:
                 // Unioned with the lambda's parameters and result by Lambda.
                 _groups.Touch(operation);
@@ -460,6 +490,8 @@ internal sealed class SocketFlowCollector
             case ITupleOperation:
             case IArrayElementReferenceOperation:
             case IArrayInitializerOperation:
+            case ICollectionExpressionOperation:
+            case ISpreadOperation:
             case ILockOperation:
             case IConditionalAccessOperation access when access.Operation == operation:
                 return;
@@ -517,14 +549,14 @@ internal sealed class SocketFlowCollector
                 Argument(operation, argument);
                 return;
             case IInvocationOperation invocation when invocation.Instance == operation:
-                if (_symbols.IsSocket(operation.Type) && invocation.TargetMethod.ContainingType?.SpecialType == SpecialType.System_Object
+                if (_symbols.Counterpart(operation.Type) is { } counterpart && invocation.TargetMethod.ContainingType?.SpecialType == SpecialType.System_Object
                     && !_symbols.HasCounterpart(invocation.TargetMethod))
                 {
-                    Block(operation, $"{invocation.TargetMethod.Name}() returns something else for a BypassSocket");
+                    Block(operation, $"{invocation.TargetMethod.Name}() returns something else for a {counterpart.Name}");
                 }
-                else if (_symbols.IsSocket(operation.Type) && !_symbols.HasCounterpart(invocation.TargetMethod))
+                else if (_symbols.Counterpart(operation.Type) is { } other && !_symbols.HasCounterpart(invocation.TargetMethod, operation.Type))
                 {
-                    Block(operation, $"BypassSocket has no {invocation.TargetMethod.ToDisplayString()}");
+                    Block(operation, $"{other.Name} has no {invocation.TargetMethod.ToDisplayString()}");
                 }
                 else if (_symbols.IsSocket(operation.Type) && !_symbols.FlagsSupported(invocation))
                 {
@@ -533,9 +565,9 @@ internal sealed class SocketFlowCollector
 
                 return;
             case IPropertyReferenceOperation property when property.Instance == operation:
-                if (_symbols.IsSocket(operation.Type) && !_symbols.HasCounterpart(property.Property))
+                if (_symbols.Counterpart(operation.Type) is { } owner && !_symbols.HasCounterpart(property.Property, operation.Type))
                 {
-                    Block(operation, $"BypassSocket has no {property.Property.ToDisplayString()}");
+                    Block(operation, $"{owner.Name} has no {property.Property.ToDisplayString()}");
                 }
 
                 return;
@@ -549,7 +581,9 @@ internal sealed class SocketFlowCollector
                     || SymbolEqualityComparer.Default.Equals(conversion.Type, _symbols.IAsyncDisposable)
                     || (conversion.Type?.SpecialType == SpecialType.System_Object && conversion.Parent is IBinaryOperation
                         { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals })
-                    || (conversion.Type?.SpecialType == SpecialType.System_Object && IsIdentityOnlyUse(conversion.Parent)))
+                    || (conversion.Type?.SpecialType == SpecialType.System_Object && IsIdentityOnlyUse(conversion.Parent))
+                    || (conversion.Type is { } target && conversion.GetConversion() is { IsUserDefined: false }
+                        && _symbols.CounterpartConvertsTo(operation.Type!, target)))
                 {
                     return;
                 }
@@ -572,7 +606,7 @@ internal sealed class SocketFlowCollector
         SymbolEqualityComparer.Default.Equals(conversion.Operand.Type, conversion.Type)
         || (conversion.IsImplicit && _symbols.IsSocketish(conversion.Type) && _symbols.IsSocketish(conversion.Operand.Type)
             && conversion.GetConversion() is { IsUserDefined: false } c && (c.IsIdentity || c.IsReference || c.IsTupleLiteralConversion || c.IsTupleConversion)
-            && !_symbols.IsSocket(conversion.Type) && !_symbols.IsSocket(conversion.Operand.Type));
+            && !_symbols.IsSwapped(conversion.Type) && !_symbols.IsSwapped(conversion.Operand.Type));
 
     /// <summary>
     /// An argument to an API that only looks at the reference (<c>ArgumentNullException.ThrowIfNull(socket)</c>,
@@ -599,6 +633,32 @@ internal sealed class SocketFlowCollector
             return;
         }
 
+        // new NetworkStream(socket, FileAccess.ReadWrite): a member of a swapped type whose counterpart has the same
+        // member, taking the counterpart (BypassNetworkStream(BypassSocket, FileAccess)): the argument swaps with the
+        // call's receiver, or with what the constructor creates.
+        if (parameter.ContainingSymbol is IMethodSymbol { } swappedMember && IsSocketMember(swappedMember)
+            && swappedMember.ContainingType?.SpecialType != SpecialType.System_Object && _symbols.HasCounterpart(swappedMember))
+        {
+            if (argument.Parent is IInvocationOperation { Instance: IInstanceReferenceOperation, TargetMethod.MethodKind: MethodKind.Constructor } baseCall)
+            {
+                // : base(socket) in a class derived from NetworkStream: the counterpart is sealed, so the class cannot follow.
+                Block(operation, $"the socket is passed to the constructor of {baseCall.TargetMethod.ContainingType.Name} from a class derived from it, and {_symbols.Counterpart(baseCall.TargetMethod.ContainingType)?.Name} is sealed");
+                return;
+            }
+
+            IOperation? owner = argument.Parent switch
+            {
+                IObjectCreationOperation creation => creation,
+                IInvocationOperation { Instance: { } instance } => instance,
+                _ => null,
+            };
+            if (owner is not null)
+            {
+                _groups.Union(operation, owner);
+                return;
+            }
+        }
+
         // ref and out parameters of a method in source are swapped with their arguments: both sides change together.
         if (parameter.ContainingSymbol is IMethodSymbol method && IsSwappableMethod(method) && !parameter.IsParams)
         {
@@ -611,6 +671,30 @@ internal sealed class SocketFlowCollector
 
     private void Creation(IObjectCreationOperation creation)
     {
+        if (creation.Constructor is { } streamConstructor && SymbolEqualityComparer.Default.Equals(creation.Type, _symbols.NetworkStream))
+        {
+            // new NetworkStream(socket, ...): not a socket of its own; it joins the group of the socket it wraps
+            // (through the argument, see Argument).
+            if (!_symbols.HasCounterpart(streamConstructor))
+            {
+                Block(creation, $"{_symbols.BypassNetworkStream?.Name} has no constructor like {streamConstructor.ToDisplayString()}");
+            }
+
+            _groups.Touch(creation);
+            if (creation.Syntax is ObjectCreationExpressionSyntax { Type: var written })
+            {
+                _groups.AddRewrite(creation, written.GetLocation());
+            }
+
+            return;
+        }
+
+        if (creation.Constructor is { } listenerConstructor && _symbols.IsSwapped(creation.Type) && !_symbols.IsSocket(creation.Type))
+        {
+            ListenerCreation(creation, listenerConstructor);
+            return;
+        }
+
         if (!_symbols.IsSocket(creation.Type) || creation.Constructor is not { } constructor)
         {
             Block(creation, "an unrecognised object creation");
@@ -666,7 +750,38 @@ internal sealed class SocketFlowCollector
         }
 
         Location? typeLocation = creation.Syntax is ObjectCreationExpressionSyntax explicitCreation ? explicitCreation.Type.GetLocation() : null;
-        _groups.AddOrigin(creation, new SocketGroups.Origin(creation.Syntax.GetLocation(), typeLocation));
+        _groups.AddOrigin(creation, new SocketGroups.Origin(creation.Syntax.GetLocation(), typeLocation, _symbols.Socket));
+    }
+
+    /// <summary>
+    /// <c>new TcpListener(IPAddress.Any, port)</c>: a listener of TCP stream sockets by construction, swapped when its
+    /// counterpart has the same constructor (not the obsolete <c>TcpListener(int)</c>).
+    /// </summary>
+    private void ListenerCreation(IObjectCreationOperation creation, IMethodSymbol constructor)
+    {
+        if (!_symbols.HasCounterpart(constructor))
+        {
+            Acquired(creation, $"{_symbols.Counterpart(creation.Type)?.Name} has no constructor like {constructor.ToDisplayString()}");
+            return;
+        }
+
+        Location? typeLocation = creation.Syntax is ObjectCreationExpressionSyntax explicitCreation ? explicitCreation.Type.GetLocation() : null;
+        _groups.AddOrigin(creation, new SocketGroups.Origin(creation.Syntax.GetLocation(), typeLocation, (INamedTypeSymbol)creation.Type!));
+    }
+
+    /// <summary>A static factory of a swapped type (<c>TcpListener.Create(port)</c>) whose counterpart has the same one.</summary>
+    private void Factory(IInvocationOperation invocation)
+    {
+        if (invocation.Syntax is not InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Expression: TypeSyntax receiver } }
+            || invocation.SemanticModel is not { } model
+            || !_symbols.IsSwapped(model.GetSymbolInfo(receiver).Symbol as ITypeSymbol))
+        {
+            // Called without naming the type (using static): nothing to rewrite it through.
+            Acquired(invocation, $"the listener comes from {invocation.TargetMethod.ToDisplayString()}");
+            return;
+        }
+
+        _groups.AddOrigin(invocation, new SocketGroups.Origin(invocation.Syntax.GetLocation(), receiver.GetLocation(), (INamedTypeSymbol)invocation.Type!));
     }
 
     /// <summary>

@@ -38,14 +38,21 @@ internal sealed class SocketGroups
         public Location? Location { get; }
     }
 
-    /// <summary>A <c>new Socket(...)</c> of a TCP stream socket.</summary>
+    /// <summary>A <c>new Socket(...)</c> of a TCP stream socket, or a <c>new TcpListener(...)</c>.</summary>
     public sealed class Origin
     {
-        public Origin(Location location, Location? typeLocation)
+        public Origin(Location location, Location? typeLocation, INamedTypeSymbol type)
         {
             Location = location;
             TypeLocation = typeLocation;
+            Type = type;
         }
+
+        /// <summary>What is created: Socket or TcpListener.</summary>
+        public INamedTypeSymbol Type { get; }
+
+        /// <summary>How messages name what is created: "socket" or "listener".</summary>
+        public string Noun => Type.Name == "Socket" ? "socket" : "listener";
 
         /// <summary>The whole object creation: where BYP100 is reported.</summary>
         public Location Location { get; }

@@ -115,7 +115,8 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
 
             foreach (SocketGroups.Origin origin in group.Origins)
             {
-                context.ReportDiagnostic(Diagnostic.Create(MigrationDescriptors.SocketMigration, origin.Location, rewrites, "This TCP socket"));
+                context.ReportDiagnostic(Diagnostic.Create(
+                    MigrationDescriptors.SocketMigration, origin.Location, rewrites, $"This TCP {origin.Noun}", Name(symbols.Counterpart(origin.Type)), Name(origin.Type)));
             }
 
             var reported = new HashSet<Location>(group.Origins.Select(o => o.Location));
@@ -123,7 +124,9 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
             {
                 if (member.ReportLocation is { } location && reported.Add(location))
                 {
-                    context.ReportDiagnostic(Diagnostic.Create(MigrationDescriptors.SocketMigration, location, rewrites, member.DisplayName));
+                    INamedTypeSymbol swapped = symbols.SwappedIn(TypeOf(member.Symbol)) ?? symbols.Socket;
+                    context.ReportDiagnostic(Diagnostic.Create(
+                        MigrationDescriptors.SocketMigration, location, rewrites, member.DisplayName, Name(symbols.Counterpart(swapped)), Name(swapped)));
                 }
             }
         }
@@ -144,7 +147,7 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
             .OrderBy(o => o.Location.SourceTree?.FilePath, System.StringComparer.Ordinal)
             .ThenBy(o => o.Location.SourceSpan.Start)
             .FirstOrDefault();
-        string what = origin is null ? "this socket" : $"the socket created at {Describe(origin.Location)}";
+        string what = origin is null ? "this socket" : $"the {origin.Noun} created at {Describe(origin.Location)}";
         var seen = new HashSet<(Location?, string)>();
         foreach (SocketGroups.Blocker block in group.Blocks)
         {
@@ -155,11 +158,14 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
             }
 
             string subject = origin is not null && location.SourceTree == origin.Location.SourceTree && location.SourceSpan == origin.Location.SourceSpan
-                ? "this socket"
+                ? $"this {origin.Noun}"
                 : what;
             context.ReportDiagnostic(Diagnostic.Create(MigrationDescriptors.BlockedSocketGroup, location, block.Reason, subject));
         }
     }
+
+    // The type itself, without the '?' of a nullable-annotated declaration.
+    private static string Name(INamedTypeSymbol? type) => type?.OriginalDefinition.ToDisplayString() ?? string.Empty;
 
     private static string Describe(Location location)
     {

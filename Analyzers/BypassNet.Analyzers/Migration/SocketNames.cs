@@ -5,7 +5,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace BypassNet.Analyzers.Migration;
 
-/// <summary>The type name nodes inside a written type that bind to Socket: what the swap rewrites to BypassSocket.</summary>
+/// <summary>The type name nodes inside a written type that bind to Socket (or TcpListener): what the swap rewrites to the counterpart.</summary>
 internal static class SocketNames
 {
     /// <summary>
@@ -33,7 +33,7 @@ internal static class SocketNames
         }
 
         if (!type.IsVar
-            && (symbols.IsSocket(model.GetTypeInfo(type, cancellationToken).Type) || symbols.IsSocket(model.GetSymbolInfo(type, cancellationToken).Symbol as ITypeSymbol)))
+            && (symbols.IsSwapped(model.GetTypeInfo(type, cancellationToken).Type) || symbols.IsSwapped(model.GetSymbolInfo(type, cancellationToken).Symbol as ITypeSymbol)))
         {
             found.Add(type.GetLocation());
             return;

@@ -8,8 +8,10 @@ using Microsoft.CodeAnalysis.Operations;
 namespace BypassNet.Analyzers.Migration;
 
 /// <summary>
-/// The types the migration rules look at, and the question "does BypassSocket have this Socket member, with the same
-/// shape?" (answered once per member and cached).
+/// The types the migration rules look at, and the question "does the BypassNet counterpart have this member, with the
+/// same shape?" (answered once per member and cached). Two types are swapped: <c>Socket</c> for <c>BypassSocket</c>,
+/// and <c>TcpListener</c> for <c>BypassTcpListener</c>, whose accepted sockets are BypassSockets; a listener and the
+/// sockets it accepts therefore swap together, as one group.
 /// </summary>
 internal sealed class SocketSymbols
 {
@@ -19,6 +21,10 @@ internal sealed class SocketSymbols
     {
         Socket = socket;
         BypassSocket = bypassSocket;
+        Listener = Pair(compilation, "System.Net.Sockets.TcpListener", "BypassNet.BypassTcpListener", out INamedTypeSymbol? bypassListener);
+        BypassListener = bypassListener;
+        NetworkStream = Pair(compilation, "System.Net.Sockets.NetworkStream", "BypassNet.BypassNetworkStream", out INamedTypeSymbol? bypassStream);
+        BypassNetworkStream = bypassStream;
         SocketFlags = compilation.GetTypeByMetadataName("System.Net.Sockets.SocketFlags");
         SocketType = compilation.GetTypeByMetadataName("System.Net.Sockets.SocketType");
         ProtocolType = compilation.GetTypeByMetadataName("System.Net.Sockets.ProtocolType");
@@ -32,6 +38,16 @@ internal sealed class SocketSymbols
     public INamedTypeSymbol Socket { get; }
 
     public INamedTypeSymbol BypassSocket { get; }
+
+    /// <summary>TcpListener, when the compilation also sees BypassTcpListener (an older BypassNet may not have it).</summary>
+    public INamedTypeSymbol? Listener { get; }
+
+    public INamedTypeSymbol? BypassListener { get; }
+
+    /// <summary>NetworkStream, when the compilation also sees BypassNetworkStream: a stream over a socket swaps with it.</summary>
+    public INamedTypeSymbol? NetworkStream { get; }
+
+    public INamedTypeSymbol? BypassNetworkStream { get; }
 
     public INamedTypeSymbol? SocketFlags { get; }
 
@@ -64,38 +80,66 @@ internal sealed class SocketSymbols
 
     public bool IsSocket(ITypeSymbol? type) => SymbolEqualityComparer.Default.Equals(type, Socket);
 
+    /// <summary>True for a type the swap replaces: Socket, or TcpListener.</summary>
+    public bool IsSwapped(ITypeSymbol? type) => Counterpart(type) is not null;
+
     /// <summary>
-    /// A type that changes when Socket is read as BypassSocket: Socket itself, an array of it, or a constructed generic
-    /// type with such a type argument (<c>Task&lt;Socket&gt;</c>, <c>ConcurrentDictionary&lt;Socket, T&gt;</c>,
-    /// <c>Func&lt;Socket, Task&gt;</c>, <c>(Socket, int)</c>), or a type nested in one (an awaiter, a KeyCollection).
+    /// What the swap puts in place of <paramref name="type"/>: BypassSocket for Socket, BypassTcpListener for
+    /// TcpListener, BypassNetworkStream for NetworkStream.
     /// </summary>
-    public bool IsSocketish(ITypeSymbol? type)
+    public INamedTypeSymbol? Counterpart(ITypeSymbol? type) =>
+        type is null ? null
+        : IsSocket(type) ? BypassSocket
+        : Listener is not null && SymbolEqualityComparer.Default.Equals(type, Listener) ? BypassListener
+        : NetworkStream is not null && SymbolEqualityComparer.Default.Equals(type, NetworkStream) ? BypassNetworkStream
+        : null;
+
+    private static INamedTypeSymbol? Pair(Compilation compilation, string original, string counterpart, out INamedTypeSymbol? bypass)
+    {
+        bypass = compilation.GetTypeByMetadataName(counterpart);
+        if (bypass is null || !compilation.IsSymbolAccessibleWithin(bypass, compilation.Assembly))
+        {
+            bypass = null;
+            return null;
+        }
+
+        return compilation.GetTypeByMetadataName(original) is { } found ? found : (bypass = null);
+    }
+
+    /// <summary>The first swapped type inside <paramref name="type"/> (Socket in <c>Task&lt;Socket&gt;</c>), or null.</summary>
+    public INamedTypeSymbol? SwappedIn(ITypeSymbol? type)
     {
         switch (type)
         {
-            case null:
-                return false;
             case IArrayTypeSymbol array:
-                return IsSocketish(array.ElementType);
+                return SwappedIn(array.ElementType);
             case INamedTypeSymbol named:
-                if (IsSocket(named))
+                if (IsSwapped(named))
                 {
-                    return true;
+                    return named;
                 }
 
                 foreach (ITypeSymbol argument in named.TypeArguments)
                 {
-                    if (IsSocketish(argument))
+                    if (SwappedIn(argument) is { } found)
                     {
-                        return true;
+                        return found;
                     }
                 }
 
-                return named.ContainingType is { } containing && IsSocketish(containing);
+                return named.ContainingType is { } containing ? SwappedIn(containing) : null;
             default:
-                return false;
+                return null;
         }
     }
+
+    /// <summary>
+    /// A type that changes when Socket is read as BypassSocket (and TcpListener as BypassTcpListener): the type itself,
+    /// an array of it, or a constructed generic type with such a type argument (<c>Task&lt;Socket&gt;</c>,
+    /// <c>ConcurrentDictionary&lt;Socket, T&gt;</c>, <c>Func&lt;Socket, Task&gt;</c>, <c>(Socket, int)</c>), or a type
+    /// nested in one (an awaiter, a KeyCollection).
+    /// </summary>
+    public bool IsSocketish(ITypeSymbol? type) => SwappedIn(type) is not null;
 
     /// <summary>
     /// True when a member's declared type (as written in its definition, before type arguments are substituted)
@@ -104,17 +148,21 @@ internal sealed class SocketSymbols
     /// </summary>
     public bool NamesSocket(ITypeSymbol? definitionType) => IsSocketish(definitionType);
 
-    /// <summary>True when BypassSocket converts implicitly to <paramref name="type"/> (an interface it implements, or object).</summary>
-    public bool IsImplementedByBypassSocket(ITypeSymbol type) =>
+    /// <summary>True when the counterpart of <paramref name="swapped"/> converts implicitly to <paramref name="type"/> (an interface it implements, or object).</summary>
+    public bool IsImplementedByCounterpart(ITypeSymbol swapped, ITypeSymbol type) =>
         type.SpecialType == SpecialType.System_Object
-        || (type is INamedTypeSymbol named && BypassSocket.AllInterfaces.Contains(named, SymbolEqualityComparer.Default));
+        || (type is INamedTypeSymbol named && Counterpart(swapped) is { } counterpart
+            && counterpart.AllInterfaces.Contains(named, SymbolEqualityComparer.Default));
 
     /// <summary>
-    /// True when BypassSocket has a public member with the same name, kind, parameters (same types, ref kinds and
-    /// defaults) and result type as <paramref name="member"/> of Socket, reading Socket as BypassSocket in every type.
-    /// Members inherited from object are supported except ToString and GetType, whose results differ.
+    /// True when the counterpart type (BypassSocket for a Socket member, BypassTcpListener for a TcpListener member)
+    /// has a public member with the same name, kind, parameters (same types, ref kinds and defaults) and result type as
+    /// <paramref name="member"/>, reading every swapped type as its counterpart. Members inherited from object are
+    /// supported except ToString and GetType, whose results differ.
     /// </summary>
-    public bool HasCounterpart(ISymbol member)
+    /// <param name="member">The member used.</param>
+    /// <param name="receiver">The type it is used through, for a member inherited from a base class (Stream.ReadExactlyAsync on a NetworkStream).</param>
+    public bool HasCounterpart(ISymbol member, ITypeSymbol? receiver = null)
     {
         member = member.OriginalDefinition;
         if (member.ContainingType?.SpecialType == SpecialType.System_Object)
@@ -122,12 +170,50 @@ internal sealed class SocketSymbols
             return member.Name is "Equals" or "GetHashCode" or "ReferenceEquals";
         }
 
-        if (!SymbolEqualityComparer.Default.Equals(member.ContainingType, Socket))
+        if (Counterpart(member.ContainingType) is not { } counterpart)
         {
-            return false;
+            // A base class's member (not object's) that the counterpart inherits too: the same code runs, over the
+            // counterpart's overrides.
+            return member.ContainingType is { TypeKind: TypeKind.Class } declaring && Counterpart(receiver) is { } receiverCounterpart
+                && InheritsFrom(receiverCounterpart, declaring);
         }
 
-        return _supported.GetOrAdd(member, m => BypassSocket.GetMembers(m.Name).Any(candidate => Matches(m, candidate)));
+        return _supported.GetOrAdd(member, m => counterpart.GetMembers(m.Name).Any(candidate => Matches(m, candidate)) || OverridesInherited(m, counterpart));
+    }
+
+    // An override of a base class's virtual (NetworkStream.BeginRead over Stream.BeginRead): the counterpart inherits
+    // the base member, so the call still binds and runs over the counterpart's own Read/Write.
+    private static bool OverridesInherited(ISymbol member, INamedTypeSymbol counterpart)
+    {
+        ISymbol? overridden = member switch
+        {
+            IMethodSymbol method => method.OverriddenMethod,
+            IPropertySymbol property => property.OverriddenProperty,
+            IEventSymbol @event => @event.OverriddenEvent,
+            _ => null,
+        };
+        return overridden is { DeclaredAccessibility: Accessibility.Public, ContainingType: { TypeKind: TypeKind.Class } declaring }
+            && declaring.SpecialType != SpecialType.System_Object
+            && InheritsFrom(counterpart, declaring);
+    }
+
+    /// <summary>True when <paramref name="type"/> converts to <paramref name="target"/> by a reference conversion: a base class (not object) or an interface.</summary>
+    public bool CounterpartConvertsTo(ITypeSymbol swapped, ITypeSymbol target) =>
+        Counterpart(swapped) is { } counterpart
+        && target.SpecialType != SpecialType.System_Object
+        && (InheritsFrom(counterpart, target) || (target is INamedTypeSymbol named && counterpart.AllInterfaces.Contains(named, SymbolEqualityComparer.Default)));
+
+    private static bool InheritsFrom(INamedTypeSymbol type, ITypeSymbol baseType)
+    {
+        for (INamedTypeSymbol? current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current, baseType))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool Matches(ISymbol socketMember, ISymbol candidate)
@@ -180,12 +266,12 @@ internal sealed class SocketSymbols
         return true;
     }
 
-    /// <summary>True when <paramref name="bypassType"/> is <paramref name="socketType"/> with Socket read as BypassSocket.</summary>
+    /// <summary>True when <paramref name="bypassType"/> is <paramref name="socketType"/> with every swapped type read as its counterpart.</summary>
     public bool TypeMaps(ITypeSymbol socketType, ITypeSymbol bypassType)
     {
-        if (IsSocket(socketType))
+        if (Counterpart(socketType) is { } counterpart)
         {
-            return SymbolEqualityComparer.Default.Equals(bypassType, BypassSocket);
+            return SymbolEqualityComparer.Default.Equals(bypassType, counterpart);
         }
 
         if (socketType is INamedTypeSymbol { IsGenericType: true } sn && bypassType is INamedTypeSymbol { IsGenericType: true } bn)

@@ -12,7 +12,7 @@ using Microsoft.CodeAnalysis.Simplification;
 namespace BypassNet.CodeFixes.Migration;
 
 /// <summary>
-/// Rewrites type names from Socket to BypassNet.BypassSocket at given locations (one BYP100 group, or the union of
+/// Rewrites type names from Socket to BypassNet.BypassSocket (TcpListener to BypassTcpListener, NetworkStream to BypassNetworkStream) at given locations (one BYP100 group, or the union of
 /// several for Fix All), across documents, and adds <c>using BypassNet;</c> where needed. Only the type name nodes
 /// change; their trivia is kept.
 /// </summary>
@@ -88,7 +88,9 @@ internal static class SocketSwap
             return document;
         }
 
-        SyntaxNode newRoot = root.ReplaceNodes(nodes, (original, _) => BypassSocketType().WithTriviaFrom(original));
+        // A listener's type names become BypassTcpListener, a socket's BypassSocket: the analyzer put both in the group.
+        SemanticModel? model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        SyntaxNode newRoot = root.ReplaceNodes(nodes, (original, _) => CounterpartOf(original, model, cancellationToken).WithTriviaFrom(original));
         document = document.WithSyntaxRoot(newRoot);
         document = await ImportAdder.AddImportsAsync(document, Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
         document = await Simplifier.ReduceAsync(document, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -96,7 +98,16 @@ internal static class SocketSwap
         return document;
     }
 
-    private static TypeSyntax BypassSocketType() =>
-        SyntaxFactory.ParseTypeName("global::BypassNet.BypassSocket")
+    private static TypeSyntax CounterpartOf(TypeSyntax original, SemanticModel? model, CancellationToken cancellationToken)
+    {
+        ITypeSymbol? type = model?.GetTypeInfo(original, cancellationToken).Type ?? model?.GetSymbolInfo(original, cancellationToken).Symbol as ITypeSymbol;
+        string name = type?.ToDisplayString() switch
+        {
+            "System.Net.Sockets.TcpListener" => "BypassTcpListener",
+            "System.Net.Sockets.NetworkStream" => "BypassNetworkStream",
+            _ => "BypassSocket",
+        };
+        return SyntaxFactory.ParseTypeName("global::BypassNet." + name)
             .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
+    }
 }

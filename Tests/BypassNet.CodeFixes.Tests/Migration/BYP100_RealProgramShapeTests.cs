@@ -76,9 +76,9 @@ public class BYP100_RealProgramShapeTests
     public static TheoryData<string, string, string> Blockers => new()
     {
         {
-            "NetworkStream",
-            "using var stream = new NetworkStream(connection); return stream.WriteAsync(new byte[] { 1 }).AsTask();",
-            "the socket is passed to System.Net.Sockets.NetworkStream.NetworkStream(System.Net.Sockets.Socket), which needs a Socket"
+            "Extension",
+            "return SocketTaskExtensions.SendAsync(connection, new System.ArraySegment<byte>(new byte[] { 1 }), SocketFlags.None);",
+            "the socket is passed to System.Net.Sockets.SocketTaskExtensions.SendAsync(System.Net.Sockets.Socket, System.ArraySegment<byte>, System.Net.Sockets.SocketFlags), which needs a Socket"
         },
         {
             "Poll",
@@ -119,8 +119,8 @@ public class BYP100_RealProgramShapeTests
         Assert.Equal("ExtraCommand.cs", Path.GetFileName(blocked.Location.SourceTree!.FilePath));
         Assert.Equal("connection", blocked.Location.SourceTree.GetText().ToString(blocked.Location.SourceSpan));
         string message = blocked.GetMessage();
+        _output.WriteLine(message);
         Assert.Contains(reason, message);
         Assert.Contains("ReplicaSet.cs:", message);
-        _output.WriteLine(message);
     }
 }

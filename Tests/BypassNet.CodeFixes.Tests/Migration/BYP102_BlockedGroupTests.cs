@@ -28,15 +28,15 @@ public class BYP102_BlockedGroupTests
         """;
 
     [Fact]
-    public async Task A_socket_from_TcpListener_is_reported_with_the_API_and_its_corrected_twin_migrates()
+    public async Task A_socket_from_TcpClient_is_reported_with_the_API_and_its_corrected_twin_migrates()
     {
         var diagnostics = await Verify.VerifyDiagnosticsAsync(Id, TestProject.From(Program(
-            "var listener = new TcpListener(IPAddress.Loopback, 0); listener.Start(); Socket client = [|listener.AcceptSocket()|]; client.NoDelay = true;")));
-        Assert.Contains("the socket comes from System.Net.Sockets.TcpListener.AcceptSocket()", Assert.Single(diagnostics).GetMessage());
+            "using var tcp = new TcpClient(); await tcp.ConnectAsync(IPAddress.Loopback, 6379); Socket client = [|tcp.Client|]; client.NoDelay = true;")));
+        Assert.Contains("the socket comes from System.Net.Sockets.TcpClient.Client", Assert.Single(diagnostics).GetMessage());
 
-        // The twin listens with a Socket: BYP100 instead, and no BYP102.
+        // The twin connects a Socket: BYP100 instead, and no BYP102.
         var twin = TestProject.From(Program(
-            "var listener = new Socket(SocketType.Stream, ProtocolType.Tcp); listener.Bind(new IPEndPoint(IPAddress.Loopback, 0)); listener.Listen(); Socket client = await listener.AcceptAsync(); client.NoDelay = true;"));
+            "var client = new Socket(SocketType.Stream, ProtocolType.Tcp); await client.ConnectAsync(IPAddress.Loopback, 6379); client.NoDelay = true;"));
         await Verify.VerifyNoDiagnosticAsync(Id, twin);
         await Verify.FixAllAndCompileAsync("BYP100", twin);
     }
