@@ -27,8 +27,6 @@ public sealed class BypassNetworkStream : Stream
     private OwnedBuffer? _current;
     private int _currentOffset;
     private bool _endOfStream;
-    private int _readTimeout = Timeout.Infinite;
-    private int _writeTimeout = Timeout.Infinite;
     private volatile bool _disposed;
 
     /// <summary>Creates a stream over a connected socket that the caller keeps owning.</summary>
@@ -114,20 +112,24 @@ public sealed class BypassNetworkStream : Stream
     /// <inheritdoc />
     public override bool CanTimeout => true;
 
-    /// <summary>Milliseconds a synchronous read waits before failing with an <see cref="IOException"/>; <see cref="Timeout.Infinite"/> (the default) waits forever.</summary>
+    /// <summary>
+    /// Milliseconds a synchronous read waits before failing with an <see cref="IOException"/>; <see cref="Timeout.Infinite"/>
+    /// (the default) waits forever. As with <see cref="NetworkStream"/>, this is the socket's
+    /// <see cref="BypassSocket.ReceiveTimeout"/> (so <c>BypassTcpClient.ReceiveTimeout</c> applies to its stream).
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is 0 or less than -1.</exception>
     public override int ReadTimeout
     {
-        get => _readTimeout;
-        set => _readTimeout = ValidateTimeout(value);
+        get => FromSocket(_socket.ReceiveTimeout);
+        set => _socket.ReceiveTimeout = ToSocket(value);
     }
 
-    /// <summary>Milliseconds a synchronous write waits before failing with an <see cref="IOException"/>; <see cref="Timeout.Infinite"/> (the default) waits forever.</summary>
+    /// <summary>Milliseconds a synchronous write waits before failing with an <see cref="IOException"/>; <see cref="Timeout.Infinite"/> (the default) waits forever. The socket's <see cref="BypassSocket.SendTimeout"/>, as <see cref="ReadTimeout"/> is its receive timeout.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is 0 or less than -1.</exception>
     public override int WriteTimeout
     {
-        get => _writeTimeout;
-        set => _writeTimeout = ValidateTimeout(value);
+        get => FromSocket(_socket.SendTimeout);
+        set => _socket.SendTimeout = ToSocket(value);
     }
 
     /// <summary>Not supported: a network stream has no length.</summary>
@@ -168,7 +170,7 @@ public sealed class BypassNetworkStream : Stream
         OwnedBuffer received;
         try
         {
-            received = Block(_socket.ReceiveAsync(TimeoutToken(_readTimeout, out CancellationTokenSource? cts)), cts, read: true);
+            received = Block(_socket.ReceiveAsync(TimeoutToken(ReadTimeout, out CancellationTokenSource? cts)), cts, read: true);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
@@ -237,7 +239,7 @@ public sealed class BypassNetworkStream : Stream
         try
         {
             buffer.CopyTo(copy);
-            Block(WriteAsync(copy.AsMemory(0, buffer.Length), TimeoutToken(_writeTimeout, out CancellationTokenSource? cts)), cts, read: false);
+            Block(WriteAsync(copy.AsMemory(0, buffer.Length), TimeoutToken(WriteTimeout, out CancellationTokenSource? cts)), cts, read: false);
         }
         finally
         {
@@ -496,14 +498,17 @@ public sealed class BypassNetworkStream : Stream
         }
     }
 
-    private static int ValidateTimeout(int value)
+    // The socket counts 0 (or less) as no timeout; the stream says Timeout.Infinite and refuses 0, as NetworkStream does.
+    private static int FromSocket(int milliseconds) => milliseconds > 0 ? milliseconds : Timeout.Infinite;
+
+    private static int ToSocket(int value)
     {
         if (value == 0 || value < Timeout.Infinite)
         {
             throw new ArgumentOutOfRangeException(nameof(value), value, "Timeout must be positive or Timeout.Infinite.");
         }
 
-        return value;
+        return value == Timeout.Infinite ? 0 : value;
     }
 
     // NetworkStream's exception and wording for a stream opened without that access.

@@ -5,13 +5,12 @@ namespace BypassNet;
 
 /// <summary>
 /// A listener for TCP connections with the shape of <see cref="TcpListener"/> (constructors, <see cref="Start()"/>,
-/// <see cref="Stop"/>, <see cref="AcceptSocket"/>, <see cref="AcceptSocketAsync()"/>), whose accepted connections are
-/// <see cref="BypassSocket"/>s. Programs built on <c>TcpListener.AcceptSocket()</c> swap the listener type and keep
-/// their accept loop.
+/// <see cref="Stop"/>, <see cref="AcceptSocket"/>, <see cref="AcceptTcpClient"/> and their async forms), whose accepted
+/// connections are <see cref="BypassSocket"/>s (or <see cref="BypassTcpClient"/>s over them). Programs built on
+/// <c>TcpListener</c> swap the listener type and keep their accept loop.
 /// </summary>
 /// <remarks>
-/// There is no <c>AcceptTcpClient</c>: wrap an accepted socket in a <see cref="BypassNetworkStream"/> where the
-/// program used <c>TcpClient.GetStream()</c>. As with <see cref="TcpListener"/>, the listening socket exists from
+/// <see cref="AcceptTcpClient"/> and <see cref="AcceptTcpClientAsync()"/> hand out <see cref="BypassTcpClient"/>s. As with <see cref="TcpListener"/>, the listening socket exists from
 /// construction (so options such as <see cref="ExclusiveAddressUse"/> can be set before <see cref="Start()"/>), and
 /// <see cref="Stop"/> closes it and prepares a fresh one, so the listener can be started again.
 /// </remarks>
@@ -156,6 +155,23 @@ public sealed class BypassTcpListener : IDisposable
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="SocketException"><see cref="Stop"/> or <see cref="Dispose"/> ended the wait (<see cref="SocketError.OperationAborted"/>).</exception>
     public ValueTask<BypassSocket> AcceptSocketAsync(CancellationToken cancellationToken) => AcceptAsync(ListeningServer(), cancellationToken);
+
+    /// <summary>Accepts a connection as a client, blocking (as <see cref="TcpListener.AcceptTcpClient"/>).</summary>
+    /// <exception cref="InvalidOperationException">The listener is not started.</exception>
+    /// <exception cref="SocketException"><see cref="Stop"/> or <see cref="Dispose"/> ended the wait (<see cref="SocketError.OperationAborted"/>).</exception>
+    public BypassTcpClient AcceptTcpClient() => new(AcceptSocket());
+
+    /// <summary>Accepts a connection as a client (as <see cref="TcpListener.AcceptTcpClientAsync()"/>).</summary>
+    /// <exception cref="InvalidOperationException">The listener is not started.</exception>
+    /// <exception cref="SocketException"><see cref="Stop"/> or <see cref="Dispose"/> ended the wait (<see cref="SocketError.OperationAborted"/>).</exception>
+    public Task<BypassTcpClient> AcceptTcpClientAsync() => AcceptTcpClientAsync(CancellationToken.None).AsTask();
+
+    /// <summary>Accepts a connection as a client (as <see cref="TcpListener.AcceptTcpClientAsync(CancellationToken)"/>).</summary>
+    /// <exception cref="InvalidOperationException">The listener is not started.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="SocketException"><see cref="Stop"/> or <see cref="Dispose"/> ended the wait (<see cref="SocketError.OperationAborted"/>).</exception>
+    public async ValueTask<BypassTcpClient> AcceptTcpClientAsync(CancellationToken cancellationToken) =>
+        new(await AcceptSocketAsync(cancellationToken).ConfigureAwait(false));
 
     /// <summary>Stops the listener for good.</summary>
     public void Dispose()
