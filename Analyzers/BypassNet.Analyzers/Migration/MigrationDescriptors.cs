@@ -35,7 +35,7 @@ internal static class MigrationDescriptors
         description: "BypassNet.BypassSocket mirrors the TCP surface of System.Net.Sockets.Socket and runs it on io_uring. "
             + "Every Socket-typed declaration connected to this socket by assignments, arguments and returns uses only members "
             + "BypassSocket has, and none of them reaches an API that requires a Socket, so swapping the type compiles and behaves the same. "
-            + "A TcpListener and the sockets it accepts move together to BypassNet.BypassTcpListener and BypassSocket. "
+            + "A TcpListener, the sockets and TcpClients it accepts, and the NetworkStreams over them move together to BypassNet.BypassTcpListener, BypassSocket, BypassTcpClient and BypassNetworkStream. "
             + "This rule is computed over the whole compilation, so it is reported by builds and dotnet format, not live in the editor.",
         helpLinkUri: HelpBase + "BYP100.md",
         customTags: WellKnownDiagnosticTags.CompilationEnd);

@@ -37,8 +37,9 @@ internal sealed class SocketDeclaration
     public string DisplayName => (Symbol, TypeOf(Symbol)) switch
     {
         (IMethodSymbol, _) => $"The result of '{Symbol.Name}'",
-        (_, INamedTypeSymbol { Name: "Socket" or "TcpListener" or "NetworkStream", ContainingNamespace: { Name: "Sockets" } }) => $"'{Symbol.Name}'",
+        (_, INamedTypeSymbol { Name: "Socket" or "TcpListener" or "NetworkStream" or "TcpClient", ContainingNamespace: { Name: "Sockets" } }) => $"'{Symbol.Name}'",
         (_, var type) when type?.ToDisplayString().Contains("TcpListener") == true => $"The TcpListener in the type of '{Symbol.Name}'",
+        (_, var type) when type?.ToDisplayString().Contains("TcpClient") == true => $"The TcpClient in the type of '{Symbol.Name}'",
         (_, var type) when type?.ToDisplayString().Contains("NetworkStream") == true => $"The NetworkStream in the type of '{Symbol.Name}'",
         _ => $"The Socket in the type of '{Symbol.Name}'",
     };

@@ -41,8 +41,8 @@ internal sealed class SocketFlowCollector
     {
         Block(operation, reason);
 
-        // A NetworkStream from elsewhere (TcpClient.GetStream()) is no socket of the program's own: it keeps its group
-        // without a BYP102 of its own, so TcpClient programs are not flagged stream by stream.
+        // A NetworkStream from elsewhere (a library's, or a TcpClient's that cannot move) is no socket of the program's
+        // own: it keeps its group without a BYP102 of its own, so such programs are not flagged stream by stream.
         if (!SymbolEqualityComparer.Default.Equals(_symbols.SwappedIn(operation.Type), _symbols.NetworkStream))
         {
             _groups.Acquire(operation);
@@ -486,7 +486,6 @@ internal sealed class SocketFlowCollector
             case IUsingDeclarationOperation:
             case IVariableDeclarationOperation:
             case INameOfOperation:
-            case IBinaryOperation:
             case ITupleOperation:
             case IArrayElementReferenceOperation:
             case IArrayInitializerOperation:
@@ -497,6 +496,11 @@ internal sealed class SocketFlowCollector
                 return;
             case IDeclarationExpressionOperation:
                 _groups.Union(operation, parent);
+                return;
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } comparison:
+                Compared(operation, comparison, operation);
+                return;
+            case IBinaryOperation:
                 return;
             case IConditionalAccessOperation:
                 return;
@@ -575,12 +579,14 @@ internal sealed class SocketFlowCollector
                 return;
             case IDelegateCreationOperation:
                 return;
+            case IConversionOperation { Parent: IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } comparison } conversion
+                when conversion.Type?.SpecialType == SpecialType.System_Object:
+                Compared(operation, comparison, conversion);
+                return;
             case IConversionOperation conversion:
                 if (IsSameShape(conversion)
                     || SymbolEqualityComparer.Default.Equals(conversion.Type, _symbols.IDisposable)
                     || SymbolEqualityComparer.Default.Equals(conversion.Type, _symbols.IAsyncDisposable)
-                    || (conversion.Type?.SpecialType == SpecialType.System_Object && conversion.Parent is IBinaryOperation
-                        { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals })
                     || (conversion.Type?.SpecialType == SpecialType.System_Object && IsIdentityOnlyUse(conversion.Parent))
                     || (conversion.Type is { } target && conversion.GetConversion() is { IsUserDefined: false }
                         && _symbols.CounterpartConvertsTo(operation.Type!, target)))
@@ -616,6 +622,21 @@ internal sealed class SocketFlowCollector
         parent is IArgumentOperation { Parent: IInvocationOperation { TargetMethod: var method } }
         && (method.ContainingType?.ToDisplayString(), method.Name) is
             ("System.ArgumentNullException", "ThrowIfNull") or ("object", "ReferenceEquals") or ("System.GC", "KeepAlive");
+
+    /// <summary>
+    /// <c>a == b</c> between two sockets compares references, through object: after the swap both sides must still have
+    /// the same type or it no longer compiles, so a socket compared with another joins its group. Against null, an
+    /// object or anything else, nothing changes.
+    /// </summary>
+    private void Compared(IOperation operation, IBinaryOperation comparison, IOperation side)
+    {
+        IOperation other = comparison.LeftOperand == side ? comparison.RightOperand : comparison.LeftOperand;
+        IOperation otherValue = other is IConversionOperation { IsImplicit: true } converted ? converted.Operand : other;
+        if (_symbols.IsSocketish(otherValue.Type))
+        {
+            _groups.Union(operation, otherValue);
+        }
+    }
 
     private void Argument(IOperation operation, IArgumentOperation argument)
     {
@@ -689,9 +710,9 @@ internal sealed class SocketFlowCollector
             return;
         }
 
-        if (creation.Constructor is { } listenerConstructor && _symbols.IsSwapped(creation.Type) && !_symbols.IsSocket(creation.Type))
+        if (creation.Constructor is { } tcpConstructor && _symbols.IsSwapped(creation.Type) && !_symbols.IsSocket(creation.Type))
         {
-            ListenerCreation(creation, listenerConstructor);
+            TcpCreation(creation, tcpConstructor);
             return;
         }
 
@@ -754,10 +775,10 @@ internal sealed class SocketFlowCollector
     }
 
     /// <summary>
-    /// <c>new TcpListener(IPAddress.Any, port)</c>: a listener of TCP stream sockets by construction, swapped when its
-    /// counterpart has the same constructor (not the obsolete <c>TcpListener(int)</c>).
+    /// <c>new TcpListener(IPAddress.Any, port)</c>, <c>new TcpClient()</c>: TCP stream sockets by construction, swapped
+    /// when the counterpart has the same constructor (not the obsolete <c>TcpListener(int)</c>).
     /// </summary>
-    private void ListenerCreation(IObjectCreationOperation creation, IMethodSymbol constructor)
+    private void TcpCreation(IObjectCreationOperation creation, IMethodSymbol constructor)
     {
         if (!_symbols.HasCounterpart(constructor))
         {
@@ -777,7 +798,7 @@ internal sealed class SocketFlowCollector
             || !_symbols.IsSwapped(model.GetSymbolInfo(receiver).Symbol as ITypeSymbol))
         {
             // Called without naming the type (using static): nothing to rewrite it through.
-            Acquired(invocation, $"the listener comes from {invocation.TargetMethod.ToDisplayString()}");
+            Acquired(invocation, $"the {invocation.TargetMethod.ContainingType.Name} comes from {invocation.TargetMethod.ToDisplayString()}");
             return;
         }
 

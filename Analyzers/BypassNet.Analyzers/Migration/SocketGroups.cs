@@ -51,8 +51,13 @@ internal sealed class SocketGroups
         /// <summary>What is created: Socket or TcpListener.</summary>
         public INamedTypeSymbol Type { get; }
 
-        /// <summary>How messages name what is created: "socket" or "listener".</summary>
-        public string Noun => Type.Name == "Socket" ? "socket" : "listener";
+        /// <summary>How messages name what is created: "socket", "listener" or "client".</summary>
+        public string Noun => Type.Name switch
+        {
+            "Socket" => "socket",
+            "TcpClient" => "client",
+            _ => "listener",
+        };
 
         /// <summary>The whole object creation: where BYP100 is reported.</summary>
         public Location Location { get; }

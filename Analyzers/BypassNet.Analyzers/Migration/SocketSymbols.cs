@@ -9,9 +9,10 @@ namespace BypassNet.Analyzers.Migration;
 
 /// <summary>
 /// The types the migration rules look at, and the question "does the BypassNet counterpart have this member, with the
-/// same shape?" (answered once per member and cached). Two types are swapped: <c>Socket</c> for <c>BypassSocket</c>,
-/// and <c>TcpListener</c> for <c>BypassTcpListener</c>, whose accepted sockets are BypassSockets; a listener and the
-/// sockets it accepts therefore swap together, as one group.
+/// same shape?" (answered once per member and cached). Four types are swapped: <c>Socket</c> for <c>BypassSocket</c>,
+/// <c>TcpListener</c> for <c>BypassTcpListener</c>, <c>TcpClient</c> for <c>BypassTcpClient</c> and <c>NetworkStream</c>
+/// for <c>BypassNetworkStream</c>. Each counterpart hands out the others where the original did (a listener's accepted
+/// sockets and clients, a client's socket and stream), so all of them swap together, as one group.
 /// </summary>
 internal sealed class SocketSymbols
 {
@@ -25,6 +26,8 @@ internal sealed class SocketSymbols
         BypassListener = bypassListener;
         NetworkStream = Pair(compilation, "System.Net.Sockets.NetworkStream", "BypassNet.BypassNetworkStream", out INamedTypeSymbol? bypassStream);
         BypassNetworkStream = bypassStream;
+        TcpClient = Pair(compilation, "System.Net.Sockets.TcpClient", "BypassNet.BypassTcpClient", out INamedTypeSymbol? bypassClient);
+        BypassTcpClient = bypassClient;
         SocketFlags = compilation.GetTypeByMetadataName("System.Net.Sockets.SocketFlags");
         SocketType = compilation.GetTypeByMetadataName("System.Net.Sockets.SocketType");
         ProtocolType = compilation.GetTypeByMetadataName("System.Net.Sockets.ProtocolType");
@@ -48,6 +51,11 @@ internal sealed class SocketSymbols
     public INamedTypeSymbol? NetworkStream { get; }
 
     public INamedTypeSymbol? BypassNetworkStream { get; }
+
+    /// <summary>TcpClient, when the compilation also sees BypassTcpClient: a client swaps with its socket and its stream.</summary>
+    public INamedTypeSymbol? TcpClient { get; }
+
+    public INamedTypeSymbol? BypassTcpClient { get; }
 
     public INamedTypeSymbol? SocketFlags { get; }
 
@@ -80,18 +88,19 @@ internal sealed class SocketSymbols
 
     public bool IsSocket(ITypeSymbol? type) => SymbolEqualityComparer.Default.Equals(type, Socket);
 
-    /// <summary>True for a type the swap replaces: Socket, or TcpListener.</summary>
+    /// <summary>True for a type the swap replaces: Socket, TcpListener, NetworkStream or TcpClient.</summary>
     public bool IsSwapped(ITypeSymbol? type) => Counterpart(type) is not null;
 
     /// <summary>
     /// What the swap puts in place of <paramref name="type"/>: BypassSocket for Socket, BypassTcpListener for
-    /// TcpListener, BypassNetworkStream for NetworkStream.
+    /// TcpListener, BypassNetworkStream for NetworkStream, BypassTcpClient for TcpClient.
     /// </summary>
     public INamedTypeSymbol? Counterpart(ITypeSymbol? type) =>
         type is null ? null
         : IsSocket(type) ? BypassSocket
         : Listener is not null && SymbolEqualityComparer.Default.Equals(type, Listener) ? BypassListener
         : NetworkStream is not null && SymbolEqualityComparer.Default.Equals(type, NetworkStream) ? BypassNetworkStream
+        : TcpClient is not null && SymbolEqualityComparer.Default.Equals(type, TcpClient) ? BypassTcpClient
         : null;
 
     private static INamedTypeSymbol? Pair(Compilation compilation, string original, string counterpart, out INamedTypeSymbol? bypass)

@@ -88,7 +88,8 @@ internal static class SocketSwap
             return document;
         }
 
-        // A listener's type names become BypassTcpListener, a socket's BypassSocket: the analyzer put both in the group.
+        // Each type name becomes its counterpart's (a listener's BypassTcpListener, a client's BypassTcpClient, a socket's
+        // BypassSocket): the analyzer put them all in the group.
         SemanticModel? model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         SyntaxNode newRoot = root.ReplaceNodes(nodes, (original, _) => CounterpartOf(original, model, cancellationToken).WithTriviaFrom(original));
         document = document.WithSyntaxRoot(newRoot);
@@ -105,6 +106,7 @@ internal static class SocketSwap
         {
             "System.Net.Sockets.TcpListener" => "BypassTcpListener",
             "System.Net.Sockets.NetworkStream" => "BypassNetworkStream",
+            "System.Net.Sockets.TcpClient" => "BypassTcpClient",
             _ => "BypassSocket",
         };
         return SyntaxFactory.ParseTypeName("global::BypassNet." + name)

@@ -78,17 +78,9 @@ public class ForwardLoopBehaviourTests
         Assert.Equal(totalBefore, totalAfter);
     }
 
-    private static async Task<MethodInfo[]> LoadAsync(string source, string name)
-    {
-        using var workspace = new AdhocWorkspace();
-        Compilation compilation = (await TestProject.From(source).Build(workspace).GetCompilationAsync())!.WithAssemblyName("Pumps." + name);
-        using var image = new MemoryStream();
-        var result = compilation.Emit(image);
-        Assert.True(result.Success, string.Join("\n", result.Diagnostics));
-        image.Position = 0;
-        Assembly assembly = new AssemblyLoadContext("Pumps." + name).LoadFromStream(image);
-        return assembly.GetType("Pumps", throwOnError: true)!.GetMethods(BindingFlags.Public | BindingFlags.Static);
-    }
+    private static async Task<MethodInfo[]> LoadAsync(string source, string name) =>
+        (await CompiledProgram.LoadAsync(TestProject.From(source), "Pumps." + name)).GetType("Pumps", throwOnError: true)!
+            .GetMethods(BindingFlags.Public | BindingFlags.Static);
 
     /// <summary>client → [pump: from → to] → reader, all on loopback, with a runtime of its own and a small receive ring.</summary>
     private static async Task<(byte[] Received, long Total)> RunAsync(MethodInfo[] pumps, string name, byte[] payload)

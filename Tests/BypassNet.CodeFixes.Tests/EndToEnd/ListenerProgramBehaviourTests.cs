@@ -33,12 +33,7 @@ public class ListenerProgramBehaviourTests
     {
         var original = new TestProject();
         original.Sources.AddRange(ListenerShapedProgram.Sources());
-        string[] migratedSources = await Verify.FixAllAndCompileAsync("BYP100", original, FixAllScope.Solution);
-        var migrated = new TestProject();
-        for (int i = 0; i < migratedSources.Length; i++)
-        {
-            migrated.Sources.Add((original.Sources[i].Name, migratedSources[i]));
-        }
+        (TestProject migrated, string[] migratedSources) = await CompiledProgram.MigrateAsync(original);
 
         Assert.Contains("TcpListener", original.Sources[0].Text, StringComparison.Ordinal);
         Assert.Contains("BypassTcpListener server = new BypassTcpListener(IPAddress.Loopback, 0);", migratedSources[0], StringComparison.Ordinal);
@@ -58,17 +53,8 @@ public class ListenerProgramBehaviourTests
         }
     }
 
-    private static async Task<Type> LoadAsync(TestProject project, string name)
-    {
-        using var workspace = new AdhocWorkspace();
-        Compilation compilation = (await project.Build(workspace).GetCompilationAsync())!.WithAssemblyName("ListenerRedis." + name);
-        using var image = new MemoryStream();
-        var result = compilation.Emit(image);
-        Assert.True(result.Success, string.Join("\n", result.Diagnostics));
-        image.Position = 0;
-        Assembly assembly = new AssemblyLoadContext("ListenerRedis." + name).LoadFromStream(image);
-        return assembly.GetType("ListenerRedis.Server", throwOnError: true)!;
-    }
+    private static async Task<Type> LoadAsync(TestProject project, string name) =>
+        (await CompiledProgram.LoadAsync(project, "ListenerRedis." + name)).GetType("ListenerRedis.Server", throwOnError: true)!;
 
     private async Task<List<string>> RunAsync(Type server)
     {

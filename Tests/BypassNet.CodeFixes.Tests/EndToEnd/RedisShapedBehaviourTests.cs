@@ -33,12 +33,7 @@ public class RedisShapedBehaviourTests
     {
         var original = new TestProject();
         original.Sources.AddRange(RedisShapedProgram.Sources());
-        string[] migratedSources = await Verify.FixAllAndCompileAsync("BYP100", original, FixAllScope.Solution);
-        var migrated = new TestProject();
-        for (int i = 0; i < migratedSources.Length; i++)
-        {
-            migrated.Sources.Add((original.Sources[i].Name, migratedSources[i]));
-        }
+        (TestProject migrated, string[] migratedSources) = await CompiledProgram.MigrateAsync(original);
 
         Assert.Contains(migratedSources, s => s.Contains("ConcurrentDictionary<BypassSocket, ClientState>", StringComparison.Ordinal));
 
@@ -59,17 +54,8 @@ public class RedisShapedBehaviourTests
         }
     }
 
-    private static async Task<Type> LoadAsync(TestProject project, string name)
-    {
-        using var workspace = new AdhocWorkspace();
-        Compilation compilation = (await project.Build(workspace).GetCompilationAsync())!.WithAssemblyName("MiniRedis." + name);
-        using var image = new MemoryStream();
-        var result = compilation.Emit(image);
-        Assert.True(result.Success, string.Join("\n", result.Diagnostics));
-        image.Position = 0;
-        Assembly assembly = new AssemblyLoadContext("MiniRedis." + name).LoadFromStream(image);
-        return assembly.GetType("MiniRedis.Program", throwOnError: true)!;
-    }
+    private static async Task<Type> LoadAsync(TestProject project, string name) =>
+        (await CompiledProgram.LoadAsync(project, "MiniRedis." + name)).GetType("MiniRedis.Program", throwOnError: true)!;
 
     /// <summary>Drives the server with plain sockets and returns every reply, in order.</summary>
     private static async Task<List<string>> RunAsync(Type program)

@@ -84,6 +84,7 @@ public class BYP100_FamilyTests
         { "out and ref parameters of methods in source", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Take(s, out Socket t); Swap(ref t); t.Dispose(); } static void Take(Socket s, out Socket t) => t = s; static void Swap(ref Socket s) { s.NoDelay = true; } async Task N() {", "static void Take(BypassSocket s, out BypassSocket t)" },
         { "generic method of yours with a constraint BypassSocket meets", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Close(s); } static void Close<T>(T item) where T : IDisposable => item.Dispose(); async Task N() {", "var s = new BypassSocket(" },
         { "Task.WhenAny of accepts", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); var t = await Task.WhenAny(s.AcceptAsync()); (await t).Dispose();", "var s = new BypassSocket(" },
+        { "a socket compared by reference with another joins its group", "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); Socket? other = Find(); if (s == other || other != null) { s.Dispose(); } } static Socket? Find() => null; async Task N() {", "static BypassSocket? Find() => null;" },
         { "LINQ over sockets", "var list = new List<Socket> { new Socket(SocketType.Stream, ProtocolType.Tcp) }; await Task.WhenAll(list.Select(s => s.ConnectAsync(new IPEndPoint(IPAddress.Loopback, 1))));", "new List<BypassSocket>" },
     };
 

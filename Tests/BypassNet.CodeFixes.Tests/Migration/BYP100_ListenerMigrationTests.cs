@@ -8,12 +8,26 @@ namespace BypassNet.CodeFixes.Tests.Migration;
 
 /// <summary>
 /// BYP100 on TcpListener programs: the listener and the sockets it accepts move together, to BypassTcpListener and
-/// BypassSocket; what BypassTcpListener lacks (AcceptTcpClient, the obsolete port-only constructor) keeps the group
-/// and BYP102 says so, each with the corrected twin that migrates.
+/// BypassSocket, with the NetworkStreams over them; what BypassTcpListener lacks (the obsolete port-only constructor)
+/// keeps the group and BYP102 says so, each with the corrected twin that migrates. TcpClients: BYP100_TcpClientMigrationTests.
 /// </summary>
 public class BYP100_ListenerMigrationTests
 {
     private const string Id = "BYP100";
+
+    /// <summary>
+    /// The one BYP102 of <paramref name="blockedMarkup"/> is where its markup says; its corrected twin has none and
+    /// BYP100's Fix All over it compiles. Returns the BYP102 message.
+    /// </summary>
+    private static async Task<string> BlockedAndTwinMigratesAsync(string blockedMarkup, string twinSource)
+    {
+        var diagnostics = await Verify.VerifyDiagnosticsAsync("BYP102", TestProject.From(blockedMarkup));
+        string message = Assert.Single(diagnostics).GetMessage();
+        var twin = TestProject.From(twinSource);
+        await Verify.VerifyNoDiagnosticAsync("BYP102", twin);
+        await Verify.FixAllAndCompileAsync(Id, twin);
+        return message;
+    }
 
     private static string Program(string body, string members = "") => $$"""
         using System;
@@ -130,30 +144,12 @@ public class BYP100_ListenerMigrationTests
     }
 
     [Fact]
-    public async Task AcceptTcpClient_keeps_the_listener_and_names_what_to_use_and_the_corrected_twin_migrates()
-    {
-        var diagnostics = await Verify.VerifyDiagnosticsAsync("BYP102", TestProject.From(Program(
-            "var listener = new TcpListener(IPAddress.Loopback, 0); listener.Start(); using TcpClient client = [|listener|].AcceptTcpClient(); client.NoDelay = true;")));
-        string message = Assert.Single(diagnostics).GetMessage();
-        Assert.Contains("BypassTcpListener has no System.Net.Sockets.TcpListener.AcceptTcpClient()", message, StringComparison.Ordinal);
-        Assert.Contains("the listener created at", message, StringComparison.Ordinal);
-
-        var twin = TestProject.From(Program(
-            "var listener = new TcpListener(IPAddress.Loopback, 0); listener.Start(); using Socket client = listener.AcceptSocket(); client.NoDelay = true;"));
-        await Verify.VerifyNoDiagnosticAsync("BYP102", twin);
-        await Verify.FixAllAndCompileAsync(Id, twin);
-    }
-
-    [Fact]
     public async Task The_obsolete_port_only_constructor_is_reported_and_its_twin_migrates()
     {
-        var diagnostics = await Verify.VerifyDiagnosticsAsync("BYP102", TestProject.From(Program(
-            "#pragma warning disable CS0618\nvar listener = [|new TcpListener(5000)|];\n#pragma warning restore CS0618\nlistener.Start(); using Socket s = listener.AcceptSocket();")));
-        Assert.Contains("BypassTcpListener has no constructor like", Assert.Single(diagnostics).GetMessage(), StringComparison.Ordinal);
-
-        var twin = TestProject.From(Program("var listener = new TcpListener(IPAddress.Any, 5000); listener.Start(); using Socket s = listener.AcceptSocket();"));
-        await Verify.VerifyNoDiagnosticAsync("BYP102", twin);
-        await Verify.FixAllAndCompileAsync(Id, twin);
+        string message = await BlockedAndTwinMigratesAsync(
+            Program("#pragma warning disable CS0618\nvar listener = [|new TcpListener(5000)|];\n#pragma warning restore CS0618\nlistener.Start(); using Socket s = listener.AcceptSocket();"),
+            Program("var listener = new TcpListener(IPAddress.Any, 5000); listener.Start(); using Socket s = listener.AcceptSocket();"));
+        Assert.Contains("BypassTcpListener has no constructor like", message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -172,13 +168,10 @@ public class BYP100_ListenerMigrationTests
         // The accepted socket's SafeHandle has no BypassSocket counterpart: the whole group stays, listener included.
         const string body = "var listener = new TcpListener(IPAddress.Loopback, 0); listener.Start(); Socket s = listener.AcceptSocket(); var handle = {0}.SafeHandle;";
         await Verify.VerifyNoDiagnosticAsync(Id, TestProject.From(Program(string.Format(System.Globalization.CultureInfo.InvariantCulture, body, "s"))));
-        var blocked = await Verify.VerifyDiagnosticsAsync("BYP102", TestProject.From(Program(string.Format(System.Globalization.CultureInfo.InvariantCulture, body, "[|s|]"))));
-        Assert.Contains("the listener created at", Assert.Single(blocked).GetMessage(), StringComparison.Ordinal);
-
-        var twin = TestProject.From(Program(
-            "var listener = new TcpListener(IPAddress.Loopback, 0); listener.Start(); Socket s = listener.AcceptSocket(); var handle = s.Handle;"));
-        await Verify.VerifyNoDiagnosticAsync("BYP102", twin);
-        await Verify.FixAllAndCompileAsync(Id, twin);
+        string message = await BlockedAndTwinMigratesAsync(
+            Program(string.Format(System.Globalization.CultureInfo.InvariantCulture, body, "[|s|]")),
+            Program("var listener = new TcpListener(IPAddress.Loopback, 0); listener.Start(); Socket s = listener.AcceptSocket(); var handle = s.Handle;"));
+        Assert.Contains("the listener created at", message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -234,21 +227,6 @@ public class BYP100_ListenerMigrationTests
     }
 
     [Fact]
-    public async Task A_NetworkStream_from_TcpClient_GetStream_stays_without_a_BYP102_of_its_own()
-    {
-        // Nothing of the program's own to move: a TcpClient's stream is not flagged stream by stream.
-        var project = TestProject.From(Program(
-            "using var tcp = new TcpClient(); await tcp.ConnectAsync(IPAddress.Loopback, 6379); NetworkStream stream = tcp.GetStream(); await stream.WriteAsync(new byte[1]);"));
-        await Verify.VerifyNoDiagnosticAsync(Id, project);
-        await Verify.VerifyNoDiagnosticAsync("BYP102", project);
-
-        // The twin that connects a Socket moves the stream with it.
-        string[] fixedSources = await Verify.FixAllAndCompileAsync(Id, TestProject.From(Program(
-            "var socket = new Socket(SocketType.Stream, ProtocolType.Tcp); await socket.ConnectAsync(IPAddress.Loopback, 6379); NetworkStream stream = new NetworkStream(socket, ownsSocket: true); await stream.WriteAsync(new byte[1]);")));
-        Assert.Contains("BypassNetworkStream stream = new BypassNetworkStream(socket, ownsSocket: true);", Assert.Single(fixedSources), StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task NetworkStream_members_inherited_from_Stream_or_mirrored_migrate_and_compile()
     {
         // BeginRead overrides Stream.BeginRead, which BypassNetworkStream inherits; Close(TimeSpan) and Socket are
@@ -273,15 +251,14 @@ public class BYP100_ListenerMigrationTests
                     public bool IsReadable => Readable;
                 }
             """;
-        var diagnostics = await Verify.VerifyDiagnosticsAsync("BYP102", TestProject.From(Program(
-            "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); await s.ConnectAsync(IPAddress.Loopback, 1); using var stream = new Counting(s); await stream.WriteAsync(new byte[1]);",
-            Subclass.Replace("base(socket,", "base([|socket|],", StringComparison.Ordinal))));
-        Assert.Contains("BypassNetworkStream is sealed", Assert.Single(diagnostics).GetMessage(), StringComparison.Ordinal);
-
-        var twin = TestProject.From(Program(
-            "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); await s.ConnectAsync(IPAddress.Loopback, 1); using var stream = new NetworkStream(s, ownsSocket: true); await stream.WriteAsync(new byte[1]);", Subclass));
-        await Verify.VerifyNoDiagnosticAsync("BYP102", twin);
-        await Verify.FixAllAndCompileAsync(Id, twin);
+        string message = await BlockedAndTwinMigratesAsync(
+            Program(
+                "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); await s.ConnectAsync(IPAddress.Loopback, 1); using var stream = new Counting(s); await stream.WriteAsync(new byte[1]);",
+                Subclass.Replace("base(socket,", "base([|socket|],", StringComparison.Ordinal)),
+            Program(
+                "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); await s.ConnectAsync(IPAddress.Loopback, 1); using var stream = new NetworkStream(s, ownsSocket: true); await stream.WriteAsync(new byte[1]);",
+                Subclass));
+        Assert.Contains("BypassNetworkStream is sealed", message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -28,15 +28,17 @@ public class BYP102_BlockedGroupTests
         """;
 
     [Fact]
-    public async Task A_socket_from_TcpClient_is_reported_with_the_API_and_its_corrected_twin_migrates()
+    public async Task A_TcpClient_that_begins_a_connect_is_reported_with_the_API_and_its_corrected_twin_migrates()
     {
         var diagnostics = await Verify.VerifyDiagnosticsAsync(Id, TestProject.From(Program(
-            "using var tcp = new TcpClient(); await tcp.ConnectAsync(IPAddress.Loopback, 6379); Socket client = [|tcp.Client|]; client.NoDelay = true;")));
-        Assert.Contains("the socket comes from System.Net.Sockets.TcpClient.Client", Assert.Single(diagnostics).GetMessage());
+            "using var tcp = new TcpClient(); var pending = [|tcp|].BeginConnect(IPAddress.Loopback, 6379, null, null); pending.AsyncWaitHandle.WaitOne(); Socket client = tcp.Client; client.NoDelay = true;")));
+        string message = Assert.Single(diagnostics).GetMessage();
+        Assert.Contains("BypassTcpClient has no System.Net.Sockets.TcpClient.BeginConnect(", message, StringComparison.Ordinal);
+        Assert.Contains("the client created at Test0.cs:10", message, StringComparison.Ordinal);
 
-        // The twin connects a Socket: BYP100 instead, and no BYP102.
+        // The twin awaits ConnectAsync: BYP100 instead, and no BYP102.
         var twin = TestProject.From(Program(
-            "var client = new Socket(SocketType.Stream, ProtocolType.Tcp); await client.ConnectAsync(IPAddress.Loopback, 6379); client.NoDelay = true;"));
+            "using var tcp = new TcpClient(); await tcp.ConnectAsync(IPAddress.Loopback, 6379); Socket client = tcp.Client; client.NoDelay = true;"));
         await Verify.VerifyNoDiagnosticAsync(Id, twin);
         await Verify.FixAllAndCompileAsync("BYP100", twin);
     }

@@ -1,0 +1,45 @@
+using System.Reflection;
+using System.Runtime.Loader;
+using BypassNet.CodeFixes.Tests.Verifier;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Verify = BypassNet.CodeFixes.Tests.Verifier.CodeFixVerifier<
+    BypassNet.Analyzers.Migration.SocketMigrationAnalyzer,
+    BypassNet.CodeFixes.Migration.SocketMigrationCodeFixProvider>;
+
+namespace BypassNet.CodeFixes.Tests.EndToEnd;
+
+/// <summary>
+/// A test program before and after a fix, compiled and loaded into this process so a test can run both against the
+/// same real clients: each build gets an assembly name and a load context of its own, so the two never share statics.
+/// </summary>
+internal static class CompiledProgram
+{
+    /// <summary>Builds <paramref name="project"/> as <paramref name="assemblyName"/> and loads it; fails the test when it does not emit.</summary>
+    public static async Task<Assembly> LoadAsync(TestProject project, string assemblyName)
+    {
+        using var workspace = new AdhocWorkspace();
+        Compilation compilation = (await project.Build(workspace).GetCompilationAsync())!.WithAssemblyName(assemblyName);
+        using var image = new MemoryStream();
+        var result = compilation.Emit(image);
+        Assert.True(result.Success, string.Join("\n", result.Diagnostics));
+        image.Position = 0;
+        return new AssemblyLoadContext(assemblyName).LoadFromStream(image);
+    }
+
+    /// <summary>
+    /// <paramref name="original"/> after BYP100's Fix All over the solution (which must compile), as a project with
+    /// the same file names, and its sources in the original's order.
+    /// </summary>
+    public static async Task<(TestProject Project, string[] Sources)> MigrateAsync(TestProject original)
+    {
+        string[] sources = await Verify.FixAllAndCompileAsync("BYP100", original, FixAllScope.Solution);
+        var migrated = new TestProject();
+        for (int i = 0; i < sources.Length; i++)
+        {
+            migrated.Sources.Add((original.Sources[i].Name, sources[i]));
+        }
+
+        return (migrated, sources);
+    }
+}

@@ -1,0 +1,165 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using BypassNet.CodeFixes.Tests.Migration;
+using BypassNet.CodeFixes.Tests.Verifier;
+using Xunit.Abstractions;
+
+namespace BypassNet.CodeFixes.Tests.EndToEnd;
+
+/// <summary>
+/// The TcpClient program (<see cref="TcpClientShapedProgram"/>) before and after BYP100's Fix All, compiled and run in
+/// this process: stock TcpClients on System.Net.Sockets get the same lines from both (including a pipelined pair, a
+/// line split across segments, a reset peer and an outbound fetch), the migrated one answers through BypassNet, and
+/// stopping it ends its accept loop.
+/// </summary>
+public class TcpClientProgramBehaviourTests
+{
+    private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(30);
+    private readonly ITestOutputHelper _output;
+
+    public TcpClientProgramBehaviourTests(ITestOutputHelper output) => _output = output;
+
+    [Fact]
+    [Trait("Category", "EndToEnd")]
+    public async Task The_migrated_TcpClient_server_answers_stock_clients_the_same_and_stops()
+    {
+        var original = new TestProject();
+        original.Sources.AddRange(TcpClientShapedProgram.Sources());
+        (TestProject migrated, string[] migratedSources) = await CompiledProgram.MigrateAsync(original);
+
+        Assert.Contains("private static readonly List<BypassTcpClient> s_clients = new();", migratedSources[0], StringComparison.Ordinal);
+        Assert.Contains("var listener = new BypassTcpListener(IPAddress.Loopback, 0);", migratedSources[0], StringComparison.Ordinal);
+        Assert.Contains("BypassNetworkStream stream = _client.GetStream();", migratedSources[1], StringComparison.Ordinal);
+        Assert.Contains("using var upstream = new BypassTcpClient();", migratedSources[1], StringComparison.Ordinal);
+
+        List<string> before = await RunAsync(await LoadAsync(original, "before"));
+        long sentBefore = BypassRuntime.Shared.GetStatistics().BytesSent;
+        List<string> after = await RunAsync(await LoadAsync(migrated, "after"));
+        long sentAfter = BypassRuntime.Shared.GetStatistics().BytesSent;
+        _output.WriteLine(string.Join("\n", after));
+
+        Assert.Equal(before, after);
+        Assert.Contains("fetched: upstream says hi", after);
+        Assert.True(sentAfter > sentBefore, $"BypassNet sent {sentAfter - sentBefore} bytes for the migrated server");
+        if (BypassNet.Testing.IoUringAvailability.Available)
+        {
+            Assert.Equal(EngineKind.IoUring, BypassRuntime.Shared.Engine);
+        }
+    }
+
+    private static async Task<Type> LoadAsync(TestProject project, string name) =>
+        (await CompiledProgram.LoadAsync(project, "LineServer." + name)).GetType("LineServer.Server", throwOnError: true)!;
+
+    private static async Task<List<string>> RunAsync(Type server)
+    {
+        using var timeout = new CancellationTokenSource(s_bound);
+        CancellationToken ct = timeout.Token;
+        using var upstream = new TcpListener(IPAddress.Loopback, 0);
+        upstream.Start();
+        Task serving = ServeOneLineAsync(upstream, "upstream says hi", ct);
+
+        int port = (int)server.GetMethod("Start")!.Invoke(null, null)!;
+        var transcript = new List<string>();
+        try
+        {
+            using var first = await LineClient.ConnectAsync(port, ct);
+            using var second = await LineClient.ConnectAsync(port, ct);
+            transcript.Add(await first.AskAsync("ECHO hello", ct));
+            transcript.Add(await second.AskAsync("COUNT", ct));
+            transcript.Add(await first.AskAsync("FETCH " + ((IPEndPoint)upstream.LocalEndpoint).Port, ct));
+            transcript.Add(await second.AskAsync("BOGUS", ct));
+
+            // Two lines in one segment, then one line split across two segments.
+            await first.SendAsync("ECHO a\nECHO b\n", ct);
+            transcript.Add(await first.ReadLineAsync(ct) + "," + await first.ReadLineAsync(ct));
+            await first.SendAsync("ECHO spl", ct);
+            await Task.Delay(20, ct);
+            await first.SendAsync("it\n", ct);
+            transcript.Add(await first.ReadLineAsync(ct) ?? "EOF");
+
+            // A peer that resets mid-line must not take the server down or stall the others.
+            using (var rude = await LineClient.ConnectAsync(port, ct))
+            {
+                transcript.Add(await rude.AskAsync("COUNT", ct));
+                await rude.SendAsync("ECHO never fin", ct);
+                rude.Reset();
+            }
+
+            transcript.Add(await second.AskAsync("ECHO still here", ct));
+
+            // QUIT: the server closes; the client reads end of stream, and the count drops.
+            await first.SendAsync("QUIT\n", ct);
+            transcript.Add(await first.ReadLineAsync(ct) ?? "EOF");
+            transcript.Add(await WaitForCountAsync(second, "1", ct));
+        }
+        finally
+        {
+            // Stop() closes the listener; the accept loop it awaits must end.
+            await Task.Run(() => server.GetMethod("Stop")!.Invoke(null, null)).WaitAsync(s_bound);
+        }
+
+        await serving.WaitAsync(s_bound);
+        return transcript;
+    }
+
+    private static async Task<string> WaitForCountAsync(LineClient client, string expected, CancellationToken ct)
+    {
+        // The reset session ends on its own schedule; the count settles once it has.
+        string count;
+        while ((count = await client.AskAsync("COUNT", ct)) != expected)
+        {
+            await Task.Delay(10, ct);
+        }
+
+        return "COUNT " + count;
+    }
+
+    private static async Task ServeOneLineAsync(TcpListener listener, string line, CancellationToken ct)
+    {
+        using TcpClient client = await listener.AcceptTcpClientAsync(ct);
+        await client.GetStream().WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), ct);
+    }
+
+    /// <summary>A stock TcpClient speaking the line protocol.</summary>
+    private sealed class LineClient : IDisposable
+    {
+        private readonly TcpClient _client;
+        private readonly StreamReader _reader;
+
+        private LineClient(TcpClient client)
+        {
+            _client = client;
+            _reader = new StreamReader(client.GetStream(), Encoding.UTF8);
+        }
+
+        public static async Task<LineClient> ConnectAsync(int port, CancellationToken ct)
+        {
+            var client = new TcpClient(AddressFamily.InterNetwork) { NoDelay = true };
+            await client.ConnectAsync(IPAddress.Loopback, port, ct);
+            return new LineClient(client);
+        }
+
+        public async Task<string> AskAsync(string line, CancellationToken ct)
+        {
+            await SendAsync(line + "\n", ct);
+            return await ReadLineAsync(ct) ?? "EOF";
+        }
+
+        public Task SendAsync(string text, CancellationToken ct) => _client.GetStream().WriteAsync(Encoding.UTF8.GetBytes(text), ct).AsTask();
+
+        public async Task<string?> ReadLineAsync(CancellationToken ct) => await _reader.ReadLineAsync(ct);
+
+        public void Reset()
+        {
+            _client.LingerState = new LingerOption(true, 0);
+            _client.Close();
+        }
+
+        public void Dispose()
+        {
+            _reader.Dispose();
+            _client.Dispose();
+        }
+    }
+}
