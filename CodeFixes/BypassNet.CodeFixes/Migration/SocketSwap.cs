@@ -12,9 +12,10 @@ using Microsoft.CodeAnalysis.Simplification;
 namespace BypassNet.CodeFixes.Migration;
 
 /// <summary>
-/// Rewrites type names from Socket to BypassNet.BypassSocket (TcpListener to BypassTcpListener, NetworkStream to BypassNetworkStream) at given locations (one BYP100 group, or the union of
+/// Rewrites type names from Socket to BypassNet.BypassSocket (TcpListener to BypassTcpListener, TcpClient to
+/// BypassTcpClient, NetworkStream to BypassNetworkStream) at given locations (one BYP100 group, or the union of
 /// several for Fix All), across documents, and adds <c>using BypassNet;</c> where needed. Only the type name nodes
-/// change; their trivia is kept.
+/// change; their trivia, and the file's indentation, are kept.
 /// </summary>
 internal static class SocketSwap
 {
@@ -95,6 +96,16 @@ internal static class SocketSwap
         document = document.WithSyntaxRoot(newRoot);
         document = await ImportAdder.AddImportsAsync(document, Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
         document = await Simplifier.ReduceAsync(document, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        // The simplifier marks every name it shortened for formatting, and formatting a statement with the default
+        // options re-indents it (a file indented by two spaces would get lines of four). Only the added using needs it.
+        SyntaxNode reduced = (await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false))!;
+        var shortened = reduced.GetAnnotatedNodes(Formatter.Annotation).Where(node => node is not UsingDirectiveSyntax).ToList();
+        if (shortened.Count > 0)
+        {
+            document = document.WithSyntaxRoot(reduced.ReplaceNodes(shortened, (_, rewritten) => rewritten.WithoutAnnotations(Formatter.Annotation)));
+        }
+
         document = await Formatter.FormatAsync(document, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
         return document;
     }

@@ -372,4 +372,48 @@ public class BYP100_GroupTests
             """;
         await Verify.VerifyFixAllAsync(Id, TestProject.From(source), new[] { expected });
     }
+
+    [Fact]
+    public async Task The_fix_keeps_the_indentation_of_a_file_that_does_not_use_four_spaces()
+    {
+        // Two-space indentation and no .editorconfig, as many repositories have: only the type names change.
+        const string source = """
+            using System.Net;
+            using System.Net.Sockets;
+            using System.Threading.Tasks;
+
+            sealed class Link
+            {
+              private TcpClient? _client;
+
+              public async Task OpenAsync(int port)
+              {
+                TcpClient client = new("localhost", port);
+                NetworkStream stream = client.GetStream();
+                await stream.WriteAsync(new byte[] { 1 });
+                _client = client;
+              }
+            }
+            """;
+        const string expected = """
+            using System.Net;
+            using System.Net.Sockets;
+            using System.Threading.Tasks;
+            using BypassNet;
+
+            sealed class Link
+            {
+              private BypassTcpClient? _client;
+
+              public async Task OpenAsync(int port)
+              {
+                BypassTcpClient client = new("localhost", port);
+                BypassNetworkStream stream = client.GetStream();
+                await stream.WriteAsync(new byte[] { 1 });
+                _client = client;
+              }
+            }
+            """;
+        await Verify.VerifyFixAllAsync(Id, TestProject.From(source), new[] { expected });
+    }
 }
