@@ -18,31 +18,25 @@ public sealed class BypassTcpClientTests : IClassFixture<EngineRuntimes>
     [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
     public async Task A_client_connected_to_a_stock_listener_talks_through_one_stream(EngineKind engine)
     {
-        var stock = new TcpListener(IPAddress.Loopback, 0);
-        stock.Start();
-        try
+        using (var unconnected = new BypassTcpClient(_runtimes[engine], AddressFamily.InterNetwork))
         {
-            using var client = new BypassTcpClient(_runtimes[engine], AddressFamily.InterNetwork);
-            Assert.False(client.Connected);
-            Task<TcpClient> accepting = stock.AcceptTcpClientAsync(Deadline.Token()).AsTask();
-            await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)stock.LocalEndpoint).Port, Deadline.Token());
-            using TcpClient peer = await accepting;
-            client.NoDelay = true;
-
-            Assert.True(client.Connected);
-            Assert.Equal(engine, client.Client.Engine);
-            BypassNetworkStream stream = client.GetStream();
-            Assert.Same(stream, client.GetStream());
-
-            await stream.WriteAsync("ping"u8.ToArray(), Deadline.Token());
-            Assert.Equal("ping"u8.ToArray(), await ReadExactlyAsync(peer.GetStream(), 4));
-            await peer.GetStream().WriteAsync("pong"u8.ToArray(), Deadline.Token());
-            Assert.Equal("pong"u8.ToArray(), await ReadExactlyAsync(stream, 4));
+            Assert.False(unconnected.Connected);
         }
-        finally
-        {
-            stock.Stop();
-        }
+
+        (BypassTcpClient connected, TcpClient accepted) = await ConnectToStockListenerAsync(engine);
+        using BypassTcpClient client = connected;
+        using TcpClient peer = accepted;
+        client.NoDelay = true;
+
+        Assert.True(client.Connected);
+        Assert.Equal(engine, client.Client.Engine);
+        BypassNetworkStream stream = client.GetStream();
+        Assert.Same(stream, client.GetStream());
+
+        await stream.WriteAsync("ping"u8.ToArray(), Deadline.Token());
+        Assert.Equal("ping"u8.ToArray(), await ReadExactlyAsync(peer.GetStream(), 4));
+        await peer.GetStream().WriteAsync("pong"u8.ToArray(), Deadline.Token());
+        Assert.Equal("pong"u8.ToArray(), await ReadExactlyAsync(stream, 4));
     }
 
     [Theory]
@@ -106,57 +100,37 @@ public sealed class BypassTcpClientTests : IClassFixture<EngineRuntimes>
     [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
     public async Task ReceiveTimeout_applies_to_a_synchronous_read_of_the_stream_as_with_TcpClient(EngineKind engine)
     {
-        var stock = new TcpListener(IPAddress.Loopback, 0);
-        stock.Start();
-        try
-        {
-            using var client = new BypassTcpClient(_runtimes[engine], AddressFamily.InterNetwork);
-            Task<TcpClient> accepting = stock.AcceptTcpClientAsync(Deadline.Token()).AsTask();
-            await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)stock.LocalEndpoint).Port, Deadline.Token());
-            using TcpClient peer = await accepting;
-            BypassNetworkStream stream = client.GetStream();
-            Assert.Equal(Timeout.Infinite, stream.ReadTimeout);
+        (BypassTcpClient connected, TcpClient accepted) = await ConnectToStockListenerAsync(engine);
+        using BypassTcpClient client = connected;
+        using TcpClient peer = accepted;
+        BypassNetworkStream stream = client.GetStream();
+        Assert.Equal(Timeout.Infinite, stream.ReadTimeout);
 
-            // Set on the client after the stream exists, as TcpClient programs do: the stream reads the socket's value.
-            client.ReceiveTimeout = 100;
-            Assert.Equal(100, stream.ReadTimeout);
-            IOException timedOut = await Task.Run(() => Assert.Throws<IOException>(() => stream.Read(new byte[4], 0, 4)));
-            Assert.Equal(SocketError.TimedOut, Assert.IsType<SocketException>(timedOut.InnerException).SocketErrorCode);
+        // Set on the client after the stream exists, as TcpClient programs do: the stream reads the socket's value.
+        client.ReceiveTimeout = 100;
+        Assert.Equal(100, stream.ReadTimeout);
+        IOException timedOut = await Task.Run(() => Assert.Throws<IOException>(() => stream.Read(new byte[4], 0, 4)));
+        Assert.Equal(SocketError.TimedOut, Assert.IsType<SocketException>(timedOut.InnerException).SocketErrorCode);
 
-            // Nothing was lost: data sent after the timeout is read in full.
-            client.ReceiveTimeout = 0;
-            Assert.Equal(Timeout.Infinite, stream.ReadTimeout);
-            await peer.GetStream().WriteAsync("late"u8.ToArray(), Deadline.Token());
-            Assert.Equal("late"u8.ToArray(), await ReadExactlyAsync(stream, 4));
-        }
-        finally
-        {
-            stock.Stop();
-        }
+        // Nothing was lost: data sent after the timeout is read in full.
+        client.ReceiveTimeout = 0;
+        Assert.Equal(Timeout.Infinite, stream.ReadTimeout);
+        await peer.GetStream().WriteAsync("late"u8.ToArray(), Deadline.Token());
+        Assert.Equal("late"u8.ToArray(), await ReadExactlyAsync(stream, 4));
     }
 
     [Theory]
     [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
     public async Task Dispose_closes_the_connection_and_the_peer_reads_end_of_stream(EngineKind engine)
     {
-        var stock = new TcpListener(IPAddress.Loopback, 0);
-        stock.Start();
-        try
-        {
-            var client = new BypassTcpClient(_runtimes[engine], AddressFamily.InterNetwork);
-            Task<TcpClient> accepting = stock.AcceptTcpClientAsync(Deadline.Token()).AsTask();
-            await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)stock.LocalEndpoint).Port, Deadline.Token());
-            using TcpClient peer = await accepting;
-            await client.GetStream().WriteAsync("bye"u8.ToArray(), Deadline.Token());
-            client.Close();
+        (BypassTcpClient connected, TcpClient accepted) = await ConnectToStockListenerAsync(engine);
+        BypassTcpClient client = connected;
+        using TcpClient peer = accepted;
+        await client.GetStream().WriteAsync("bye"u8.ToArray(), Deadline.Token());
+        client.Close();
 
-            Assert.Equal("bye"u8.ToArray(), await ReadExactlyAsync(peer.GetStream(), 3));
-            Assert.Equal(0, await peer.GetStream().ReadAsync(new byte[1], Deadline.Token()));
-        }
-        finally
-        {
-            stock.Stop();
-        }
+        Assert.Equal("bye"u8.ToArray(), await ReadExactlyAsync(peer.GetStream(), 3));
+        Assert.Equal(0, await peer.GetStream().ReadAsync(new byte[1], Deadline.Token()));
     }
 
     [Theory]
@@ -196,6 +170,30 @@ public sealed class BypassTcpClientTests : IClassFixture<EngineRuntimes>
 
         Assert.Throws<ArgumentNullException>(() => new BypassTcpClient(null!, 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => new BypassTcpClient("localhost", 70000));
+    }
+
+    /// <summary>A client on <paramref name="engine"/> connected to a stock TcpListener, and the peer that listener accepted.</summary>
+    private async Task<(BypassTcpClient Client, TcpClient Peer)> ConnectToStockListenerAsync(EngineKind engine)
+    {
+        var stock = new TcpListener(IPAddress.Loopback, 0);
+        stock.Start();
+        var client = new BypassTcpClient(_runtimes[engine], AddressFamily.InterNetwork);
+        try
+        {
+            Task<TcpClient> accepting = stock.AcceptTcpClientAsync(Deadline.Token()).AsTask();
+            await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)stock.LocalEndpoint).Port, Deadline.Token());
+            return (client, await accepting);
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+        finally
+        {
+            // Stopping the listener leaves the accepted connection open.
+            stock.Stop();
+        }
     }
 
     private static async Task<byte[]> ReadExactlyAsync(Stream stream, int count)
