@@ -156,11 +156,7 @@ public sealed class BypassTcpClient : IDisposable
     /// <summary>Resolves and connects, blocking (as <see cref="TcpClient.Connect(string, int)"/>).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="hostname"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is not a valid port.</exception>
-    public void Connect(string hostname, int port)
-    {
-        CheckHost(hostname, port);
-        Open().Connect(hostname, port);
-    }
+    public void Connect(string hostname, int port) => Open().Connect(hostname, port);
 
     /// <summary>Connects (as <see cref="TcpClient.ConnectAsync(IPAddress, int)"/>).</summary>
     public Task ConnectAsync(IPAddress address, int port) => Open().ConnectAsync(address, port);
@@ -179,20 +175,13 @@ public sealed class BypassTcpClient : IDisposable
     /// <summary>Resolves and connects (as <see cref="TcpClient.ConnectAsync(string, int)"/>).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="host"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is not a valid port.</exception>
-    public Task ConnectAsync(string host, int port)
-    {
-        CheckHost(host, port);
-        return Open().ConnectAsync(host, port);
-    }
+    public Task ConnectAsync(string host, int port) => Open().ConnectAsync(host, port);
 
     /// <summary>Resolves and connects (as <see cref="TcpClient.ConnectAsync(string, int, CancellationToken)"/>).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="host"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is not a valid port.</exception>
-    public ValueTask ConnectAsync(string host, int port, CancellationToken cancellationToken)
-    {
-        CheckHost(host, port);
-        return Open().ConnectAsync(host, port, cancellationToken);
-    }
+    public ValueTask ConnectAsync(string host, int port, CancellationToken cancellationToken) =>
+        Open().ConnectAsync(host, port, cancellationToken);
 
     /// <summary>Connects (as <see cref="TcpClient.ConnectAsync(IPEndPoint)"/>).</summary>
     public Task ConnectAsync(IPEndPoint remoteEP) => Open().ConnectAsync(remoteEP);
@@ -266,15 +255,6 @@ public sealed class BypassTcpClient : IDisposable
         {
             socket.Dispose();
             throw;
-        }
-    }
-
-    private static void CheckHost(string host, int port)
-    {
-        ArgumentNullException.ThrowIfNull(host);
-        if (port is < IPEndPoint.MinPort or > IPEndPoint.MaxPort)
-        {
-            throw new ArgumentOutOfRangeException(nameof(port), port, $"The port must be between {IPEndPoint.MinPort} and {IPEndPoint.MaxPort}.");
         }
     }
 }
