@@ -33,23 +33,22 @@ internal sealed class SocketDeclaration
     /// <summary>Where BYP100 is reported for this symbol.</summary>
     public Location? ReportLocation { get; private set; }
 
-    /// <summary>How the message names the symbol.</summary>
-    public string DisplayName => (Symbol, TypeOf(Symbol)) switch
+    /// <summary>How the message names the symbol, whose type is or carries <paramref name="swapped"/> (the type the message says it replaces).</summary>
+    public string DisplayName(INamedTypeSymbol swapped) => Symbol switch
     {
-        (IMethodSymbol, _) => $"The result of '{Symbol.Name}'",
-        (_, INamedTypeSymbol { Name: "Socket" or "TcpListener" or "NetworkStream" or "TcpClient", ContainingNamespace: { Name: "Sockets" } }) => $"'{Symbol.Name}'",
-        (_, var type) when type?.ToDisplayString().Contains("TcpListener") == true => $"The TcpListener in the type of '{Symbol.Name}'",
-        (_, var type) when type?.ToDisplayString().Contains("TcpClient") == true => $"The TcpClient in the type of '{Symbol.Name}'",
-        (_, var type) when type?.ToDisplayString().Contains("NetworkStream") == true => $"The NetworkStream in the type of '{Symbol.Name}'",
-        _ => $"The Socket in the type of '{Symbol.Name}'",
+        IMethodSymbol => $"The result of '{Symbol.Name}'",
+        _ when SymbolEqualityComparer.Default.Equals(TypeOf(Symbol), swapped) => $"'{Symbol.Name}'",
+        _ => $"The {swapped.Name} in the type of '{Symbol.Name}'",
     };
 
-    private static ITypeSymbol? TypeOf(ISymbol symbol) => symbol switch
+    /// <summary>The declared type of a local, parameter, field or property, or a method's result type.</summary>
+    public static ITypeSymbol? TypeOf(ISymbol symbol) => symbol switch
     {
         ILocalSymbol local => local.Type,
         IParameterSymbol parameter => parameter.Type,
         IFieldSymbol field => field.Type,
         IPropertySymbol property => property.Type,
+        IMethodSymbol method => method.ReturnType,
         _ => null,
     };
 

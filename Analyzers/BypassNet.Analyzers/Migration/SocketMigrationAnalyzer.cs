@@ -65,7 +65,7 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
         var models = new Dictionary<SyntaxTree, SemanticModel>();
         foreach (ISymbol symbol in groups.Symbols())
         {
-            if (!symbols.IsSocketish(TypeOf(symbol)))
+            if (!symbols.IsSocketish(SocketDeclaration.TypeOf(symbol)))
             {
                 continue;
             }
@@ -124,9 +124,9 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
             {
                 if (member.ReportLocation is { } location && reported.Add(location))
                 {
-                    INamedTypeSymbol swapped = symbols.SwappedIn(TypeOf(member.Symbol)) ?? symbols.Socket;
+                    INamedTypeSymbol swapped = symbols.SwappedIn(SocketDeclaration.TypeOf(member.Symbol)) ?? symbols.Socket;
                     context.ReportDiagnostic(Diagnostic.Create(
-                        MigrationDescriptors.SocketMigration, location, rewrites, member.DisplayName, Name(symbols.Counterpart(swapped)), Name(swapped)));
+                        MigrationDescriptors.SocketMigration, location, rewrites, member.DisplayName(swapped), Name(symbols.Counterpart(swapped)), Name(swapped)));
                 }
             }
         }
@@ -178,14 +178,4 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
         && compilation.Options.SyntaxTreeOptionsProvider is { } options
         && options.TryGetDiagnosticValue(tree, MigrationDescriptors.SocketMigrationId, cancellationToken, out ReportDiagnostic report)
         && report == ReportDiagnostic.Suppress;
-
-    private static ITypeSymbol? TypeOf(ISymbol symbol) => symbol switch
-    {
-        ILocalSymbol local => local.Type,
-        IParameterSymbol parameter => parameter.Type,
-        IFieldSymbol field => field.Type,
-        IPropertySymbol property => property.Type,
-        IMethodSymbol method => method.ReturnType,
-        _ => null,
-    };
 }

@@ -160,8 +160,7 @@ internal sealed class SocketSymbols
     /// <summary>True when the counterpart of <paramref name="swapped"/> converts implicitly to <paramref name="type"/> (an interface it implements, or object).</summary>
     public bool IsImplementedByCounterpart(ITypeSymbol swapped, ITypeSymbol type) =>
         type.SpecialType == SpecialType.System_Object
-        || (type is INamedTypeSymbol named && Counterpart(swapped) is { } counterpart
-            && counterpart.AllInterfaces.Contains(named, SymbolEqualityComparer.Default));
+        || (Counterpart(swapped) is { } counterpart && Implements(counterpart, type));
 
     /// <summary>
     /// True when the counterpart type (BypassSocket for a Socket member, BypassTcpListener for a TcpListener member)
@@ -210,7 +209,10 @@ internal sealed class SocketSymbols
     public bool CounterpartConvertsTo(ITypeSymbol swapped, ITypeSymbol target) =>
         Counterpart(swapped) is { } counterpart
         && target.SpecialType != SpecialType.System_Object
-        && (InheritsFrom(counterpart, target) || (target is INamedTypeSymbol named && counterpart.AllInterfaces.Contains(named, SymbolEqualityComparer.Default)));
+        && (InheritsFrom(counterpart, target) || Implements(counterpart, target));
+
+    private static bool Implements(INamedTypeSymbol type, ITypeSymbol target) =>
+        target is INamedTypeSymbol named && type.AllInterfaces.Contains(named, SymbolEqualityComparer.Default);
 
     private static bool InheritsFrom(INamedTypeSymbol type, ITypeSymbol baseType)
     {

@@ -55,6 +55,19 @@ public class BYP100_TcpClientMigrationTests
     }
 
     [Fact]
+    public async Task A_declaration_that_carries_a_socket_is_named_by_the_type_it_swaps_not_by_its_spelling()
+    {
+        // TcpClientInfo is the program's own type: the message names the Socket inside the dictionary type.
+        using var workspace = new AdhocWorkspace();
+        var project = TestProject.From(Program(
+            "var map = new System.Collections.Generic.Dictionary<TcpClientInfo, Socket>(); map[new TcpClientInfo()] = new Socket(SocketType.Stream, ProtocolType.Tcp); map.Clear(); } sealed class TcpClientInfo { } static async Task N() {"));
+        var diagnostics = await Verify.GetDiagnosticsAsync(project.Build(workspace));
+        Assert.Contains(diagnostics, d => d.Id == Id
+            && d.GetMessage() == "The Socket in the type of 'map' can be a BypassNet.BypassSocket instead of a System.Net.Sockets.Socket");
+        await Verify.FixAllAndCompileAsync(Id, project);
+    }
+
+    [Fact]
     public async Task An_accept_loop_of_TcpClients_handed_to_a_handler_moves_the_listener_too()
     {
         string[] fixedSources = await Verify.FixAllAndCompileAsync(Id, TestProject.From("""
