@@ -180,4 +180,71 @@ public sealed class ResetTests
 
         await Faults.AssertEverythingHomeAsync(runtime);
     }
+
+    [Theory]
+    [MemberData(nameof(Faults.Both), MemberType = typeof(Faults))]
+    public async Task A_reset_is_reported_once_and_later_receives_read_end_of_stream_as_on_stock_sockets(EngineKind engine)
+    {
+        using BypassRuntime runtime = Faults.Create(engine);
+        using BypassSocket listener = Faults.Listen(runtime);
+
+        // Reset while a receive waits (owned path), and reset before the receive starts (copying path).
+        (BypassSocket waitingClient, BypassSocket waiting) = await Faults.ConnectPairAsync(runtime, listener);
+        (BypassSocket lateClient, BypassSocket late) = await Faults.ConnectPairAsync(runtime, listener);
+        using BypassSocket _ = waiting;
+        using BypassSocket __ = late;
+        ValueTask<OwnedBuffer> pending = waiting.ReceiveAsync();
+        waitingClient.Close(0);
+        lateClient.Close(0);
+        // Usually long enough for the reset to arrive before the late receive starts (the path without a waiter); the
+        // outcome must be the same either way, so the delay only chooses which path the test most often takes.
+        await Task.Delay(50);
+
+        // What System.Net.Sockets does with the same two sequences, on real sockets.
+        using var stockListener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        stockListener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        stockListener.Listen();
+        var expected = new List<string>();
+        foreach (bool waitFirst in new[] { true, false })
+        {
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await client.ConnectAsync(stockListener.LocalEndPoint!);
+            using Socket server = await stockListener.AcceptAsync();
+            ValueTask<int> first = waitFirst ? server.ReceiveAsync(new byte[8].AsMemory()) : default;
+            client.LingerState = new LingerOption(true, 0);
+            client.Close();
+            if (!waitFirst)
+            {
+                await Task.Delay(50);
+                first = server.ReceiveAsync(new byte[8].AsMemory());
+            }
+
+            expected.Add(await OutcomeAsync(async () => await first));
+            expected.Add(await OutcomeAsync(async () => await server.ReceiveAsync(new byte[8].AsMemory())));
+        }
+
+        var actual = new List<string>
+        {
+            await OutcomeAsync(async () => { using OwnedBuffer b = await pending; return b.Length; }),
+            await OutcomeAsync(async () => { using OwnedBuffer b = await waiting.ReceiveAsync(); return b.Length; }),
+            await OutcomeAsync(async () => await late.ReceiveAsync(new byte[8].AsMemory())),
+            await OutcomeAsync(async () => await late.ReceiveAsync(new byte[8].AsMemory())),
+        };
+        Assert.Equal(new[] { "SocketException ConnectionReset", "returned 0", "SocketException ConnectionReset", "returned 0" }, expected);
+        Assert.Equal(expected, actual);
+        await Faults.AssertEverythingHomeAsync(runtime);
+
+    }
+
+    private static async Task<string> OutcomeAsync(Func<Task<int>> receive)
+    {
+        try
+        {
+            return $"returned {await receive()}";
+        }
+        catch (SocketException ex)
+        {
+            return $"SocketException {ex.SocketErrorCode}";
+        }
+    }
 }

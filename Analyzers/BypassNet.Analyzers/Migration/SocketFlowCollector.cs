@@ -67,6 +67,9 @@ internal sealed class SocketFlowCollector
                 case IAnonymousFunctionOperation lambda:
                     Lambda(lambda);
                     break;
+                case IInvocationOperation invocation:
+                    AsyncStates(invocation);
+                    break;
             }
 
             if (Member(operation) is { } member)
@@ -83,6 +86,51 @@ internal sealed class SocketFlowCollector
             Use(operation, owningSymbol);
         }
     }
+
+    /// <summary>
+    /// The node of every socket of type <paramref name="type"/> passed as a Begin call's state, and of every cast of
+    /// <c>IAsyncResult.AsyncState</c> back to that type: the object a cast reads may be any of them, so they swap together.
+    /// </summary>
+    private static string AsyncStateKey(ITypeSymbol type) => "IAsyncResult.AsyncState as " + type.OriginalDefinition.ToDisplayString();
+
+    /// <summary>
+    /// A Begin call whose state may hold a socket the analysis cannot see (an <c>object</c> variable, say): a cast of
+    /// AsyncState back to a socket type might read it, so neither the casts nor the sockets passed as states can swap.
+    /// </summary>
+    private void AsyncStates(IInvocationOperation invocation)
+    {
+        foreach (IArgumentOperation argument in invocation.Arguments)
+        {
+            if (!_symbols.IsAsyncState(argument))
+            {
+                continue;
+            }
+
+            IOperation value = argument.Value is IConversionOperation { IsImplicit: true } implicitly ? implicitly.Operand : argument.Value;
+            if (IsNullOrDefault(value) || value.Type is not { } type || _symbols.IsSwapped(type) || !_symbols.MayHoldSwapped(type))
+            {
+                continue;
+            }
+
+            foreach (INamedTypeSymbol? swapped in new[] { _symbols.Socket, _symbols.Listener, _symbols.TcpClient, _symbols.NetworkStream })
+            {
+                if (swapped is not null)
+                {
+                    _groups.Block(
+                        AsyncStateKey(swapped),
+                        $"the state passed to {invocation.TargetMethod.ToDisplayString()} is a {type.ToDisplayString()} that may hold a socket, so a cast of IAsyncResult.AsyncState back to a socket cannot be followed",
+                        argument.Syntax.GetLocation());
+                }
+            }
+        }
+    }
+
+    private static TypeSyntax? CastType(SyntaxNode syntax) => syntax switch
+    {
+        CastExpressionSyntax cast => cast.Type,
+        BinaryExpressionSyntax binary when binary.IsKind(SyntaxKind.AsExpression) => binary.Right as TypeSyntax,
+        _ => null,
+    };
 
     /// <summary>The member a call, creation or member access binds to.</summary>
     private static ISymbol? Member(IOperation operation) => operation switch
@@ -400,6 +448,16 @@ internal sealed class SocketFlowCollector
                 {
                     _groups.Union(operation, conversion.Operand);
                 }
+                else if (_symbols.IsAsyncStateRead(conversion.Operand) && _symbols.IsSwapped(conversion.Type))
+                {
+                    // (Socket)ar.AsyncState: a socket the program passed as a Begin call's state (see Use and
+                    // AsyncStates); the cast swaps with those sockets.
+                    _groups.Union(operation, AsyncStateKey(conversion.Type!));
+                    foreach (Location location in SocketNames.In(CastType(conversion.Syntax), _symbols, operation.SemanticModel))
+                    {
+                        _groups.AddRewrite(operation, location);
+                    }
+                }
                 else
                 {
                     Block(operation, $"a cast from {conversion.Operand.Type?.ToDisplayString() ?? "an expression"} produces the socket");
@@ -591,6 +649,14 @@ internal sealed class SocketFlowCollector
                     || (conversion.Type is { } target && conversion.GetConversion() is { IsUserDefined: false }
                         && _symbols.CounterpartConvertsTo(operation.Type!, target)))
                 {
+                    return;
+                }
+
+                if (conversion.Type?.SpecialType == SpecialType.System_Object && conversion.Parent is IArgumentOperation state
+                    && _symbols.IsAsyncState(state) && _symbols.IsSwapped(operation.Type))
+                {
+                    // listener.BeginAccept(OnAccept, listener): it comes back through IAsyncResult.AsyncState.
+                    _groups.Union(operation, AsyncStateKey(operation.Type!));
                     return;
                 }
 

@@ -36,6 +36,7 @@ internal sealed class SocketSymbols
         CancellationToken = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
         IDisposable = compilation.GetSpecialType(SpecialType.System_IDisposable);
         IAsyncDisposable = compilation.GetTypeByMetadataName("System.IAsyncDisposable");
+        IAsyncResult = compilation.GetTypeByMetadataName("System.IAsyncResult");
     }
 
     public INamedTypeSymbol Socket { get; }
@@ -72,6 +73,33 @@ internal sealed class SocketSymbols
     public INamedTypeSymbol IDisposable { get; }
 
     public INamedTypeSymbol? IAsyncDisposable { get; }
+
+    public INamedTypeSymbol? IAsyncResult { get; }
+
+    /// <summary>
+    /// The state argument of a Begin method (the APM shape: returns IAsyncResult, ends with an AsyncCallback and an
+    /// object, whatever their names): what the matching <c>IAsyncResult.AsyncState</c> hands back to the callback.
+    /// </summary>
+    public bool IsAsyncState(IArgumentOperation argument) =>
+        IAsyncResult is not null
+        && argument.Parameter is { Type.SpecialType: SpecialType.System_Object, Ordinal: > 0 and var ordinal, ContainingSymbol: IMethodSymbol begin }
+        && ordinal == begin.Parameters.Length - 1
+        && begin.Parameters[ordinal - 1].Type.ToDisplayString() is "System.AsyncCallback" or "System.AsyncCallback?"
+        && SymbolEqualityComparer.Default.Equals(begin.ReturnType, IAsyncResult);
+
+    /// <summary>
+    /// True when a value of static type <paramref name="type"/> may be one of the swapped types at run time: object,
+    /// a type parameter, or a base class or interface of Socket, TcpListener, TcpClient or NetworkStream.
+    /// </summary>
+    public bool MayHoldSwapped(ITypeSymbol type) =>
+        type.SpecialType == SpecialType.System_Object || type.TypeKind is TypeKind.TypeParameter or TypeKind.Dynamic
+        || new[] { Socket, Listener, TcpClient, NetworkStream }.Any(swapped => swapped is not null && (InheritsFrom(swapped, type) || Implements(swapped, type)));
+
+    /// <summary><c>ar.AsyncState</c> on an IAsyncResult (or a class implementing it).</summary>
+    public bool IsAsyncStateRead(IOperation operation) =>
+        IAsyncResult is not null
+        && operation is IPropertyReferenceOperation { Property: { Name: "AsyncState", ContainingType: { } owner } }
+        && (SymbolEqualityComparer.Default.Equals(owner, IAsyncResult) || owner.AllInterfaces.Contains(IAsyncResult, SymbolEqualityComparer.Default));
 
     /// <summary>Null when the compilation cannot see both Socket and BypassNet.BypassSocket: then nothing can be swapped.</summary>
     public static SocketSymbols? Create(Compilation compilation)

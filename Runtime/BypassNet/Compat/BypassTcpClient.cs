@@ -209,6 +209,22 @@ public sealed class BypassTcpClient : IDisposable
         return _stream = new BypassNetworkStream(socket, ownsSocket: true);
     }
 
+    /// <summary>Begins connecting (as <see cref="TcpClient.BeginConnect(IPAddress, int, AsyncCallback, object)"/>).</summary>
+    public IAsyncResult BeginConnect(IPAddress address, int port, AsyncCallback? requestCallback, object? state) =>
+        TaskToAsyncResult.Begin(ConnectAsync(address, port), requestCallback, state);
+
+    /// <summary>Begins connecting to the first address that accepts (as <see cref="TcpClient.BeginConnect(IPAddress[], int, AsyncCallback, object)"/>).</summary>
+    public IAsyncResult BeginConnect(IPAddress[] addresses, int port, AsyncCallback? requestCallback, object? state) =>
+        TaskToAsyncResult.Begin(ConnectAsync(addresses, port), requestCallback, state);
+
+    /// <summary>Begins resolving and connecting (as <see cref="TcpClient.BeginConnect(string, int, AsyncCallback, object)"/>).</summary>
+    public IAsyncResult BeginConnect(string host, int port, AsyncCallback? requestCallback, object? state) =>
+        TaskToAsyncResult.Begin(ConnectAsync(host, port), requestCallback, state);
+
+    /// <summary>Ends a connect (as <see cref="TcpClient.EndConnect"/>): throws the connect's error, if any.</summary>
+    /// <exception cref="ArgumentException"><paramref name="asyncResult"/> did not come from a <c>BeginConnect</c>.</exception>
+    public void EndConnect(IAsyncResult asyncResult) => TaskToAsyncResult.End(asyncResult);
+
     /// <summary>Closes the stream and the socket (as <see cref="TcpClient.Close"/>).</summary>
     public void Close() => Dispose();
 

@@ -173,6 +173,26 @@ public sealed class BypassTcpListener : IDisposable
     public async ValueTask<BypassTcpClient> AcceptTcpClientAsync(CancellationToken cancellationToken) =>
         new(await AcceptSocketAsync(cancellationToken).ConfigureAwait(false));
 
+    /// <summary>Begins accepting a connection (as <see cref="TcpListener.BeginAcceptSocket"/>).</summary>
+    /// <exception cref="InvalidOperationException">The listener is not started.</exception>
+    public IAsyncResult BeginAcceptSocket(AsyncCallback? callback, object? state) =>
+        TaskToAsyncResult.Begin(AcceptSocketAsync(), callback, state);
+
+    /// <summary>Ends an accept (as <see cref="TcpListener.EndAcceptSocket"/>).</summary>
+    /// <exception cref="ObjectDisposedException"><see cref="Stop"/> ended the wait, as TcpListener reports it here.</exception>
+    /// <exception cref="ArgumentException"><paramref name="asyncResult"/> did not come from <see cref="BeginAcceptSocket"/>.</exception>
+    public BypassSocket EndAcceptSocket(IAsyncResult asyncResult) => EndAccept<BypassSocket>(asyncResult);
+
+    /// <summary>Begins accepting a connection as a client (as <see cref="TcpListener.BeginAcceptTcpClient"/>).</summary>
+    /// <exception cref="InvalidOperationException">The listener is not started.</exception>
+    public IAsyncResult BeginAcceptTcpClient(AsyncCallback? callback, object? state) =>
+        TaskToAsyncResult.Begin(AcceptTcpClientAsync(), callback, state);
+
+    /// <summary>Ends an accept as a client (as <see cref="TcpListener.EndAcceptTcpClient"/>).</summary>
+    /// <exception cref="ObjectDisposedException"><see cref="Stop"/> ended the wait, as TcpListener reports it here.</exception>
+    /// <exception cref="ArgumentException"><paramref name="asyncResult"/> did not come from <see cref="BeginAcceptTcpClient"/>.</exception>
+    public BypassTcpClient EndAcceptTcpClient(IAsyncResult asyncResult) => EndAccept<BypassTcpClient>(asyncResult);
+
     /// <summary>Stops the listener for good.</summary>
     public void Dispose()
     {
@@ -183,6 +203,20 @@ public sealed class BypassTcpListener : IDisposable
 
         _disposed = true;
         Stop();
+    }
+
+    // TcpListener's End methods turn the abort of a stopped listener into ObjectDisposedException, which is what
+    // callback-style accept loops catch to end.
+    private T EndAccept<T>(IAsyncResult asyncResult)
+    {
+        try
+        {
+            return TaskToAsyncResult.End<T>(asyncResult);
+        }
+        catch (SocketException) when (!_active)
+        {
+            throw new ObjectDisposedException(typeof(BypassSocket).FullName);
+        }
     }
 
     private async ValueTask<BypassSocket> AcceptAsync(BypassSocket server, CancellationToken cancellationToken)

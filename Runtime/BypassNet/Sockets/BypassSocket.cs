@@ -1,5 +1,5 @@
 // Over 300 lines on purpose: the drop-in face mirrors System.Net.Sockets.Socket's TCP surface member for member
-// (constructors, sync/async/APM-free overloads, options, endpoints); each member is a thin delegation to the transport.
+// (constructors, sync, task and Begin/End overloads, options, endpoints); each member is a thin delegation to the transport.
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
@@ -423,6 +423,120 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
     /// <summary>Receives, blocking (as <see cref="Socket.Receive(byte[], SocketFlags)"/>).</summary>
     public int Receive(byte[] buffer, SocketFlags socketFlags) => Receive(buffer.AsSpan(), socketFlags);
 
+    // Begin/End pairs, as Socket's own are since .NET 8: the task-based call wrapped by TaskToAsyncResult. The callback
+    // runs where the task completes (the thread pool, unless continuations run inline on the ring threads).
+
+    /// <summary>Begins accepting a connection (as <see cref="Socket.BeginAccept(AsyncCallback, object)"/>).</summary>
+    public IAsyncResult BeginAccept(AsyncCallback? callback, object? state)
+    {
+        ThrowIfDisposed();
+        return TaskToAsyncResult.Begin(AcceptAsync(CancellationToken.None).AsTask(), callback, state);
+    }
+
+    /// <summary>Ends an accept (as <see cref="Socket.EndAccept(IAsyncResult)"/>): the accepted socket, or the accept's error.</summary>
+    /// <exception cref="ArgumentException"><paramref name="asyncResult"/> did not come from <see cref="BeginAccept"/>.</exception>
+    public BypassSocket EndAccept(IAsyncResult asyncResult)
+    {
+        ThrowIfDisposed();
+        return TaskToAsyncResult.End<BypassSocket>(asyncResult);
+    }
+
+    /// <summary>Begins connecting (as <see cref="Socket.BeginConnect(EndPoint, AsyncCallback, object)"/>).</summary>
+    public IAsyncResult BeginConnect(EndPoint remoteEP, AsyncCallback? callback, object? state) =>
+        TaskToAsyncResult.Begin(ConnectAsync(remoteEP, CancellationToken.None).AsTask(), callback, state);
+
+    /// <summary>Begins connecting (as <see cref="Socket.BeginConnect(IPAddress, int, AsyncCallback, object)"/>).</summary>
+    public IAsyncResult BeginConnect(IPAddress address, int port, AsyncCallback? requestCallback, object? state) =>
+        BeginConnect(new IPEndPoint(address, port), requestCallback, state);
+
+    /// <summary>Begins connecting to the first address that accepts (as <see cref="Socket.BeginConnect(IPAddress[], int, AsyncCallback, object)"/>).</summary>
+    public IAsyncResult BeginConnect(IPAddress[] addresses, int port, AsyncCallback? requestCallback, object? state)
+    {
+        ArgumentNullException.ThrowIfNull(addresses);
+        ThrowIfDisposed();
+        return TaskToAsyncResult.Begin(ConnectAsync(addresses, port, CancellationToken.None).AsTask(), requestCallback, state);
+    }
+
+    /// <summary>Begins resolving and connecting (as <see cref="Socket.BeginConnect(string, int, AsyncCallback, object)"/>).</summary>
+    public IAsyncResult BeginConnect(string host, int port, AsyncCallback? requestCallback, object? state) =>
+        BeginConnect(new DnsEndPoint(host, port), requestCallback, state);
+
+    /// <summary>Ends a connect (as <see cref="Socket.EndConnect(IAsyncResult)"/>): throws the connect's error, if any.</summary>
+    /// <exception cref="ArgumentException"><paramref name="asyncResult"/> did not come from a <c>BeginConnect</c>.</exception>
+    public void EndConnect(IAsyncResult asyncResult)
+    {
+        ThrowIfDisposed();
+        TaskToAsyncResult.End(asyncResult);
+    }
+
+    /// <summary>Begins sending (as <see cref="Socket.BeginSend(byte[], int, int, SocketFlags, AsyncCallback, object)"/>); the array must not change until it ends.</summary>
+    public IAsyncResult BeginSend(byte[] buffer, int offset, int size, SocketFlags socketFlags, AsyncCallback? callback, object? state)
+    {
+        ThrowIfDisposed();
+        ValidateBuffer(buffer, offset, size);
+        return TaskToAsyncResult.Begin(SendStarted(buffer.AsMemory(offset, size), socketFlags), callback, state);
+    }
+
+    /// <summary>
+    /// Begins sending (as <see cref="Socket.BeginSend(byte[], int, int, SocketFlags, out SocketError, AsyncCallback, object)"/>):
+    /// a send that fails at once returns null with its error in <paramref name="errorCode"/>.
+    /// </summary>
+    public IAsyncResult? BeginSend(byte[] buffer, int offset, int size, SocketFlags socketFlags, out SocketError errorCode, AsyncCallback? callback, object? state)
+    {
+        ThrowIfDisposed();
+        ValidateBuffer(buffer, offset, size);
+        return BeginOrFail(SendStarted(buffer.AsMemory(offset, size), socketFlags), out errorCode, callback, state);
+    }
+
+    /// <summary>Ends a send (as <see cref="Socket.EndSend(IAsyncResult)"/>): the bytes sent, or the send's error.</summary>
+    /// <exception cref="ArgumentException"><paramref name="asyncResult"/> did not come from a <c>BeginSend</c>.</exception>
+    public int EndSend(IAsyncResult asyncResult)
+    {
+        ThrowIfDisposed();
+        return TaskToAsyncResult.End<int>(asyncResult);
+    }
+
+    /// <summary>Ends a send (as <see cref="Socket.EndSend(IAsyncResult, out SocketError)"/>): an error gives 0 and its code instead of an exception.</summary>
+    public int EndSend(IAsyncResult asyncResult, out SocketError errorCode)
+    {
+        ThrowIfDisposed();
+        return EndOrError(asyncResult, out errorCode);
+    }
+
+    /// <summary>Begins receiving into <paramref name="buffer"/> (as <see cref="Socket.BeginReceive(byte[], int, int, SocketFlags, AsyncCallback, object)"/>).</summary>
+    public IAsyncResult BeginReceive(byte[] buffer, int offset, int size, SocketFlags socketFlags, AsyncCallback? callback, object? state)
+    {
+        ThrowIfDisposed();
+        ValidateBuffer(buffer, offset, size);
+        return TaskToAsyncResult.Begin(ReceiveStarted(buffer.AsMemory(offset, size), socketFlags), callback, state);
+    }
+
+    /// <summary>
+    /// Begins receiving (as <see cref="Socket.BeginReceive(byte[], int, int, SocketFlags, out SocketError, AsyncCallback, object)"/>):
+    /// a receive that fails at once returns null with its error in <paramref name="errorCode"/>.
+    /// </summary>
+    public IAsyncResult? BeginReceive(byte[] buffer, int offset, int size, SocketFlags socketFlags, out SocketError errorCode, AsyncCallback? callback, object? state)
+    {
+        ThrowIfDisposed();
+        ValidateBuffer(buffer, offset, size);
+        return BeginOrFail(ReceiveStarted(buffer.AsMemory(offset, size), socketFlags), out errorCode, callback, state);
+    }
+
+    /// <summary>Ends a receive (as <see cref="Socket.EndReceive(IAsyncResult)"/>): the bytes received (0: the peer closed), or the receive's error.</summary>
+    /// <exception cref="ArgumentException"><paramref name="asyncResult"/> did not come from a <c>BeginReceive</c>.</exception>
+    public int EndReceive(IAsyncResult asyncResult)
+    {
+        ThrowIfDisposed();
+        return TaskToAsyncResult.End<int>(asyncResult);
+    }
+
+    /// <summary>Ends a receive (as <see cref="Socket.EndReceive(IAsyncResult, out SocketError)"/>): an error gives 0 and its code instead of an exception.</summary>
+    public int EndReceive(IAsyncResult asyncResult, out SocketError errorCode)
+    {
+        ThrowIfDisposed();
+        return EndOrError(asyncResult, out errorCode);
+    }
+
     /// <summary>Shuts down sending, receiving or both (as <see cref="Socket.Shutdown"/>).</summary>
     public void Shutdown(SocketShutdown how) => Socket.Shutdown(how);
 
@@ -522,6 +636,83 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
             throw new InvalidOperationException("A blocking socket call on a BypassNet ring thread would deadlock the ring; use the async methods.");
         }
     }
+
+    private static void ValidateBuffer(byte[] buffer, int offset, int size)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, buffer.Length);
+        ArgumentOutOfRangeException.ThrowIfNegative(size);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(size, buffer.Length - offset);
+    }
+
+    // For the Begin methods: an error the call throws at once (a connection already reset) goes into the task, as
+    // Socket's do, so the callback still runs and End reports it.
+    private Task<int> SendStarted(ReadOnlyMemory<byte> buffer, SocketFlags socketFlags)
+    {
+        try
+        {
+            return SendAsync(buffer, socketFlags).AsTask();
+        }
+        catch (SocketException ex)
+        {
+            return Task.FromException<int>(ex);
+        }
+    }
+
+    private Task<int> ReceiveStarted(Memory<byte> buffer, SocketFlags socketFlags)
+    {
+        try
+        {
+            return ReceiveAsync(buffer, socketFlags).AsTask();
+        }
+        catch (SocketException ex)
+        {
+            return Task.FromException<int>(ex);
+        }
+    }
+
+    /// <summary>The out-SocketError Begin overloads: a task that already failed gives null and its code, as Socket's do.</summary>
+    private static IAsyncResult? BeginOrFail(Task<int> task, out SocketError errorCode, AsyncCallback? callback, object? state)
+    {
+        if (task.IsFaulted || task.IsCanceled)
+        {
+            errorCode = ErrorOf(task);
+            // Observed here: the caller gets the code, not the exception.
+            _ = task.Exception;
+            return null;
+        }
+
+        errorCode = SocketError.Success;
+        return TaskToAsyncResult.Begin(task, callback, state);
+    }
+
+    /// <summary>The out-SocketError End overloads: waits, then the result, or 0 and the error's code.</summary>
+    private static int EndOrError(IAsyncResult asyncResult, out SocketError errorCode)
+    {
+        Task<int> task = TaskToAsyncResult.Unwrap<int>(asyncResult);
+        if (!task.IsCompleted)
+        {
+            // Ended before it completed (outside its callback): block, as Socket does.
+            ((IAsyncResult)task).AsyncWaitHandle.WaitOne();
+        }
+        if (task.IsCompletedSuccessfully)
+        {
+            errorCode = SocketError.Success;
+            return task.Result;
+        }
+
+        errorCode = ErrorOf(task);
+        return 0;
+    }
+
+    /// <summary>The SocketError Socket reports for a failed operation: a closed socket or a cancellation is OperationAborted.</summary>
+    private static SocketError ErrorOf(Task task) => task.IsCanceled ? SocketError.OperationAborted : task.Exception?.InnerException switch
+    {
+        SocketException socketError => socketError.SocketErrorCode,
+        ObjectDisposedException or OperationCanceledException => SocketError.OperationAborted,
+        _ => SocketError.SocketError,
+    };
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 }

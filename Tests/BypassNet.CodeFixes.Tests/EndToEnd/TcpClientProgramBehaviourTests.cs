@@ -40,7 +40,7 @@ public class TcpClientProgramBehaviourTests
         CancellationToken ct = timeout.Token;
         using var upstream = new TcpListener(IPAddress.Loopback, 0);
         upstream.Start();
-        Task serving = ServeOneLineAsync(upstream, "upstream says hi", ct);
+        Task serving = LineClient.ServeOneLineAsync(upstream, "upstream says hi", ct);
 
         int port = (int)server.GetMethod("Start")!.Invoke(null, null)!;
         var transcript = new List<string>();
@@ -74,7 +74,7 @@ public class TcpClientProgramBehaviourTests
             // QUIT: the server closes; the client reads end of stream, and the count drops.
             await first.SendAsync("QUIT\n", ct);
             transcript.Add(await first.ReadLineAsync(ct) ?? "EOF");
-            transcript.Add(await WaitForCountAsync(second, "1", ct));
+            transcript.Add(await second.WaitForCountAsync("1", ct));
         }
         finally
         {
@@ -84,65 +84,5 @@ public class TcpClientProgramBehaviourTests
 
         await serving.WaitAsync(s_bound);
         return transcript;
-    }
-
-    private static async Task<string> WaitForCountAsync(LineClient client, string expected, CancellationToken ct)
-    {
-        // The reset session ends on its own schedule; the count settles once it has.
-        string count;
-        while ((count = await client.AskAsync("COUNT", ct)) != expected)
-        {
-            await Task.Delay(10, ct);
-        }
-
-        return "COUNT " + count;
-    }
-
-    private static async Task ServeOneLineAsync(TcpListener listener, string line, CancellationToken ct)
-    {
-        using TcpClient client = await listener.AcceptTcpClientAsync(ct);
-        await client.GetStream().WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), ct);
-    }
-
-    /// <summary>A stock TcpClient speaking the line protocol.</summary>
-    private sealed class LineClient : IDisposable
-    {
-        private readonly TcpClient _client;
-        private readonly StreamReader _reader;
-
-        private LineClient(TcpClient client)
-        {
-            _client = client;
-            _reader = new StreamReader(client.GetStream(), Encoding.UTF8);
-        }
-
-        public static async Task<LineClient> ConnectAsync(int port, CancellationToken ct)
-        {
-            var client = new TcpClient(AddressFamily.InterNetwork) { NoDelay = true };
-            await client.ConnectAsync(IPAddress.Loopback, port, ct);
-            return new LineClient(client);
-        }
-
-        public async Task<string> AskAsync(string line, CancellationToken ct)
-        {
-            await SendAsync(line + "\n", ct);
-            return await ReadLineAsync(ct) ?? "EOF";
-        }
-
-        public Task SendAsync(string text, CancellationToken ct) => _client.GetStream().WriteAsync(Encoding.UTF8.GetBytes(text), ct).AsTask();
-
-        public async Task<string?> ReadLineAsync(CancellationToken ct) => await _reader.ReadLineAsync(ct);
-
-        public void Reset()
-        {
-            _client.LingerState = new LingerOption(true, 0);
-            _client.Close();
-        }
-
-        public void Dispose()
-        {
-            _reader.Dispose();
-            _client.Dispose();
-        }
     }
 }

@@ -28,17 +28,17 @@ public class BYP102_BlockedGroupTests
         """;
 
     [Fact]
-    public async Task A_TcpClient_that_begins_a_connect_is_reported_with_the_API_and_its_corrected_twin_migrates()
+    public async Task A_socket_that_begins_a_disconnect_is_reported_with_the_API_and_its_corrected_twin_migrates()
     {
         var diagnostics = await Verify.VerifyDiagnosticsAsync(Id, TestProject.From(Program(
-            "using var tcp = new TcpClient(); var pending = [|tcp|].BeginConnect(IPAddress.Loopback, 6379, null, null); pending.AsyncWaitHandle.WaitOne(); Socket client = tcp.Client; client.NoDelay = true;")));
+            "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); await s.ConnectAsync(IPAddress.Loopback, 6379); var pending = [|s|].BeginDisconnect(false, null, null); pending.AsyncWaitHandle.WaitOne();")));
         string message = Assert.Single(diagnostics).GetMessage();
-        Assert.Contains("BypassTcpClient has no System.Net.Sockets.TcpClient.BeginConnect(", message, StringComparison.Ordinal);
-        Assert.Contains("the client created at Test0.cs:10", message, StringComparison.Ordinal);
+        Assert.Contains("BypassSocket has no System.Net.Sockets.Socket.BeginDisconnect(", message, StringComparison.Ordinal);
+        Assert.Contains("the socket created at Test0.cs:10", message, StringComparison.Ordinal);
 
-        // The twin awaits ConnectAsync: BYP100 instead, and no BYP102.
+        // The twin shuts down and closes (BypassSocket has the other Begin/End pairs, but no Disconnect): BYP100 instead.
         var twin = TestProject.From(Program(
-            "using var tcp = new TcpClient(); await tcp.ConnectAsync(IPAddress.Loopback, 6379); Socket client = tcp.Client; client.NoDelay = true;"));
+            "var s = new Socket(SocketType.Stream, ProtocolType.Tcp); await s.ConnectAsync(IPAddress.Loopback, 6379); var pending = s.BeginSend(new byte[1], 0, 1, SocketFlags.None, null, null); s.EndSend(pending); s.Shutdown(SocketShutdown.Both); s.Close();"));
         await Verify.VerifyNoDiagnosticAsync(Id, twin);
         await Verify.FixAllAndCompileAsync("BYP100", twin);
     }

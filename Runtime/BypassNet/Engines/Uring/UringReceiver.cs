@@ -245,12 +245,23 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
 
     public void OnError(int errno)
     {
+        ReceiveWait waiting;
         lock (_gate)
         {
-            _errno = errno;
+            waiting = TakeWaiterLocked(out _, out _);
+            // As recv(2) does: the error is reported once, by the receive waiting now or else the next one; after it
+            // the connection reads as ended (0), as it does on System.Net.Sockets.
+            if (waiting == ReceiveWait.None || errno == Interop.Libc.ECANCELED)
+            {
+                _errno = errno;
+            }
+            else
+            {
+                _eof = true;
+            }
         }
 
-        Fail(SocketErrors.Exception(errno));
+        Complete(waiting, null, 0, SocketErrors.Exception(errno));
     }
 
     /// <summary>Poisoning found a slot written after return (ring thread): this and every later receive fail with it.</summary>
@@ -333,7 +344,15 @@ internal sealed class UringReceiver : IValueTaskSource<OwnedBuffer>, IValueTaskS
 
         if (_errno != 0)
         {
-            throw SocketErrors.Exception(_errno);
+            int errno = _errno;
+            if (errno != Interop.Libc.ECANCELED)
+            {
+                // Reported once (see OnError); a stopped ring (ECANCELED) fails every receive.
+                _errno = 0;
+                _eof = true;
+            }
+
+            throw SocketErrors.Exception(errno);
         }
 
         failure = _failure;
