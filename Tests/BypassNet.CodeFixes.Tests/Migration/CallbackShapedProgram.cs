@@ -4,7 +4,7 @@ namespace BypassNet.CodeFixes.Tests.Migration;
 /// A line-protocol server written for these tests in the callback (Begin/End) shape of older socket programs: an
 /// accept chain that passes the listener as its state, a session object holding the socket and its buffer for the
 /// receive chain, replies sent with the socket as state (read back with <c>as Socket</c> and a cast), receive errors
-/// taken through the <c>out SocketError</c> overload, and an outbound <c>BeginConnect</c> that fetches a line from
+/// taken through the <c>out SocketError</c> overloads, and an outbound <c>BeginConnect</c> that fetches a line from
 /// another server. All of it has BypassNet counterparts, so BYP100 moves the whole program.
 /// </summary>
 internal static class CallbackShapedProgram
@@ -75,7 +75,11 @@ internal static class CallbackShapedProgram
                     }
 
                     var session = new Session(handler);
-                    handler.BeginReceive(session.Buffer, 0, Session.BufferSize, SocketFlags.None, new AsyncCallback(OnReceive), session);
+                    handler.BeginReceive(session.Buffer, 0, Session.BufferSize, SocketFlags.None, out SocketError started, new AsyncCallback(OnReceive), session);
+                    if (started != SocketError.Success)
+                    {
+                        Drop(handler);
+                    }
                 }
 
                 private static void OnReceive(IAsyncResult ar)

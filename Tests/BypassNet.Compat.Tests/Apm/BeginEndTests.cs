@@ -81,6 +81,14 @@ public sealed class BeginEndTests : IClassFixture<EngineRuntimes>
         using TcpClient accepted = await stock.AcceptTcpClientAsync(Deadline.Token());
         Assert.Equal(((IPEndPoint)socket.LocalEndPoint!).Port, ((IPEndPoint)accepted.Client.RemoteEndPoint!).Port);
 
+        // The connect-with-timeout idiom: wait on the handle, then look at Connected before EndConnect.
+        using var timed = new BypassSocket(_runtimes[engine], AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        IAsyncResult connecting = timed.BeginConnect("127.0.0.1", port, null, null);
+        Assert.True(connecting.AsyncWaitHandle.WaitOne(Deadline.Hang));
+        Assert.True(timed.Connected);
+        timed.EndConnect(connecting);
+        using TcpClient acceptedTimed = await stock.AcceptTcpClientAsync(Deadline.Token());
+
         // A port nobody listens on, for both: the refusal surfaces in EndConnect, the same way.
         int closedPort = ClosedPort();
         using var ours = new BypassSocket(_runtimes[engine], AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
