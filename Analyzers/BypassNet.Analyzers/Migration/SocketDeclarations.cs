@@ -161,6 +161,9 @@ internal sealed class SocketDeclaration
                 return declaration.Type;
             case (ILocalSymbol, ForEachStatementSyntax loop):
                 return loop.Type;
+            case (ILocalSymbol, SingleVariableDesignationSyntax { Parent: DeclarationPatternSyntax pattern }):
+                // ar.AsyncState is Socket s: the collector lets only reads of AsyncState through (others block).
+                return pattern.Type;
             case (ILocalSymbol, SingleVariableDesignationSyntax designation):
                 // out var s, out Socket s, foreach (var (s, state) in map), foreach ((Socket s, int n) in pairs)
                 for (SyntaxNode? current = designation.Parent; current is not null; current = current.Parent)

@@ -70,6 +70,9 @@ internal sealed class SocketFlowCollector
                 case IInvocationOperation invocation:
                     AsyncStates(invocation);
                     break;
+                case IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol local } pattern when _symbols.IsSocketish(local.Type):
+                    TypePattern(pattern, local);
+                    break;
             }
 
             if (Member(operation) is { } member)
@@ -123,6 +126,27 @@ internal sealed class SocketFlowCollector
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// <c>ar.AsyncState is Socket s</c> reads a Begin call's state as the cast does (see <see cref="AsyncStateKey"/>);
+    /// a type pattern over anything else produces a socket the analysis does not follow.
+    /// </summary>
+    private void TypePattern(IDeclarationPatternOperation pattern, ILocalSymbol local)
+    {
+        IOperation? input = pattern.Parent is IIsPatternOperation test ? test.Value : null;
+        while (input is IConversionOperation { IsImplicit: true } implicitly)
+        {
+            input = implicitly.Operand;
+        }
+
+        if (input is not null && _symbols.IsAsyncStateRead(input) && _symbols.IsSwapped(local.Type))
+        {
+            _groups.Union(local, AsyncStateKey(local.Type));
+            return;
+        }
+
+        Block(local, $"a type pattern on {input?.Type?.ToDisplayString() ?? "an expression"} produces the socket");
     }
 
     private static TypeSyntax? CastType(SyntaxNode syntax) => syntax switch

@@ -229,4 +229,47 @@ public class BYP100_BeginEndMigrationTests
         Assert.Contains("BypassSocket sent = (BypassSocket)ar.AsyncState;", text, StringComparison.Ordinal);
         Assert.Contains("var other = new BypassSocket(", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_type_pattern_on_AsyncState_swaps_like_the_cast_and_one_on_another_object_blocks()
+    {
+        const string Program = """
+            using System;
+            using System.Net;
+            using System.Net.Sockets;
+
+            static class Sender
+            {
+                static readonly System.Collections.Generic.List<Socket> s_done = new();
+
+                public static void Run()
+                {
+                    var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                    socket.Connect(IPAddress.Loopback, 7000);
+                    socket.BeginSend(new byte[1], 0, 1, SocketFlags.None, OnSent, socket);
+                    s_done.Remove(socket);
+                }
+
+                static void OnSent(IAsyncResult ar)
+                {
+                    if (ar.AsyncState is Socket sent)
+                    {
+                        sent.EndSend(ar);
+                        s_done.Add(sent);
+                    }
+                }
+            }
+            """;
+        var project = TestProject.From(Program);
+        await Verify.VerifyNoDiagnosticAsync("BYP102", project);
+        string text = Assert.Single(await Verify.FixAllAndCompileAsync(Id, project));
+        Assert.Contains("if (ar.AsyncState is BypassSocket sent)", text, StringComparison.Ordinal);
+        Assert.Contains("List<BypassSocket> s_done = new();", text, StringComparison.Ordinal);
+
+        // The same pattern on an object of unknown origin, in the same group (s_done): that socket could be anything's.
+        string elsewhere = Program.Replace("if (ar.AsyncState is Socket sent)", "if (Registry.Last is Socket [|sent|])", StringComparison.Ordinal)
+            .Replace("static class Sender", "static class Registry { public static object Last; }\n\nstatic class Sender", StringComparison.Ordinal);
+        var diagnostics = await Verify.VerifyDiagnosticsAsync("BYP102", TestProject.From(elsewhere));
+        Assert.Contains("a type pattern on object produces the socket", Assert.Single(diagnostics).GetMessage(), StringComparison.Ordinal);
+    }
 }
