@@ -292,6 +292,33 @@ public sealed class BypassNetworkStream : Stream
         return AwaitSendAsync(send);
     }
 
+    /// <summary>
+    /// Begins a read (as <see cref="NetworkStream.BeginRead"/>): over <see cref="ReadAsync(byte[], int, int, CancellationToken)"/>,
+    /// so no thread waits for the data and a pending read never holds up a write, as Stream's own Begin methods would.
+    /// </summary>
+    public override IAsyncResult BeginRead(byte[] buffer, int offset, int count, AsyncCallback? callback, object? state) =>
+        TaskToAsyncResult.Begin(ReadAsync(buffer, offset, count, CancellationToken.None), callback, state);
+
+    /// <summary>Ends a read (as <see cref="NetworkStream.EndRead"/>): the bytes read (0: the peer closed), or an <see cref="IOException"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="asyncResult"/> did not come from <see cref="BeginRead"/>.</exception>
+    public override int EndRead(IAsyncResult asyncResult)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return TaskToAsyncResult.End<int>(asyncResult);
+    }
+
+    /// <summary>Begins a write (as <see cref="NetworkStream.BeginWrite"/>), over <see cref="WriteAsync(byte[], int, int, CancellationToken)"/>; the array must not change until it ends.</summary>
+    public override IAsyncResult BeginWrite(byte[] buffer, int offset, int count, AsyncCallback? callback, object? state) =>
+        TaskToAsyncResult.Begin(WriteAsync(buffer, offset, count, CancellationToken.None), callback, state);
+
+    /// <summary>Ends a write (as <see cref="NetworkStream.EndWrite"/>): throws the write's <see cref="IOException"/>, if any.</summary>
+    /// <exception cref="ArgumentException"><paramref name="asyncResult"/> did not come from <see cref="BeginWrite"/>.</exception>
+    public override void EndWrite(IAsyncResult asyncResult)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        TaskToAsyncResult.End(asyncResult);
+    }
+
     /// <summary>Does nothing: data is sent as it is written (as <see cref="NetworkStream.Flush"/>).</summary>
     public override void Flush()
     {

@@ -272,4 +272,50 @@ public class BYP100_BeginEndMigrationTests
         var diagnostics = await Verify.VerifyDiagnosticsAsync("BYP102", TestProject.From(elsewhere));
         Assert.Contains("a type pattern on object produces the socket", Assert.Single(diagnostics).GetMessage(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_TcpClient_read_chain_over_its_stream_with_the_client_as_state_migrates()
+    {
+        var project = TestProject.From("""
+            using System;
+            using System.Net;
+            using System.Net.Sockets;
+
+            sealed class Peer
+            {
+                private readonly byte[] _buffer = new byte[512];
+
+                public void Start()
+                {
+                    var client = new TcpClient();
+                    client.BeginConnect(IPAddress.Loopback, 7000, OnConnected, client);
+                }
+
+                private void OnConnected(IAsyncResult ar)
+                {
+                    var client = (TcpClient)ar.AsyncState;
+                    client.EndConnect(ar);
+                    NetworkStream stream = client.GetStream();
+                    stream.BeginRead(_buffer, 0, _buffer.Length, OnRead, stream);
+                }
+
+                private void OnRead(IAsyncResult ar)
+                {
+                    var stream = (NetworkStream)ar.AsyncState;
+                    int read = stream.EndRead(ar);
+                    if (read > 0)
+                    {
+                        stream.BeginWrite(_buffer, 0, read, done => stream.EndWrite(done), null);
+                        stream.BeginRead(_buffer, 0, _buffer.Length, OnRead, stream);
+                    }
+                }
+            }
+            """);
+        await Verify.VerifyNoDiagnosticAsync("BYP102", project);
+        string text = Assert.Single(await Verify.FixAllAndCompileAsync(Id, project));
+        Assert.Contains("var client = new BypassTcpClient();", text, StringComparison.Ordinal);
+        Assert.Contains("var client = (BypassTcpClient)ar.AsyncState;", text, StringComparison.Ordinal);
+        Assert.Contains("BypassNetworkStream stream = client.GetStream();", text, StringComparison.Ordinal);
+        Assert.Contains("var stream = (BypassNetworkStream)ar.AsyncState;", text, StringComparison.Ordinal);
+    }
 }

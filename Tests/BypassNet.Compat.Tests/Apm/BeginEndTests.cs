@@ -6,8 +6,8 @@ using BypassNet.Compat.Tests.Support;
 namespace BypassNet.Compat.Tests.Apm;
 
 /// <summary>
-/// The Begin/End pairs of <see cref="BypassSocket"/>, <see cref="BypassTcpListener"/> and <see cref="BypassTcpClient"/>
-/// behave like those of Socket, TcpListener and TcpClient, which callback-style programs (the accept / receive / send
+/// The Begin/End pairs of <see cref="BypassSocket"/>, <see cref="BypassTcpListener"/>, <see cref="BypassTcpClient"/> and
+/// <see cref="BypassNetworkStream"/> behave like those of Socket, TcpListener, TcpClient and NetworkStream, which callback-style programs (the accept / receive / send
 /// chains of the classic asynchronous server) rely on: real loopback connections on both engines, stock peers, and the
 /// stock type's exceptions and error codes side by side.
 /// </summary>
@@ -241,6 +241,50 @@ public sealed class BeginEndTests : IClassFixture<EngineRuntimes>
         Assert.Equal(SocketError.ConnectionRefused, Assert.Throws<SocketException>(() => refused.EndConnect(pending)).SocketErrorCode);
     }
 
+    [Theory]
+    [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
+    public async Task The_stream_reads_and_writes_through_Begin_End_both_ways_at_once_as_NetworkStream_does(EngineKind engine)
+    {
+        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(_runtimes[engine]);
+        using BypassSocket _ = client;
+        var ours = new BypassNetworkStream(server, ownsSocket: true);
+
+        // A read waits for data while a write goes out on the same stream (Stream's own Begin methods would hold the
+        // write back until the read ended, which a chat-style program never lets happen).
+        var buffer = new byte[16];
+        var read = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        IAsyncResult reading = ours.BeginRead(buffer, 0, buffer.Length, ar => read.SetResult(ours.EndRead(ar)), "read");
+        Assert.Equal("read", reading.AsyncState);
+        Assert.False(reading.IsCompleted);
+        IAsyncResult writing = ours.BeginWrite("out"u8.ToArray(), 0, 3, null, null);
+        Assert.True(writing.AsyncWaitHandle.WaitOne(Deadline.Hang), "the write waited for the pending read");
+        ours.EndWrite(writing);
+        Assert.False(reading.IsCompleted);
+        var echoed = new byte[3];
+        Assert.Equal(3, await client.ReceiveAsync(echoed.AsMemory(), Deadline.Token()));
+        Assert.Equal("out"u8.ToArray(), echoed);
+        await client.SendAsync("in"u8.ToArray().AsMemory(), Deadline.Token());
+        Assert.Equal(2, await read.Task.WaitAsync(Deadline.Token()));
+        Assert.Equal("in"u8.ToArray(), buffer[..2]);
+
+        // A reset peer, and a disposed stream: the same exceptions as NetworkStream's, side by side.
+        (Socket stockClient, Socket stockServer) = await StockPairAsync();
+        using Socket __ = stockClient;
+        using var theirs = new NetworkStream(stockServer, ownsSocket: true);
+        IAsyncResult oursPending = ours.BeginRead(buffer, 0, buffer.Length, null, null);
+        IAsyncResult theirsPending = theirs.BeginRead(buffer, 0, buffer.Length, null, null);
+        Reset(client);
+        Reset(stockClient);
+        Assert.Equal(Outcome(() => theirs.EndRead(theirsPending)), Outcome(() => ours.EndRead(oursPending)));
+        IAsyncResult oursLast = ours.BeginWrite(new byte[1], 0, 1, null, null);
+        ours.Dispose();
+        theirs.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => ours.EndWrite(oursLast));
+        Assert.Equal(
+            Outcome(() => theirs.BeginRead(buffer, 0, 1, null, null)),
+            Outcome(() => ours.BeginRead(buffer, 0, 1, null, null)));
+    }
+
     /// <summary>The shape of the classic callback server: accept chain, and per connection a receive → send → receive chain.</summary>
     private sealed class CallbackEchoServer : IDisposable
     {
@@ -357,6 +401,10 @@ public sealed class BeginEndTests : IClassFixture<EngineRuntimes>
         catch (SocketException ex)
         {
             return $"SocketException {ex.SocketErrorCode}";
+        }
+        catch (IOException ex) when (ex.InnerException is SocketException inner)
+        {
+            return $"IOException over {inner.SocketErrorCode}";
         }
         catch (Exception ex)
         {
