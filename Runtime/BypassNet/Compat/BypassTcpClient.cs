@@ -81,11 +81,11 @@ public sealed class BypassTcpClient : IDisposable
     /// <summary>Wraps a connected (accepted) socket, which the client then owns.</summary>
     internal BypassTcpClient(BypassSocket socket) => _client = socket;
 
-    /// <summary>The underlying socket (as <see cref="TcpClient.Client"/>).</summary>
+    /// <summary>The underlying socket (as <see cref="TcpClient.Client"/>); null once the client is disposed, as TcpClient's is.</summary>
     /// <exception cref="ArgumentNullException">The value set is null.</exception>
     public BypassSocket Client
     {
-        get => _client;
+        get => _disposed ? null! : _client;
         set => _client = value ?? throw new ArgumentNullException(nameof(value));
     }
 

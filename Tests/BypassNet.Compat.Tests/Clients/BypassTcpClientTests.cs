@@ -84,6 +84,10 @@ public sealed class BypassTcpClientTests : IClassFixture<EngineRuntimes>
         Assert.Throws<ObjectDisposedException>(() => theirs.GetStream());
         Assert.False(ours.Connected);
         Assert.Throws<ObjectDisposedException>(() => ours.Connect(IPAddress.Loopback, 1));
+
+        // TcpClient hands out no socket once disposed; code that checks 'client.Client == null' relies on it.
+        Assert.Null(theirs.Client);
+        Assert.Null(ours.Client);
         ours.Dispose();
     }
 
