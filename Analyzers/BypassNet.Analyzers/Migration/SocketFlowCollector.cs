@@ -149,6 +149,16 @@ internal sealed class SocketFlowCollector
         Block(local, $"a type pattern on {input?.Type?.ToDisplayString() ?? "an expression"} produces the socket");
     }
 
+    /// <summary>How a reason names the value it is about: socket, listener, client or stream, by the type it carries.</summary>
+    private string Noun(IOperation operation)
+    {
+        INamedTypeSymbol? swapped = _symbols.SwappedIn(operation.Type);
+        return SymbolEqualityComparer.Default.Equals(swapped, _symbols.Listener) ? "listener"
+            : SymbolEqualityComparer.Default.Equals(swapped, _symbols.TcpClient) ? "client"
+            : SymbolEqualityComparer.Default.Equals(swapped, _symbols.NetworkStream) ? "stream"
+            : "socket";
+    }
+
     private static TypeSyntax? CastType(SyntaxNode syntax) => syntax switch
     {
         CastExpressionSyntax cast => cast.Type,
@@ -398,7 +408,7 @@ internal sealed class SocketFlowCollector
                 _groups.Union(operation, property.Property.OriginalDefinition);
                 break;
             case IPropertyReferenceOperation property:
-                Acquired(operation, $"the socket comes from {property.Property.ToDisplayString()}");
+                Acquired(operation, $"the {Noun(operation)} comes from {property.Property.ToDisplayString()}");
                 break;
             case IObjectCreationOperation creation:
                 Creation(creation);
@@ -419,7 +429,7 @@ internal sealed class SocketFlowCollector
                 Factory(invocation);
                 break;
             case IInvocationOperation invocation:
-                Acquired(operation, $"the socket comes from {invocation.TargetMethod.ToDisplayString()}");
+                Acquired(operation, $"the {Noun(operation)} comes from {invocation.TargetMethod.ToDisplayString()}");
                 break;
             case IAwaitOperation await:
                 _groups.Union(operation, await.Operation);
@@ -548,7 +558,7 @@ internal sealed class SocketFlowCollector
                 _groups.Touch(operation);
                 break;
             default:
-                Block(operation, $"the socket comes from a {operation.Kind} the analysis does not follow");
+                Block(operation, $"the {Noun(operation)} comes from a {operation.Kind} the analysis does not follow");
                 break;
         }
     }
@@ -619,7 +629,7 @@ internal sealed class SocketFlowCollector
             case IReturnOperation { Kind: OperationKind.Return or OperationKind.YieldReturn } returned:
                 if (returned.Kind == OperationKind.YieldReturn)
                 {
-                    Block(operation, "the socket is yielded from an iterator");
+                    Block(operation, $"the {Noun(operation)} is yielded from an iterator");
                 }
                 else if (ReturnSlot(returned, owningSymbol) is { } slot)
                 {
@@ -627,7 +637,7 @@ internal sealed class SocketFlowCollector
                 }
                 else
                 {
-                    Block(operation, "the socket is returned from something the analysis does not follow");
+                    Block(operation, $"the {Noun(operation)} is returned from something the analysis does not follow");
                 }
 
                 return;
@@ -684,12 +694,12 @@ internal sealed class SocketFlowCollector
                     return;
                 }
 
-                Block(operation, $"the socket is converted to {conversion.Type?.ToDisplayString()}");
+                Block(operation, $"the {Noun(operation)} is converted to {conversion.Type?.ToDisplayString()}");
                 return;
             case IIsPatternOperation { Pattern: var pattern } when IsNullPattern(pattern):
                 return;
             default:
-                Block(operation, $"the socket is used in a {parent.Kind} that the analysis does not follow");
+                Block(operation, $"the {Noun(operation)} is used in a {parent.Kind} that the analysis does not follow");
                 return;
         }
     }
@@ -733,7 +743,7 @@ internal sealed class SocketFlowCollector
         IParameterSymbol? parameter = argument.Parameter;
         if (parameter is null)
         {
-            Block(operation, "the socket is passed to an unknown parameter");
+            Block(operation, $"the {Noun(operation)} is passed to an unknown parameter");
             return;
         }
 
@@ -753,7 +763,7 @@ internal sealed class SocketFlowCollector
             if (argument.Parent is IInvocationOperation { Instance: IInstanceReferenceOperation, TargetMethod.MethodKind: MethodKind.Constructor } baseCall)
             {
                 // : base(socket) in a class derived from NetworkStream: the counterpart is sealed, so the class cannot follow.
-                Block(operation, $"the socket is passed to the constructor of {baseCall.TargetMethod.ContainingType.Name} from a class derived from it, and {_symbols.Counterpart(baseCall.TargetMethod.ContainingType)?.Name} is sealed");
+                Block(operation, $"the {Noun(operation)} is passed to the constructor of {baseCall.TargetMethod.ContainingType.Name} from a class derived from it, and {_symbols.Counterpart(baseCall.TargetMethod.ContainingType)?.Name} is sealed");
                 return;
             }
 
@@ -777,7 +787,7 @@ internal sealed class SocketFlowCollector
             return;
         }
 
-        Block(operation, $"the socket is passed to {parameter.ContainingSymbol.ToDisplayString()}, which needs a Socket");
+        Block(operation, $"the {Noun(operation)} is passed to {parameter.ContainingSymbol.ToDisplayString()}, which needs a {_symbols.SwappedIn(operation.Type)?.Name ?? "Socket"}");
     }
 
     private void Creation(IObjectCreationOperation creation)

@@ -119,4 +119,20 @@ public class BYP102_BlockedGroupTests
         await Verify.VerifyNoDiagnosticAsync(Id, project);
         await Verify.VerifyNoDiagnosticAsync("BYP100", project);
     }
+
+    [Fact]
+    public async Task A_reason_names_a_client_a_client_and_its_twin_migrates()
+    {
+        var diagnostics = await Verify.VerifyDiagnosticsAsync(Id, TestProject.From(Program(
+            "var tcp = new TcpClient(); await tcp.ConnectAsync(IPAddress.Loopback, 6379); Console.WriteLine([|tcp|]);")));
+        string message = Assert.Single(diagnostics).GetMessage();
+        Assert.Contains("leaves the client created at", message, StringComparison.Ordinal);
+        Assert.Contains(": the client is converted to object", message, StringComparison.Ordinal);
+
+        // The twin logs the endpoint instead.
+        var twin = TestProject.From(Program(
+            "var tcp = new TcpClient(); await tcp.ConnectAsync(IPAddress.Loopback, 6379); Console.WriteLine(tcp.Client.RemoteEndPoint);"));
+        await Verify.VerifyNoDiagnosticAsync(Id, twin);
+        await Verify.FixAllAndCompileAsync("BYP100", twin);
+    }
 }
