@@ -105,12 +105,8 @@ public sealed class BeginEndTests : IClassFixture<EngineRuntimes>
     [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
     public async Task A_reset_peer_is_an_exception_from_EndReceive_and_a_code_from_its_out_overload(EngineKind engine)
     {
-        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(_runtimes[engine]);
-        using BypassSocket _ = client;
-        using BypassSocket __ = server;
-        (Socket stockClient, Socket stockServer) = await StockPairAsync();
-        using Socket ___ = stockClient;
-        using Socket ____ = stockServer;
+        using SideBySide pairs = await SideBySideAsync(engine);
+        (BypassSocket client, BypassSocket server, Socket stockClient, Socket stockServer) = pairs;
 
         var buffer = new byte[16];
         IAsyncResult ours = server.BeginReceive(buffer, 0, buffer.Length, SocketFlags.None, out SocketError oursBegin, null, null)!;
@@ -153,12 +149,8 @@ public sealed class BeginEndTests : IClassFixture<EngineRuntimes>
     [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
     public async Task Bad_arguments_fail_synchronously_as_Socket_s_do(EngineKind engine)
     {
-        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(_runtimes[engine]);
-        using BypassSocket _ = client;
-        using BypassSocket __ = server;
-        (Socket stockClient, Socket stockServer) = await StockPairAsync();
-        using Socket ___ = stockClient;
-        using Socket ____ = stockServer;
+        using SideBySide pairs = await SideBySideAsync(engine);
+        (BypassSocket client, BypassSocket server, Socket stockClient, Socket stockServer) = pairs;
 
         var buffer = new byte[8];
         Assert.Equal(
@@ -377,6 +369,25 @@ public sealed class BeginEndTests : IClassFixture<EngineRuntimes>
         }
 
         private sealed record Connection(BypassSocket Socket, byte[] Buffer);
+    }
+
+    private async Task<SideBySide> SideBySideAsync(EngineKind engine)
+    {
+        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(_runtimes[engine]);
+        (Socket stockClient, Socket stockServer) = await StockPairAsync();
+        return new SideBySide(client, server, stockClient, stockServer);
+    }
+
+    /// <summary>A connected BypassSocket pair and a connected Socket pair, for the same calls on both.</summary>
+    private sealed record SideBySide(BypassSocket Client, BypassSocket Server, Socket StockClient, Socket StockServer) : IDisposable
+    {
+        public void Dispose()
+        {
+            Client.Dispose();
+            Server.Dispose();
+            StockClient.Dispose();
+            StockServer.Dispose();
+        }
     }
 
     private static void Reset(BypassSocket socket)
