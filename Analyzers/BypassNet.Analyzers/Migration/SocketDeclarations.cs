@@ -53,14 +53,15 @@ internal sealed class SocketDeclaration
     };
 
     /// <param name="models">One semantic model per tree, shared by all declarations (creating one per lookup is costly).</param>
-    public static SocketDeclaration Inspect(ISymbol symbol, SocketSymbols symbols, Compilation compilation, Dictionary<SyntaxTree, SemanticModel> models, CancellationToken cancellationToken)
+    /// <param name="includePublicApi">Migrate it even when it is part of a library's public API (the api_surface option).</param>
+    public static SocketDeclaration Inspect(ISymbol symbol, SocketSymbols symbols, Compilation compilation, Dictionary<SyntaxTree, SemanticModel> models, bool includePublicApi, CancellationToken cancellationToken)
     {
         var declaration = new SocketDeclaration(symbol);
-        declaration.Inspect(symbols, compilation, models, cancellationToken);
+        declaration.Inspect(symbols, compilation, models, includePublicApi, cancellationToken);
         return declaration;
     }
 
-    private void Inspect(SocketSymbols symbols, Compilation compilation, Dictionary<SyntaxTree, SemanticModel> models, CancellationToken cancellationToken)
+    private void Inspect(SocketSymbols symbols, Compilation compilation, Dictionary<SyntaxTree, SemanticModel> models, bool includePublicApi, CancellationToken cancellationToken)
     {
         var references = Symbol.DeclaringSyntaxReferences;
         if (references.Length == 0)
@@ -75,9 +76,9 @@ internal sealed class SocketDeclaration
             return;
         }
 
-        if (IsExternallyVisibleLibraryApi(compilation))
+        if (!includePublicApi && IsExternallyVisibleLibraryApi(compilation))
         {
-            BlockedBecause = $"{Symbol.ToDisplayString()} is part of the public API of this library";
+            BlockedBecause = $"{Symbol.ToDisplayString()} is part of the public API of this library ({SocketMigrationAnalyzer.ApiSurfaceOption} = all migrates it)";
             return;
         }
 

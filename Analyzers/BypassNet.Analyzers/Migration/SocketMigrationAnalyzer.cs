@@ -70,7 +70,8 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            SocketDeclaration declaration = SocketDeclaration.Inspect(symbol, symbols, context.Compilation, models, context.CancellationToken);
+            bool includePublicApi = IncludesPublicApi(context.Options.AnalyzerConfigOptionsProvider, symbol);
+            SocketDeclaration declaration = SocketDeclaration.Inspect(symbol, symbols, context.Compilation, models, includePublicApi, context.CancellationToken);
             declarations[symbol] = declaration;
             if (declaration.BlockedBecause is { } reason)
             {
@@ -172,6 +173,18 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
         FileLinePositionSpan span = location.GetLineSpan();
         return $"{System.IO.Path.GetFileName(span.Path)}:{span.StartLinePosition.Line + 1}";
     }
+
+    /// <summary>
+    /// <c>dotnet_code_quality.BYP100.api_surface = all</c> (in .editorconfig, for the file that declares the symbol):
+    /// migrate a library's public API too, when its callers are the solution's own projects (each migrated in turn).
+    /// </summary>
+    private static bool IncludesPublicApi(AnalyzerConfigOptionsProvider provider, ISymbol symbol) =>
+        symbol.Locations.FirstOrDefault(l => l.IsInSource)?.SourceTree is { } tree
+        && provider.GetOptions(tree).TryGetValue(ApiSurfaceOption, out string? value)
+        && string.Equals(value.Trim(), "all", System.StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The roslyn-analyzers convention for which API a rule covers.</summary>
+    internal const string ApiSurfaceOption = "dotnet_code_quality.BYP100.api_surface";
 
     private static bool IsSuppressed(Compilation compilation, Location location, System.Threading.CancellationToken cancellationToken) =>
         location.SourceTree is { } tree

@@ -108,6 +108,36 @@ public class BYP100_NotReportedTests
     }
 
     [Fact]
+    public async Task A_library_s_public_API_migrates_when_the_api_surface_option_says_all()
+    {
+        const string Library = """
+            using System.Net.Sockets;
+
+            public class Server
+            {
+                public Socket Listener { get; } = new Socket(SocketType.Stream, ProtocolType.Tcp);
+
+                protected void Handle(Socket client) => client.Dispose();
+
+                public void Run() => Handle(Listener.Accept());
+            }
+            """;
+
+        // By default BYP102 says why, and names the option.
+        using var workspace = new Microsoft.CodeAnalysis.AdhocWorkspace();
+        var diagnostics = await Verify.GetDiagnosticsAsync(TestProject.From(Library).Build(workspace));
+        Assert.Contains(diagnostics, d => d.Id == "BYP102"
+            && d.GetMessage().Contains("is part of the public API of this library (dotnet_code_quality.BYP100.api_surface = all migrates it)", StringComparison.Ordinal));
+
+        var project = TestProject.From(Library);
+        project.EditorConfig = "root = true\n\n[*.cs]\ndotnet_code_quality.BYP100.api_surface = all\n";
+        await Verify.VerifyNoDiagnosticAsync("BYP102", project);
+        string text = Assert.Single(await Verify.FixAllAndCompileAsync(Id, project));
+        Assert.Contains("public BypassSocket Listener { get; } = new BypassSocket(SocketType.Stream, ProtocolType.Tcp);", text, StringComparison.Ordinal);
+        Assert.Contains("protected void Handle(BypassSocket client)", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Reported_for_the_public_API_of_an_application()
     {
         await Verify.VerifyDiagnosticsAsync(Id, TestProject.From("""
