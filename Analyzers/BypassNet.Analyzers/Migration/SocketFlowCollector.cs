@@ -115,15 +115,12 @@ internal sealed class SocketFlowCollector
                 continue;
             }
 
-            foreach (INamedTypeSymbol? swapped in new[] { _symbols.Socket, _symbols.Listener, _symbols.TcpClient, _symbols.NetworkStream })
+            foreach (INamedTypeSymbol swapped in _symbols.SwappedTypes)
             {
-                if (swapped is not null)
-                {
-                    _groups.Block(
-                        AsyncStateKey(swapped),
-                        $"the state passed to {invocation.TargetMethod.ToDisplayString()} is a {type.ToDisplayString()} that may hold a socket, so a cast of IAsyncResult.AsyncState back to a socket cannot be followed",
-                        argument.Syntax.GetLocation());
-                }
+                _groups.Block(
+                    AsyncStateKey(swapped),
+                    $"the state passed to {invocation.TargetMethod.ToDisplayString()} is a {type.ToDisplayString()} that may hold a socket, so a cast of IAsyncResult.AsyncState back to a socket cannot be followed",
+                    argument.Syntax.GetLocation());
             }
         }
     }
@@ -134,7 +131,14 @@ internal sealed class SocketFlowCollector
     /// </summary>
     private void TypePattern(IDeclarationPatternOperation pattern, ILocalSymbol local)
     {
-        IOperation? input = pattern.Parent is IIsPatternOperation test ? test.Value : null;
+        // 'x is Socket s', 'case Socket s:' and a switch expression's 'Socket s =>' arm: what the pattern tests.
+        IOperation? input = pattern.Parent switch
+        {
+            IIsPatternOperation test => test.Value,
+            IPatternCaseClauseOperation { Parent: ISwitchCaseOperation { Parent: ISwitchOperation switchStatement } } => switchStatement.Value,
+            ISwitchExpressionArmOperation { Parent: ISwitchExpressionOperation switchExpression } => switchExpression.Value,
+            _ => null,
+        };
         while (input is IConversionOperation { IsImplicit: true } implicitly)
         {
             input = implicitly.Operand;
@@ -146,13 +150,13 @@ internal sealed class SocketFlowCollector
             return;
         }
 
-        Block(local, $"a type pattern on {input?.Type?.ToDisplayString() ?? "an expression"} produces the socket");
+        Block(local, $"a type pattern on {input?.Type?.ToDisplayString() ?? "an expression"} produces the {Noun(local.Type)}");
     }
 
     /// <summary>How a reason names the value it is about: socket, listener, client or stream, by the type it carries.</summary>
-    private string Noun(IOperation operation)
+    private string Noun(ITypeSymbol? type)
     {
-        INamedTypeSymbol? swapped = _symbols.SwappedIn(operation.Type);
+        INamedTypeSymbol? swapped = _symbols.SwappedIn(type);
         return SymbolEqualityComparer.Default.Equals(swapped, _symbols.Listener) ? "listener"
             : SymbolEqualityComparer.Default.Equals(swapped, _symbols.TcpClient) ? "client"
             : SymbolEqualityComparer.Default.Equals(swapped, _symbols.NetworkStream) ? "stream"
@@ -408,7 +412,7 @@ internal sealed class SocketFlowCollector
                 _groups.Union(operation, property.Property.OriginalDefinition);
                 break;
             case IPropertyReferenceOperation property:
-                Acquired(operation, $"the {Noun(operation)} comes from {property.Property.ToDisplayString()}");
+                Acquired(operation, $"the {Noun(operation.Type)} comes from {property.Property.ToDisplayString()}");
                 break;
             case IObjectCreationOperation creation:
                 Creation(creation);
@@ -429,7 +433,7 @@ internal sealed class SocketFlowCollector
                 Factory(invocation);
                 break;
             case IInvocationOperation invocation:
-                Acquired(operation, $"the {Noun(operation)} comes from {invocation.TargetMethod.ToDisplayString()}");
+                Acquired(operation, $"the {Noun(operation.Type)} comes from {invocation.TargetMethod.ToDisplayString()}");
                 break;
             case IAwaitOperation await:
                 _groups.Union(operation, await.Operation);
@@ -558,7 +562,7 @@ internal sealed class SocketFlowCollector
                 _groups.Touch(operation);
                 break;
             default:
-                Block(operation, $"the {Noun(operation)} comes from a {operation.Kind} the analysis does not follow");
+                Block(operation, $"the {Noun(operation.Type)} comes from a {operation.Kind} the analysis does not follow");
                 break;
         }
     }
@@ -629,7 +633,7 @@ internal sealed class SocketFlowCollector
             case IReturnOperation { Kind: OperationKind.Return or OperationKind.YieldReturn } returned:
                 if (returned.Kind == OperationKind.YieldReturn)
                 {
-                    Block(operation, $"the {Noun(operation)} is yielded from an iterator");
+                    Block(operation, $"the {Noun(operation.Type)} is yielded from an iterator");
                 }
                 else if (ReturnSlot(returned, owningSymbol) is { } slot)
                 {
@@ -637,7 +641,7 @@ internal sealed class SocketFlowCollector
                 }
                 else
                 {
-                    Block(operation, $"the {Noun(operation)} is returned from something the analysis does not follow");
+                    Block(operation, $"the {Noun(operation.Type)} is returned from something the analysis does not follow");
                 }
 
                 return;
@@ -694,12 +698,12 @@ internal sealed class SocketFlowCollector
                     return;
                 }
 
-                Block(operation, $"the {Noun(operation)} is converted to {conversion.Type?.ToDisplayString()}");
+                Block(operation, $"the {Noun(operation.Type)} is converted to {conversion.Type?.ToDisplayString()}");
                 return;
             case IIsPatternOperation { Pattern: var pattern } when IsNullPattern(pattern):
                 return;
             default:
-                Block(operation, $"the {Noun(operation)} is used in a {parent.Kind} that the analysis does not follow");
+                Block(operation, $"the {Noun(operation.Type)} is used in a {parent.Kind} that the analysis does not follow");
                 return;
         }
     }
@@ -743,7 +747,7 @@ internal sealed class SocketFlowCollector
         IParameterSymbol? parameter = argument.Parameter;
         if (parameter is null)
         {
-            Block(operation, $"the {Noun(operation)} is passed to an unknown parameter");
+            Block(operation, $"the {Noun(operation.Type)} is passed to an unknown parameter");
             return;
         }
 
@@ -763,7 +767,7 @@ internal sealed class SocketFlowCollector
             if (argument.Parent is IInvocationOperation { Instance: IInstanceReferenceOperation, TargetMethod.MethodKind: MethodKind.Constructor } baseCall)
             {
                 // : base(socket) in a class derived from NetworkStream: the counterpart is sealed, so the class cannot follow.
-                Block(operation, $"the {Noun(operation)} is passed to the constructor of {baseCall.TargetMethod.ContainingType.Name} from a class derived from it, and {_symbols.Counterpart(baseCall.TargetMethod.ContainingType)?.Name} is sealed");
+                Block(operation, $"the {Noun(operation.Type)} is passed to the constructor of {baseCall.TargetMethod.ContainingType.Name} from a class derived from it, and {_symbols.Counterpart(baseCall.TargetMethod.ContainingType)?.Name} is sealed");
                 return;
             }
 
@@ -787,7 +791,7 @@ internal sealed class SocketFlowCollector
             return;
         }
 
-        Block(operation, $"the {Noun(operation)} is passed to {parameter.ContainingSymbol.ToDisplayString()}, which needs a {_symbols.SwappedIn(operation.Type)?.Name ?? "Socket"}");
+        Block(operation, $"the {Noun(operation.Type)} is passed to {parameter.ContainingSymbol.ToDisplayString()}, which needs a {_symbols.SwappedIn(operation.Type)?.Name ?? "Socket"}");
     }
 
     private void Creation(IObjectCreationOperation creation)

@@ -176,7 +176,7 @@ public sealed class SocketMigrationAnalyzer : DiagnosticAnalyzer
 
     /// <summary>
     /// <c>dotnet_code_quality.BYP100.api_surface = all</c> (in .editorconfig, for the file that declares the symbol):
-    /// migrate a library's public API too, when its callers are the solution's own projects (each migrated in turn).
+    /// migrate a library's public API too, when its callers are the solution's own projects.
     /// </summary>
     private static bool IncludesPublicApi(AnalyzerConfigOptionsProvider provider, ISymbol symbol) =>
         symbol.Locations.FirstOrDefault(l => l.IsInSource)?.SourceTree is { } tree

@@ -93,7 +93,11 @@ internal sealed class SocketSymbols
     /// </summary>
     public bool MayHoldSwapped(ITypeSymbol type) =>
         type.SpecialType == SpecialType.System_Object || type.TypeKind is TypeKind.TypeParameter or TypeKind.Dynamic
-        || new[] { Socket, Listener, TcpClient, NetworkStream }.Any(swapped => swapped is not null && (InheritsFrom(swapped, type) || Implements(swapped, type)));
+        || SwappedTypes.Any(swapped => InheritsFrom(swapped, type) || Implements(swapped, type));
+
+    /// <summary>The swapped types this compilation sees: Socket, and TcpListener, TcpClient, NetworkStream when their counterparts exist.</summary>
+    public IEnumerable<INamedTypeSymbol> SwappedTypes =>
+        new[] { Socket, Listener, TcpClient, NetworkStream }.Where(type => type is not null).Select(type => type!);
 
     /// <summary><c>ar.AsyncState</c> on an IAsyncResult (or a class implementing it).</summary>
     public bool IsAsyncStateRead(IOperation operation) =>

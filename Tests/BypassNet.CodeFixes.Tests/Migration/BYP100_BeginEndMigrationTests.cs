@@ -266,6 +266,31 @@ public class BYP100_BeginEndMigrationTests
         Assert.Contains("if (ar.AsyncState is BypassSocket sent)", text, StringComparison.Ordinal);
         Assert.Contains("List<BypassSocket> s_done = new();", text, StringComparison.Ordinal);
 
+        // The same test as a switch statement, and as a switch expression.
+        string switched = Program.Replace("""
+                    if (ar.AsyncState is Socket sent)
+                    {
+                        sent.EndSend(ar);
+                        s_done.Add(sent);
+                    }
+            """, """
+                    switch (ar.AsyncState)
+                    {
+                        case Socket sent:
+                            sent.EndSend(ar);
+                            s_done.Add(sent);
+                            break;
+                    }
+
+                    int available = ar.AsyncState switch { Socket again => again.Available, _ => 0 };
+            """, StringComparison.Ordinal);
+        Assert.NotEqual(Program, switched);
+        var switchProject = TestProject.From(switched);
+        await Verify.VerifyNoDiagnosticAsync("BYP102", switchProject);
+        string switchText = Assert.Single(await Verify.FixAllAndCompileAsync(Id, switchProject));
+        Assert.Contains("case BypassSocket sent:", switchText, StringComparison.Ordinal);
+        Assert.Contains("BypassSocket again => again.Available", switchText, StringComparison.Ordinal);
+
         // The same pattern on an object of unknown origin, in the same group (s_done): that socket could be anything's.
         string elsewhere = Program.Replace("if (ar.AsyncState is Socket sent)", "if (Registry.Last is Socket [|sent|])", StringComparison.Ordinal)
             .Replace("static class Sender", "static class Registry { public static object Last; }\n\nstatic class Sender", StringComparison.Ordinal);
