@@ -304,6 +304,13 @@ public sealed class BypassNetworkStream : Stream
     public override int EndRead(IAsyncResult asyncResult)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(asyncResult);
+        if (!asyncResult.IsCompleted)
+        {
+            // It would block until the read or write completes, which on a ring thread never happens.
+            ThrowIfOnRing();
+        }
+
         return TaskToAsyncResult.End<int>(asyncResult);
     }
 
@@ -316,6 +323,13 @@ public sealed class BypassNetworkStream : Stream
     public override void EndWrite(IAsyncResult asyncResult)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(asyncResult);
+        if (!asyncResult.IsCompleted)
+        {
+            // It would block until the read or write completes, which on a ring thread never happens.
+            ThrowIfOnRing();
+        }
+
         TaskToAsyncResult.End(asyncResult);
     }
 

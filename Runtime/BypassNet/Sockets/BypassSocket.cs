@@ -438,6 +438,7 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
     public BypassSocket EndAccept(IAsyncResult asyncResult)
     {
         ThrowIfDisposed();
+        ThrowIfPendingOnRing(asyncResult);
         return TaskToAsyncResult.End<BypassSocket>(asyncResult);
     }
 
@@ -466,6 +467,7 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
     public void EndConnect(IAsyncResult asyncResult)
     {
         ThrowIfDisposed();
+        ThrowIfPendingOnRing(asyncResult);
         TaskToAsyncResult.End(asyncResult);
     }
 
@@ -493,6 +495,7 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
     public int EndSend(IAsyncResult asyncResult)
     {
         ThrowIfDisposed();
+        ThrowIfPendingOnRing(asyncResult);
         return TaskToAsyncResult.End<int>(asyncResult);
     }
 
@@ -500,6 +503,7 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
     public int EndSend(IAsyncResult asyncResult, out SocketError errorCode)
     {
         ThrowIfDisposed();
+        ThrowIfPendingOnRing(asyncResult);
         return EndOrError(asyncResult, out errorCode);
     }
 
@@ -527,6 +531,7 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
     public int EndReceive(IAsyncResult asyncResult)
     {
         ThrowIfDisposed();
+        ThrowIfPendingOnRing(asyncResult);
         return TaskToAsyncResult.End<int>(asyncResult);
     }
 
@@ -534,6 +539,7 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
     public int EndReceive(IAsyncResult asyncResult, out SocketError errorCode)
     {
         ThrowIfDisposed();
+        ThrowIfPendingOnRing(asyncResult);
         return EndOrError(asyncResult, out errorCode);
     }
 
@@ -713,6 +719,16 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
         ObjectDisposedException or OperationCanceledException => SocketError.OperationAborted,
         _ => SocketError.SocketError,
     };
+
+    // End on an operation still pending blocks until it completes; on a ring thread that completion can never come.
+    private void ThrowIfPendingOnRing(IAsyncResult asyncResult)
+    {
+        ArgumentNullException.ThrowIfNull(asyncResult);
+        if (!asyncResult.IsCompleted && _transport.OnEngineThread)
+        {
+            throw new InvalidOperationException("Ending a pending operation on a BypassNet ring thread would deadlock the ring; end it in its callback.");
+        }
+    }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 }

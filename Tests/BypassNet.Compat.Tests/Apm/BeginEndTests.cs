@@ -277,6 +277,48 @@ public sealed class BeginEndTests : IClassFixture<EngineRuntimes>
             Outcome(() => ours.BeginRead(buffer, 0, 1, null, null)));
     }
 
+    [Fact]
+    public async Task Ending_a_pending_operation_from_a_callback_on_the_ring_thread_fails_instead_of_deadlocking()
+    {
+        if (!EngineRuntimes.IoUringAvailable)
+        {
+            // Callbacks run on a ring thread only on io_uring (this kernel refuses it; the fallback has no ring).
+            return;
+        }
+
+        using BypassRuntime runtime = EngineRuntimes.Create(EngineKind.IoUring, o => o.InlineContinuations = true);
+        (BypassSocket client, BypassSocket server) = await EngineRuntimes.ConnectPairAsync(runtime);
+        (BypassSocket quietClient, BypassSocket quietServer) = await EngineRuntimes.ConnectPairAsync(runtime);
+        using BypassSocket _ = client;
+        using BypassSocket __ = quietClient;
+        using BypassSocket ___ = quietServer;
+        using var stream = new BypassNetworkStream(server, ownsSocket: true);
+
+        // A read and a receive nobody answers; the client's receive completes on the ring, so its callback runs there.
+        IAsyncResult pendingRead = stream.BeginRead(new byte[4], 0, 4, null, null);
+        IAsyncResult pendingReceive = quietClient.BeginReceive(new byte[4], 0, 4, SocketFlags.None, null, null);
+        var seen = new TaskCompletionSource<(Exception? Socket, Exception? Stream)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.BeginReceive(new byte[4], 0, 4, SocketFlags.None, _ => seen.SetResult((Caught(() => quietClient.EndReceive(pendingReceive)), Caught(() => stream.EndRead(pendingRead)))), null);
+        await server.SendAsync("x"u8.ToArray().AsMemory(), Deadline.Token());
+
+        (Exception? socketError, Exception? streamError) = await seen.Task.WaitAsync(Deadline.Token());
+        Assert.Contains("would deadlock the ring", Assert.IsType<InvalidOperationException>(socketError).Message, StringComparison.Ordinal);
+        Assert.Contains("would deadlock the ring", Assert.IsType<InvalidOperationException>(streamError).Message, StringComparison.Ordinal);
+
+        static Exception? Caught(Action end)
+        {
+            try
+            {
+                end();
+                return null;
+            }
+            catch (Exception ex)
+            {
+                return ex;
+            }
+        }
+    }
+
     /// <summary>The shape of the classic callback server: accept chain, and per connection a receive → send → receive chain.</summary>
     private sealed class CallbackEchoServer : IDisposable
     {
