@@ -99,11 +99,14 @@ internal sealed class SocketSymbols
     public IEnumerable<INamedTypeSymbol> SwappedTypes =>
         new[] { Socket, Listener, TcpClient, NetworkStream }.Where(type => type is not null).Select(type => type!);
 
-    /// <summary><c>ar.AsyncState</c> on an IAsyncResult (or a class implementing it).</summary>
+    /// <summary>
+    /// <c>ar.AsyncState</c> read through IAsyncResult itself, as an AsyncCallback receives it. Not through a Task (which
+    /// implements IAsyncResult too): a task's state comes from StartNew or ContinueWith, not from a Begin call.
+    /// </summary>
     public bool IsAsyncStateRead(IOperation operation) =>
         IAsyncResult is not null
         && operation is IPropertyReferenceOperation { Property: { Name: "AsyncState", ContainingType: { } owner } }
-        && (SymbolEqualityComparer.Default.Equals(owner, IAsyncResult) || owner.AllInterfaces.Contains(IAsyncResult, SymbolEqualityComparer.Default));
+        && SymbolEqualityComparer.Default.Equals(owner, IAsyncResult);
 
     /// <summary>Null when the compilation cannot see both Socket and BypassNet.BypassSocket: then nothing can be swapped.</summary>
     public static SocketSymbols? Create(Compilation compilation)

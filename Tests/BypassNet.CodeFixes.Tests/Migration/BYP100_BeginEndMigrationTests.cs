@@ -343,4 +343,38 @@ public class BYP100_BeginEndMigrationTests
         Assert.Contains("BypassNetworkStream stream = client.GetStream();", text, StringComparison.Ordinal);
         Assert.Contains("var stream = (BypassNetworkStream)ar.AsyncState;", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_cast_of_a_task_s_AsyncState_is_not_a_Begin_state_and_stays()
+    {
+        // A socket handed to Task.Factory.StartNew as its state comes back through Task.AsyncState: not a Begin call's
+        // state, so that cast must not swap with the sockets passed to BeginSend (it would read a stock Socket).
+        const string Program = """
+            using System;
+            using System.Net.Sockets;
+            using System.Threading.Tasks;
+
+            static class Mixed
+            {
+                public static void Run()
+                {
+                    var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                    socket.BeginSend(new byte[1], 0, 1, SocketFlags.None, OnSent, socket);
+                    var worker = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                    Task task = Task.Factory.StartNew(s => ((Socket)s).Close(), [|worker|]);
+                    var again = (Socket)task.AsyncState;
+                    again.Dispose();
+                }
+
+                static void OnSent(IAsyncResult ar) => ((Socket)ar.AsyncState).EndSend(ar);
+            }
+            """;
+        var diagnostics = await Verify.VerifyDiagnosticsAsync("BYP102", TestProject.From(Program));
+        Assert.Contains("the socket is converted to object", Assert.Single(diagnostics).GetMessage(), StringComparison.Ordinal);
+
+        string text = Assert.Single(await Verify.FixAllAndCompileAsync(Id, TestProject.From(Program.Replace("[|worker|]", "worker", StringComparison.Ordinal))));
+        Assert.Contains("((BypassSocket)ar.AsyncState).EndSend(ar)", text, StringComparison.Ordinal);
+        Assert.Contains("var again = (Socket)task.AsyncState;", text, StringComparison.Ordinal);
+        Assert.Contains("var worker = new Socket(", text, StringComparison.Ordinal);
+    }
 }
