@@ -115,13 +115,18 @@ internal sealed class SocketFlowCollector
                 continue;
             }
 
-            foreach (INamedTypeSymbol swapped in _symbols.SwappedTypes)
-            {
-                _groups.Block(
-                    AsyncStateKey(swapped),
-                    $"the state passed to {invocation.TargetMethod.ToDisplayString()} is a {type.ToDisplayString()} that may hold a socket, so a cast of IAsyncResult.AsyncState back to a socket cannot be followed",
-                    argument.Syntax.GetLocation());
-            }
+            BlockAsyncStates(
+                $"the state passed to {invocation.TargetMethod.ToDisplayString()} is a {type.ToDisplayString()} that may hold a socket, so a cast of IAsyncResult.AsyncState back to a socket cannot be followed",
+                argument.Syntax.GetLocation());
+        }
+    }
+
+    /// <summary>Keeps every cast and pattern of AsyncState, and every socket passed as a Begin state, where they are.</summary>
+    private void BlockAsyncStates(string reason, Location? location)
+    {
+        foreach (INamedTypeSymbol swapped in _symbols.SwappedTypes)
+        {
+            _groups.Block(AsyncStateKey(swapped), reason, location);
         }
     }
 
@@ -698,6 +703,14 @@ internal sealed class SocketFlowCollector
                     return;
                 }
 
+                if (conversion.Type?.SpecialType == SpecialType.System_Object && conversion.Parent is IArgumentOperation { Parameter.Name: var name }
+                    && name.IndexOf("state", System.StringComparison.OrdinalIgnoreCase) >= 0 && _symbols.IsSwapped(operation.Type))
+                {
+                    // Another API's state (Task.Factory.StartNew(work, socket)): its IAsyncResult (a Task) hands it back
+                    // through AsyncState too, so casts of AsyncState to this type cannot swap either.
+                    _groups.Block(AsyncStateKey(operation.Type!), $"the {Noun(operation.Type)} is the state of {((IArgumentOperation)conversion.Parent).Parameter!.ContainingSymbol.ToDisplayString()}, which is not a Begin call, so a cast of IAsyncResult.AsyncState back to it cannot be followed", operation.Syntax.GetLocation());
+                }
+
                 Block(operation, $"the {Noun(operation.Type)} is converted to {conversion.Type?.ToDisplayString()}");
                 return;
             case IIsPatternOperation { Pattern: var pattern } when IsNullPattern(pattern):
@@ -917,6 +930,12 @@ internal sealed class SocketFlowCollector
     /// </summary>
     public void VisitType(INamedTypeSymbol type)
     {
+        if (_symbols.IAsyncResult is { } asyncResult && type.AllInterfaces.Contains(asyncResult, SymbolEqualityComparer.Default))
+        {
+            // The program's own IAsyncResult: its AsyncState may be anything it was given, not a Begin call's state.
+            BlockAsyncStates($"{type.ToDisplayString()} implements IAsyncResult, so IAsyncResult.AsyncState may hold a socket the analysis does not follow", type.Locations.FirstOrDefault(l => l.IsInSource));
+        }
+
         foreach (ISymbol member in type.GetMembers())
         {
             switch (member)

@@ -345,10 +345,10 @@ public class BYP100_BeginEndMigrationTests
     }
 
     [Fact]
-    public async Task A_cast_of_a_task_s_AsyncState_is_not_a_Begin_state_and_stays()
+    public async Task A_socket_given_to_another_API_as_its_state_keeps_the_AsyncState_casts_and_its_twin_migrates()
     {
-        // A socket handed to Task.Factory.StartNew as its state comes back through Task.AsyncState: not a Begin call's
-        // state, so that cast must not swap with the sockets passed to BeginSend (it would read a stock Socket).
+        // A socket handed to Task.Factory.StartNew as its state comes back through the task's AsyncState, and a task is
+        // an IAsyncResult: a cast of AsyncState might read it, a stock Socket, so the casts and the Begin states stay.
         const string Program = """
             using System;
             using System.Net.Sockets;
@@ -361,7 +361,7 @@ public class BYP100_BeginEndMigrationTests
                     var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                     socket.BeginSend(new byte[1], 0, 1, SocketFlags.None, OnSent, socket);
                     var worker = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                    Task task = Task.Factory.StartNew(s => ((Socket)s).Close(), [|worker|]);
+                    Task task = Task.Factory.StartNew(s => ((Socket)s).Close(), worker);
                     var again = (Socket)task.AsyncState;
                     again.Dispose();
                 }
@@ -369,12 +369,50 @@ public class BYP100_BeginEndMigrationTests
                 static void OnSent(IAsyncResult ar) => ((Socket)ar.AsyncState).EndSend(ar);
             }
             """;
-        var diagnostics = await Verify.VerifyDiagnosticsAsync("BYP102", TestProject.From(Program));
-        Assert.Contains("the socket is converted to object", Assert.Single(diagnostics).GetMessage(), StringComparison.Ordinal);
+        using var workspace = new AdhocWorkspace();
+        var diagnostics = await Verify.GetDiagnosticsAsync(TestProject.From(Program).Build(workspace));
+        Assert.DoesNotContain(diagnostics, d => d.Id == Id);
+        Assert.Contains(diagnostics, d => d.Id == "BYP102" && d.GetMessage().Contains("the socket is the state of System.Threading.Tasks.TaskFactory.StartNew(", StringComparison.Ordinal));
 
-        string text = Assert.Single(await Verify.FixAllAndCompileAsync(Id, TestProject.From(Program.Replace("[|worker|]", "worker", StringComparison.Ordinal))));
+        // The twin passes the worker through the lambda's closure instead: the Begin state and its cast migrate.
+        string twin = Program.Replace("Task.Factory.StartNew(s => ((Socket)s).Close(), worker);", "Task.Run(() => worker.Close());", StringComparison.Ordinal)
+            .Replace("var again = (Socket)task.AsyncState;\n        again.Dispose();", "task.Wait();", StringComparison.Ordinal);
+        var project = TestProject.From(twin);
+        await Verify.VerifyNoDiagnosticAsync("BYP102", project);
+        string text = Assert.Single(await Verify.FixAllAndCompileAsync(Id, project));
         Assert.Contains("((BypassSocket)ar.AsyncState).EndSend(ar)", text, StringComparison.Ordinal);
-        Assert.Contains("var again = (Socket)task.AsyncState;", text, StringComparison.Ordinal);
-        Assert.Contains("var worker = new Socket(", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_program_s_own_IAsyncResult_keeps_the_AsyncState_casts()
+    {
+        using var workspace = new AdhocWorkspace();
+        var diagnostics = await Verify.GetDiagnosticsAsync(TestProject.From("""
+            using System;
+            using System.Net.Sockets;
+            using System.Threading;
+
+            sealed class Pending : IAsyncResult
+            {
+                public Pending(object state) => AsyncState = state;
+                public object AsyncState { get; }
+                public WaitHandle AsyncWaitHandle => null;
+                public bool CompletedSynchronously => true;
+                public bool IsCompleted => true;
+            }
+
+            static class Own
+            {
+                public static void Run()
+                {
+                    var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                    socket.BeginSend(new byte[1], 0, 1, SocketFlags.None, OnSent, socket);
+                }
+
+                static void OnSent(IAsyncResult ar) => ((Socket)ar.AsyncState).EndSend(ar);
+            }
+            """).Build(workspace));
+        Assert.DoesNotContain(diagnostics, d => d.Id == Id);
+        Assert.Contains(diagnostics, d => d.Id == "BYP102" && d.GetMessage().Contains("Pending implements IAsyncResult", StringComparison.Ordinal));
     }
 }
