@@ -304,13 +304,7 @@ public sealed class BypassNetworkStream : Stream
     public override int EndRead(IAsyncResult asyncResult)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        ArgumentNullException.ThrowIfNull(asyncResult);
-        if (!asyncResult.IsCompleted)
-        {
-            // It would block until the read or write completes, which on a ring thread never happens.
-            ThrowIfOnRing();
-        }
-
+        _socket.ThrowIfPendingOnRing(asyncResult);
         return TaskToAsyncResult.End<int>(asyncResult);
     }
 
@@ -323,13 +317,7 @@ public sealed class BypassNetworkStream : Stream
     public override void EndWrite(IAsyncResult asyncResult)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        ArgumentNullException.ThrowIfNull(asyncResult);
-        if (!asyncResult.IsCompleted)
-        {
-            // It would block until the read or write completes, which on a ring thread never happens.
-            ThrowIfOnRing();
-        }
-
+        _socket.ThrowIfPendingOnRing(asyncResult);
         TaskToAsyncResult.End(asyncResult);
     }
 

@@ -720,8 +720,11 @@ public sealed class BypassSocket : IDisposable, IAsyncDisposable
         _ => SocketError.SocketError,
     };
 
-    // End on an operation still pending blocks until it completes; on a ring thread that completion can never come.
-    private void ThrowIfPendingOnRing(IAsyncResult asyncResult)
+    /// <summary>
+    /// For End methods (this socket's and its stream's): End on an operation still pending blocks until it completes,
+    /// and on a ring thread that completion can never come.
+    /// </summary>
+    internal void ThrowIfPendingOnRing(IAsyncResult asyncResult)
     {
         ArgumentNullException.ThrowIfNull(asyncResult);
         if (!asyncResult.IsCompleted && _transport.OnEngineThread)
