@@ -97,6 +97,29 @@ internal sealed class SocketFlowCollector
     private static string AsyncStateKey(ITypeSymbol type) => "IAsyncResult.AsyncState as " + type.OriginalDefinition.ToDisplayString();
 
     /// <summary>
+    /// A socket passed as an <c>object</c> state. A Begin call's (<c>listener.BeginAccept(OnAccept, listener)</c>) comes
+    /// back through IAsyncResult.AsyncState: it joins the casts (true). Another API's (<c>Task.Factory.StartNew(work,
+    /// socket)</c>) comes back through a task's AsyncState, which a cast through IAsyncResult may read too: the casts
+    /// stay (false: the conversion then blocks the socket as well).
+    /// </summary>
+    private bool StateArgument(IOperation operation, IArgumentOperation argument)
+    {
+        string key = AsyncStateKey(operation.Type!);
+        if (_symbols.IsAsyncState(argument))
+        {
+            _groups.Union(operation, key);
+            return true;
+        }
+
+        if (argument.Parameter is { } parameter && parameter.Name.IndexOf("state", System.StringComparison.OrdinalIgnoreCase) >= 0)
+        {
+            _groups.Block(key, $"the {Noun(operation.Type)} is the state of {parameter.ContainingSymbol.ToDisplayString()}, which is not a Begin call, so a cast of IAsyncResult.AsyncState back to it cannot be followed", operation.Syntax.GetLocation());
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// A Begin call whose state may hold a socket the analysis cannot see (an <c>object</c> variable, say): a cast of
     /// AsyncState back to a socket type might read it, so neither the casts nor the sockets passed as states can swap.
     /// </summary>
@@ -695,20 +718,10 @@ internal sealed class SocketFlowCollector
                     return;
                 }
 
-                if (conversion.Type?.SpecialType == SpecialType.System_Object && conversion.Parent is IArgumentOperation state
-                    && _symbols.IsAsyncState(state) && _symbols.IsSwapped(operation.Type))
+                if (conversion.Type?.SpecialType == SpecialType.System_Object && conversion.Parent is IArgumentOperation stateArgument
+                    && _symbols.IsSwapped(operation.Type) && StateArgument(operation, stateArgument))
                 {
-                    // listener.BeginAccept(OnAccept, listener): it comes back through IAsyncResult.AsyncState.
-                    _groups.Union(operation, AsyncStateKey(operation.Type!));
                     return;
-                }
-
-                if (conversion.Type?.SpecialType == SpecialType.System_Object && conversion.Parent is IArgumentOperation { Parameter.Name: var name }
-                    && name.IndexOf("state", System.StringComparison.OrdinalIgnoreCase) >= 0 && _symbols.IsSwapped(operation.Type))
-                {
-                    // Another API's state (Task.Factory.StartNew(work, socket)): its IAsyncResult (a Task) hands it back
-                    // through AsyncState too, so casts of AsyncState to this type cannot swap either.
-                    _groups.Block(AsyncStateKey(operation.Type!), $"the {Noun(operation.Type)} is the state of {((IArgumentOperation)conversion.Parent).Parameter!.ContainingSymbol.ToDisplayString()}, which is not a Begin call, so a cast of IAsyncResult.AsyncState back to it cannot be followed", operation.Syntax.GetLocation());
                 }
 
                 Block(operation, $"the {Noun(operation.Type)} is converted to {conversion.Type?.ToDisplayString()}");

@@ -37,6 +37,7 @@ internal sealed class SocketSymbols
         IDisposable = compilation.GetSpecialType(SpecialType.System_IDisposable);
         IAsyncDisposable = compilation.GetTypeByMetadataName("System.IAsyncDisposable");
         IAsyncResult = compilation.GetTypeByMetadataName("System.IAsyncResult");
+        AsyncCallback = compilation.GetTypeByMetadataName("System.AsyncCallback");
     }
 
     public INamedTypeSymbol Socket { get; }
@@ -76,6 +77,8 @@ internal sealed class SocketSymbols
 
     public INamedTypeSymbol? IAsyncResult { get; }
 
+    public INamedTypeSymbol? AsyncCallback { get; }
+
     /// <summary>
     /// The state argument of a Begin method (the APM shape: returns IAsyncResult, ends with an AsyncCallback and an
     /// object, whatever their names): what the matching <c>IAsyncResult.AsyncState</c> hands back to the callback.
@@ -84,7 +87,7 @@ internal sealed class SocketSymbols
         IAsyncResult is not null
         && argument.Parameter is { Type.SpecialType: SpecialType.System_Object, Ordinal: > 0 and var ordinal, ContainingSymbol: IMethodSymbol begin }
         && ordinal == begin.Parameters.Length - 1
-        && begin.Parameters[ordinal - 1].Type.ToDisplayString() is "System.AsyncCallback" or "System.AsyncCallback?"
+        && SymbolEqualityComparer.Default.Equals(begin.Parameters[ordinal - 1].Type, AsyncCallback)
         && SymbolEqualityComparer.Default.Equals(begin.ReturnType, IAsyncResult);
 
     /// <summary>
