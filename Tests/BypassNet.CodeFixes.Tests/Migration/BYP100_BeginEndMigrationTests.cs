@@ -107,8 +107,7 @@ public class BYP100_BeginEndMigrationTests
     {
         // As the sample is: public types in a console program (a library's public API would stay).
         var project = TestProject.From(CallbackServer).AsExecutable();
-        await Verify.VerifyNoDiagnosticAsync("BYP102", project);
-        string text = Assert.Single(await Verify.FixAllAndCompileAsync(Id, project));
+        string text = Assert.Single(await Verify.FixAllAndCompileAsync(Id, project, unreported: "BYP102"));
         Assert.Contains("BypassSocket listener = new BypassSocket(ipAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);", text, StringComparison.Ordinal);
         Assert.Contains("BypassSocket listener = (BypassSocket)ar.AsyncState;", text, StringComparison.Ordinal);
         Assert.Contains("BypassSocket handler = listener.EndAccept(ar);", text, StringComparison.Ordinal);
@@ -151,8 +150,7 @@ public class BYP100_BeginEndMigrationTests
         string twin = Blocked.Replace("public static void Start(object context)", "public static void Start(Uri context)", StringComparison.Ordinal)
             .Replace("Dns.BeginGetHostEntry(\"localhost\", OnResolved, [|context|]);", "Console.WriteLine(context);", StringComparison.Ordinal);
         var project = TestProject.From(twin);
-        await Verify.VerifyNoDiagnosticAsync("BYP102", project);
-        string text = Assert.Single(await Verify.FixAllAndCompileAsync(Id, project));
+        string text = Assert.Single(await Verify.FixAllAndCompileAsync(Id, project, unreported: "BYP102"));
         Assert.Contains("var socket = (BypassSocket)ar.AsyncState;", text, StringComparison.Ordinal);
     }
 
@@ -186,8 +184,7 @@ public class BYP100_BeginEndMigrationTests
                 }
             }
             """);
-        await Verify.VerifyNoDiagnosticAsync("BYP102", project);
-        string text = Assert.Single(await Verify.FixAllAndCompileAsync(Id, project));
+        string text = Assert.Single(await Verify.FixAllAndCompileAsync(Id, project, unreported: "BYP102"));
         Assert.Contains("private readonly BypassTcpListener _listener = new BypassTcpListener(IPAddress.Loopback, 0);", text, StringComparison.Ordinal);
         Assert.Contains("var listener = (BypassTcpListener)ar.AsyncState;", text, StringComparison.Ordinal);
         Assert.Contains("BypassTcpClient client = listener.EndAcceptTcpClient(ar);", text, StringComparison.Ordinal);
@@ -224,8 +221,7 @@ public class BYP100_BeginEndMigrationTests
                 }
             }
             """);
-        await Verify.VerifyNoDiagnosticAsync("BYP102", project);
-        string text = Assert.Single(await Verify.FixAllAndCompileAsync(Id, project));
+        string text = Assert.Single(await Verify.FixAllAndCompileAsync(Id, project, unreported: "BYP102"));
         Assert.Contains("BypassSocket sent = (BypassSocket)ar.AsyncState;", text, StringComparison.Ordinal);
         Assert.Contains("var other = new BypassSocket(", text, StringComparison.Ordinal);
     }
@@ -261,8 +257,7 @@ public class BYP100_BeginEndMigrationTests
             }
             """;
         var project = TestProject.From(Program);
-        await Verify.VerifyNoDiagnosticAsync("BYP102", project);
-        string text = Assert.Single(await Verify.FixAllAndCompileAsync(Id, project));
+        string text = Assert.Single(await Verify.FixAllAndCompileAsync(Id, project, unreported: "BYP102"));
         Assert.Contains("if (ar.AsyncState is BypassSocket sent)", text, StringComparison.Ordinal);
         Assert.Contains("List<BypassSocket> s_done = new();", text, StringComparison.Ordinal);
 
@@ -286,8 +281,7 @@ public class BYP100_BeginEndMigrationTests
             """, StringComparison.Ordinal);
         Assert.NotEqual(Program, switched);
         var switchProject = TestProject.From(switched);
-        await Verify.VerifyNoDiagnosticAsync("BYP102", switchProject);
-        string switchText = Assert.Single(await Verify.FixAllAndCompileAsync(Id, switchProject));
+        string switchText = Assert.Single(await Verify.FixAllAndCompileAsync(Id, switchProject, unreported: "BYP102"));
         Assert.Contains("case BypassSocket sent:", switchText, StringComparison.Ordinal);
         Assert.Contains("BypassSocket again => again.Available", switchText, StringComparison.Ordinal);
 
@@ -336,8 +330,7 @@ public class BYP100_BeginEndMigrationTests
                 }
             }
             """);
-        await Verify.VerifyNoDiagnosticAsync("BYP102", project);
-        string text = Assert.Single(await Verify.FixAllAndCompileAsync(Id, project));
+        string text = Assert.Single(await Verify.FixAllAndCompileAsync(Id, project, unreported: "BYP102"));
         Assert.Contains("var client = new BypassTcpClient();", text, StringComparison.Ordinal);
         Assert.Contains("var client = (BypassTcpClient)ar.AsyncState;", text, StringComparison.Ordinal);
         Assert.Contains("BypassNetworkStream stream = client.GetStream();", text, StringComparison.Ordinal);
@@ -378,8 +371,7 @@ public class BYP100_BeginEndMigrationTests
         string twin = Program.Replace("Task.Factory.StartNew(s => ((Socket)s).Close(), worker);", "Task.Run(() => worker.Close());", StringComparison.Ordinal)
             .Replace("var again = (Socket)task.AsyncState;\n        again.Dispose();", "task.Wait();", StringComparison.Ordinal);
         var project = TestProject.From(twin);
-        await Verify.VerifyNoDiagnosticAsync("BYP102", project);
-        string text = Assert.Single(await Verify.FixAllAndCompileAsync(Id, project));
+        string text = Assert.Single(await Verify.FixAllAndCompileAsync(Id, project, unreported: "BYP102"));
         Assert.Contains("((BypassSocket)ar.AsyncState).EndSend(ar)", text, StringComparison.Ordinal);
     }
 

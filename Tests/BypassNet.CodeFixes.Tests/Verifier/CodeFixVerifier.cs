@@ -155,13 +155,19 @@ public static class CodeFixVerifier<TAnalyzer, TCodeFix>
     /// <summary>
     /// Runs Fix All with <paramref name="scope"/> and checks the outcome like <see cref="VerifyFixAllAsync"/> (compiles,
     /// no new warnings, <paramref name="remaining"/> diagnostics left) without comparing text; returns the fixed sources
-    /// in project order, for programs too large to spell out.
+    /// in project order, for programs too large to spell out. With <paramref name="unreported"/>, also checks that the
+    /// original reports no such diagnostic (BYP102: the program migrates whole), from the same analysis run.
     /// </summary>
-    public static async Task<string[]> FixAllAndCompileAsync(string diagnosticId, TestProject project, FixAllScope scope = FixAllScope.Solution, int remaining = 0)
+    public static async Task<string[]> FixAllAndCompileAsync(string diagnosticId, TestProject project, FixAllScope scope = FixAllScope.Solution, int remaining = 0, string? unreported = null)
     {
         using var workspace = new AdhocWorkspace();
         Project before = project.Build(workspace);
         ImmutableArray<Diagnostic> all = await GetDiagnosticsAsync(before);
+        if (unreported is not null)
+        {
+            Assert.True(!all.Any(d => d.Id == unreported), "Unexpected: " + string.Join("\n", all.Where(d => d.Id == unreported)));
+        }
+
         ImmutableArray<Diagnostic> diagnostics = all.Where(d => d.Id == diagnosticId).ToImmutableArray();
         Assert.True(diagnostics.Length > 0, $"No {diagnosticId}; the analyzer reported:\n" + string.Join("\n", all));
         Diagnostic first = diagnostics[0];
