@@ -20,7 +20,8 @@ public sealed class BypassTcpListener : IDisposable
     private readonly IPEndPoint _endpoint;
     private readonly bool _dualMode;
     private BypassSocket _server;
-    private bool _active;
+    // Read by accepts that a close fails on another thread (the ring's, or the pool's).
+    private volatile bool _active;
     private bool _disposed;
 
     /// <summary>Creates a listener for <paramref name="localEP"/> on <see cref="BypassRuntime.Shared"/>, like <c>new TcpListener(localEP)</c>.</summary>
@@ -117,8 +118,10 @@ public sealed class BypassTcpListener : IDisposable
     /// <summary>Closes the listening socket, failing pending accepts, and prepares a new one (as <see cref="TcpListener.Stop"/>).</summary>
     public void Stop()
     {
-        _server.Dispose();
+        // Inactive before the close: the close can fail a pending accept on this very thread, and that accept must
+        // already see a stopped listener to report the abort TcpListener reports.
         _active = false;
+        _server.Dispose();
         if (!_disposed)
         {
             _server = CreateServer();
