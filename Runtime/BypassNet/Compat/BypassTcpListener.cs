@@ -118,8 +118,8 @@ public sealed class BypassTcpListener : IDisposable
     /// <summary>Closes the listening socket, failing pending accepts, and prepares a new one (as <see cref="TcpListener.Stop"/>).</summary>
     public void Stop()
     {
-        // Inactive before the close: the close can fail a pending accept on this very thread, and that accept must
-        // already see a stopped listener to report the abort TcpListener reports.
+        // Inactive before the close: the close can fail a pending accept on another thread before Dispose returns,
+        // and that accept must already see a stopped listener to report the abort TcpListener reports.
         _active = false;
         _server.Dispose();
         if (!_disposed)

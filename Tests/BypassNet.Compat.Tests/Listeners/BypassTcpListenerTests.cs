@@ -95,8 +95,8 @@ public sealed class BypassTcpListenerTests : IClassFixture<EngineRuntimes>
     [MemberData(nameof(EngineRuntimes.Both), MemberType = typeof(EngineRuntimes))]
     public async Task Stop_fails_a_pending_accept_as_aborted_however_the_close_races_it(EngineKind engine)
     {
-        // The close can fail the accept before Stop returns, on this thread or on the ring's; either way the accept
-        // must see a stopped listener. Many rounds, since one round wins or loses that race by chance.
+        // The close can fail the accept on another thread before Stop returns; the accept must still see a stopped
+        // listener. Many rounds, since one round wins or loses that race by chance.
         using var listener = new BypassTcpListener(_runtimes[engine], new IPEndPoint(IPAddress.Loopback, 0));
         for (int round = 0; round < 200; round++)
         {
